@@ -1,0 +1,85 @@
+package dev.squeeze.cli;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --name value} and {@code --flag} options; unknown options are an error naming the allowed ones. */
+final class Args {
+    private final String command;
+    private final Map<String, String> values = new HashMap<>();
+    private final Set<String> flags = new HashSet<>();
+
+    Args(String command, String[] argv, int from, List<String> valued, List<String> booleans) {
+        this.command = command;
+        for (int i = from; i < argv.length; i++) {
+            String a = argv[i];
+            if (!a.startsWith("--")) throw new UsageException(command + ": unexpected argument '" + a + "'; options start with --");
+            String name = a.substring(2);
+            String inline = null;
+            int eq = name.indexOf('=');
+            if (eq > 0) { inline = name.substring(eq + 1); name = name.substring(0, eq); }
+            if (valued.contains(name)) {
+                if (inline == null) {
+                    if (i + 1 >= argv.length) throw new UsageException(command + ": --" + name + " needs a value");
+                    inline = argv[++i];
+                }
+                values.put(name, inline);
+            } else if (booleans.contains(name)) {
+                flags.add(name);
+            } else {
+                throw new UsageException(command + ": unknown option --" + name + "; allowed: --" + String.join(", --", valued)
+                        + (booleans.isEmpty() ? "" : ", --" + String.join(", --", booleans)));
+            }
+        }
+    }
+
+    String get(String name, String fallback) { return values.getOrDefault(name, fallback); }
+
+    String require(String name, String hint) {
+        String v = values.get(name);
+        if (v == null) throw new UsageException(command + ": --" + name + " is required (" + hint + ")");
+        return v;
+    }
+
+    boolean has(String name) { return values.containsKey(name); }
+    boolean flag(String name) { return flags.contains(name); }
+
+    int intValue(String name, int fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            int n = Integer.parseInt(v.replace("_", ""));
+            if (n < 1) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException(command + ": --" + name + " must be a whole number ≥ 1, got '" + v + "'");
+        }
+    }
+
+    long longValue(String name, long fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(command + ": --" + name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    float floatValue(String name, float fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(command + ": --" + name + " must be a number, got '" + v + "'");
+        }
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String m) { super(m); }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.squeeze.report;
+
+import dev.squeeze.train.EpochStats;
+import dev.squeeze.train.TrainResult;
+import dev.squeeze.util.AtomicFiles;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** One-line XChart helpers. Each returns the chart so callers can restyle it before rendering. */
+public final class Charts {
+    private Charts() {}
+
+    public static final int WIDTH = 720;
+    public static final int HEIGHT = 420;
+
+    /** Train loss, train accuracy and test accuracy per epoch (accuracy on the right axis's scale 0–1). */
+    public static XYChart trainingCurves(TrainResult r, String title) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("epoch").yAxisTitle("loss / accuracy").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        List<EpochStats> h = r.history();
+        double[] x = h.stream().mapToDouble(EpochStats::epoch).toArray();
+        c.addSeries("train loss", x, h.stream().mapToDouble(EpochStats::trainLoss).toArray());
+        c.addSeries("train accuracy", x, h.stream().mapToDouble(EpochStats::trainAccuracy).toArray());
+        double[] test = h.stream().mapToDouble(EpochStats::testAccuracy).toArray();
+        if (java.util.Arrays.stream(test).noneMatch(Double::isNaN)) c.addSeries("test accuracy", x, test);
+        return c;
+    }
+
+    /** A labelled point per model: file size (KB, log scale) against accuracy. */
+    public static XYChart accuracyVsSize(List<String> labels, double[] sizeBytes, double[] accuracy, String title) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("model file size (KB)")
+                .yAxisTitle("test accuracy").build();
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setMarkerSize(10);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        for (int i = 0; i < labels.size(); i++) {
+            c.addSeries(labels.get(i), new double[] {sizeBytes[i] / 1024.0}, new double[] {accuracy[i]}).setMarker(SeriesMarkers.CIRCLE);
+        }
+        return c;
+    }
+
+    /** Median latency bars with min–max error bars. */
+    public static CategoryChart latencyBars(List<String> labels, double[] medianMs, double[] minMs, double[] maxMs, String title) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle("ms (median)").build();
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setXAxisLabelRotation(30);
+        double[] err = new double[medianMs.length];
+        for (int i = 0; i < err.length; i++) err[i] = Math.max(maxMs[i] - medianMs[i], medianMs[i] - minMs[i]);
+        c.addSeries("latency", labels, toList(medianMs), toList(err));
+        return c;
+    }
+
+    private static List<Double> toList(double[] v) {
+        return java.util.Arrays.stream(v).boxed().toList();
+    }
+
+    public static BufferedImage image(Chart<?, ?> chart) {
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    public static byte[] png(Chart<?, ?> chart) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(image(chart), "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the chart as a PNG, atomically. */
+    public static Path savePng(Chart<?, ?> chart, Path file) {
+        byte[] png = png(chart);
+        AtomicFiles.write(file, out -> out.write(png));
+        return file;
+    }
+}

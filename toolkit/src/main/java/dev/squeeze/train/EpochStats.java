@@ -1,0 +1,16 @@
+package dev.squeeze.train;
+
+/**
+ * What one epoch did.
+ *
+ * @param epoch 1-based
+ * @param trainLoss mean cross-entropy over the epoch's batches
+ * @param trainAccuracy top-1 on the (augmented) training batches, in [0, 1]
+ * @param testAccuracy top-1 on the test set after the epoch, or NaN when not evaluated
+ * @param testLoss mean cross-entropy on the test set, or NaN
+ * @param learningRate at the end of the epoch
+ * @param imagesPerSecond training throughput (forward + backward + step)
+ * @param seconds wall time of the training part
+ */
+public record EpochStats(int epoch, double trainLoss, double trainAccuracy, double testAccuracy, double testLoss,
+        double learningRate, double imagesPerSecond, double seconds) {}

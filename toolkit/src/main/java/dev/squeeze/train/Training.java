@@ -1,0 +1,163 @@
+package dev.squeeze.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.squeeze.data.BatchMaker;
+import dev.squeeze.data.ImageSet;
+import dev.squeeze.data.Preprocessing;
+import dev.squeeze.model.Network;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@code fit} and {@code evaluate}. Owns every DJL {@code NDManager} scope: one sub-manager per
+ * batch, closed as soon as the step is done, so native memory stays flat over any number of epochs.
+ */
+public final class Training {
+    private Training() {}
+
+    /**
+     * Trains {@code net} in place on {@code train}, evaluating on {@code test} (may be null).
+     * Shuffle order and augmentation come from {@code config.seed()}: the same seed, data and network
+     * reproduce the same run.
+     */
+    public static TrainResult fit(Network net, ImageSet train, ImageSet test, TrainConfig config) {
+        checkShapes(net, train);
+        if (test != null) checkShapes(net, test);
+        long t0 = System.nanoTime();
+        int n = train.size();
+        int bs = config.batchSize();
+        int batches = (n + bs - 1) / bs;
+        int totalSteps = batches * config.epochs();
+        OptimizerConfig oc = config.optimizer();
+        Tracker lr = numUpdate -> config.schedule().at(oc.learningRate(), Math.max(0, numUpdate - 1), totalSteps, batches);
+        Optimizer optimizer = switch (oc.kind()) {
+            case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(oc.momentum()).optWeightDecays(oc.weightDecay()).build();
+            case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(oc.weightDecay()).build();
+        };
+        DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
+        BatchMaker maker = new BatchMaker(train, config.preprocessing());
+        SplittableRandom rnd = new SplittableRandom(config.seed());
+        int[] in = net.architecture().inputShape();
+        int per = in[0] * in[1] * in[2];
+        float[] xbuf = new float[bs * per];
+        float[] ybuf = new float[bs];
+        List<EpochStats> history = new ArrayList<>();
+        Evaluation last = null;
+        int step = 0;
+        Progress progress = config.progress();
+        // The block is already initialised (seeded, PyTorch-style) by Network.create; the DJL trainer
+        // only drives forward/backward/step, so its initializer is never called.
+        try (Trainer trainer = net.djlModel().newTrainer(djl)) {
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                int[] order = ImageSet.permutation(n, rnd);
+                progress.epochStarted(epoch + 1, config.epochs(), batches);
+                long e0 = System.nanoTime();
+                double lossSum = 0;
+                long correct = 0, seen = 0;
+                for (int b = 0; b < batches; b++) {
+                    int from = b * bs, count = Math.min(bs, n - from);
+                    maker.fill(order, from, count, xbuf, rnd);
+                    for (int i = 0; i < count; i++) ybuf[i] = train.label(order[from + i]);
+                    try (NDManager m = trainer.getManager().newSubManager()) {
+                        NDArray x = m.create(FloatBuffer.wrap(xbuf, 0, count * per), new Shape(count, in[0], in[1], in[2]));
+                        NDArray y = m.create(FloatBuffer.wrap(ybuf, 0, count), new Shape(count));
+                        NDArray loss;
+                        NDArray logits;
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                            loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                            gc.backward(loss);
+                        }
+                        trainer.step();
+                        float l = loss.getFloat();
+                        if (!Float.isFinite(l)) {
+                            throw new IllegalStateException("Training diverged: loss is " + l + " at epoch " + (epoch + 1)
+                                    + ", batch " + (b + 1) + " with " + oc + "; lower the learning rate");
+                        }
+                        lossSum += l * count;
+                        correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false)
+                                .eq(y.toType(ai.djl.ndarray.types.DataType.INT32, false)).sum().getLong();
+                        seen += count;
+                    }
+                    for (StepHook h : config.hooks()) h.afterStep(net, epoch, step);
+                    step++;
+                    double secs = (System.nanoTime() - e0) / 1e9;
+                    double ips = seen / secs;
+                    double eta = ((double) totalSteps - step) * bs / ips;
+                    progress.batch(epoch + 1, config.epochs(), b + 1, batches, lossSum / seen, (double) correct / seen, ips, eta);
+                }
+                double secs = (System.nanoTime() - e0) / 1e9;
+                double testAcc = Double.NaN, testLoss = Double.NaN;
+                if (test != null && (config.evaluateEachEpoch() || epoch == config.epochs() - 1)) {
+                    last = evaluate(net, test, config.preprocessing());
+                    testAcc = last.accuracy();
+                    testLoss = last.loss();
+                }
+                EpochStats s = new EpochStats(epoch + 1, lossSum / seen, (double) correct / seen, testAcc, testLoss,
+                        config.schedule().at(oc.learningRate(), step - 1, totalSteps, batches), seen / secs, secs);
+                history.add(s);
+                progress.epochFinished(s, config.epochs());
+            }
+        }
+        net.provenance().put("train_data", train.name());
+        net.provenance().put("train_recipe", config.toString());
+        net.provenance().put("train_seed", Long.toString(config.seed()));
+        return new TrainResult(history, last, config, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Top-1 accuracy and loss of {@code net} on {@code data}, unaugmented, batches of 256. */
+    public static Evaluation evaluate(Network net, ImageSet data, Preprocessing preprocessing) {
+        checkShapes(net, data);
+        BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
+        int bs = 256, n = data.size();
+        int[] preds = new int[n];
+        double lossSum = 0;
+        long correct = 0;
+        long t0 = System.nanoTime();
+        for (int from = 0; from < n; from += bs) {
+            int count = Math.min(bs, n - from);
+            float[] logits = net.logits(maker.batch(from, count), count);
+            int classes = logits.length / count;
+            for (int i = 0; i < count; i++) {
+                int label = data.label(from + i);
+                double max = Double.NEGATIVE_INFINITY;
+                int best = 0;
+                for (int c = 0; c < classes; c++) {
+                    float v = logits[i * classes + c];
+                    if (v > max) { max = v; best = c; }
+                }
+                double sum = 0;
+                for (int c = 0; c < classes; c++) sum += Math.exp(logits[i * classes + c] - max);
+                lossSum += Math.log(sum) + max - logits[i * classes + label];
+                preds[from + i] = best;
+                if (best == label) correct++;
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        return new Evaluation(n == 0 ? Double.NaN : (double) correct / n, n == 0 ? Double.NaN : lossSum / n, n, preds, n / secs);
+    }
+
+    private static void checkShapes(Network net, ImageSet data) {
+        int[] in = net.architecture().inputShape();
+        if (data.channels() != in[0] || data.height() != in[1] || data.width() != in[2]) {
+            throw new IllegalArgumentException(net.architecture().name() + " expects " + in[0] + "×" + in[1] + "×" + in[2]
+                    + " images but " + data.name() + " has " + data.channels() + "×" + data.height() + "×" + data.width()
+                    + "; build the model for this data set's shape");
+        }
+        if (data.numClasses() > net.architecture().numClasses()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.numClasses() + " classes but "
+                    + net.architecture().name() + " outputs " + net.architecture().numClasses());
+        }
+    }
+}
