@@ -51,6 +51,22 @@ public final class Network implements AutoCloseable {
         return n;
     }
 
+    /**
+     * A network over a custom DJL block whose parameters follow {@code architecture}'s layout (same
+     * order and shapes as {@link DjlBlocks} would build). For Squeeze's own transformations — QAT
+     * fake-quant blocks, pruning masks — that must still train with {@code Training.fit}. Parameters
+     * start at zero; set them with {@link #setParameter}.
+     */
+    public static Network wrap(Architecture architecture, Block block) {
+        Environment.ensure();
+        Model model = Model.newInstance(architecture.name(), "PyTorch");
+        model.setBlock(block);
+        int[] in = architecture.inputShape();
+        block.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true);
+        block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, in[0], in[1], in[2]));
+        return new Network(architecture, model);
+    }
+
     private void initialize(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int lastFanIn = 1;
