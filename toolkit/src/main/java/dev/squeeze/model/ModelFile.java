@@ -27,7 +27,9 @@ import java.util.Map;
  *   4 bytes   format version (little-endian int) = 1
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"architecture": ..., "provenance": {...}, "parameters": [{"name","shape","type","trainable"}]}
- *   ...       every parameter's float32 values, little-endian, in header order
+ *   ...       every parameter's values, little-endian, in header order, as float32 — or as
+ *             float16 / bfloat16 when the header's "storage" says so (weights stored at half width,
+ *             widened back to float32 on load)
  *   32 bytes  SHA-256 of everything above
  * </pre>
  *
@@ -40,9 +42,20 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    public static void save(Network net, Path path) {
+    /** How parameter values are stored. */
+    public enum Storage {
+        FP32(4), FP16(2), BF16(2);
+        final int bytes;
+        Storage(int bytes) { this.bytes = bytes; }
+    }
+
+    public static void save(Network net, Path path) { save(net, path, Storage.FP32); }
+
+    /** Saves with parameters stored as float32, float16 (IEEE half) or bfloat16 (round to nearest even). */
+    public static void save(Network net, Path path, Storage storage) {
         List<NamedTensor> params = net.parameters();
         JsonObject header = new JsonObject();
+        header.addProperty("storage", storage.name());
         header.add("architecture", ArchitectureJson.toJson(net.architecture()));
         header.add("provenance", GSON.toJsonTree(net.provenance()));
         JsonArray ps = new JsonArray();
@@ -58,9 +71,17 @@ public final class ModelFile {
         }
         header.add("parameters", ps);
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * storage.bytes)).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(MAGIC).putInt(VERSION).putInt(h.length).put(h);
-        for (NamedTensor t : params) for (float f : t.values()) buf.putFloat(f);
+        for (NamedTensor t : params) {
+            for (float f : t.values()) {
+                switch (storage) {
+                    case FP32 -> buf.putFloat(f);
+                    case FP16 -> buf.putShort(Float.floatToFloat16(f));
+                    case BF16 -> buf.putShort(toBfloat16(f));
+                }
+            }
+        }
         byte[] body = buf.array();
         byte[] sum = sha256(body, body.length);
         AtomicFiles.write(path, out -> { out.write(body); out.write(sum); });
@@ -87,7 +108,18 @@ public final class ModelFile {
         fill(target, parse(path), path);
     }
 
-    private record Parsed(Architecture architecture, Map<String, String> provenance, JsonArray params, ByteBuffer data) {}
+    private record Parsed(Architecture architecture, Map<String, String> provenance, JsonArray params, ByteBuffer data,
+            Storage storage) {}
+
+    /** Round to nearest even on the 16 dropped mantissa bits; NaN stays NaN. */
+    static short toBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    static float fromBfloat16(short s) { return Float.intBitsToFloat((s & 0xFFFF) << 16); }
 
     private static Parsed parse(Path path) {
         byte[] all;
@@ -117,8 +149,9 @@ public final class ModelFile {
         buf.position(16 + hl);
         @SuppressWarnings("unchecked")
         Map<String, String> prov = GSON.fromJson(header.get("provenance"), Map.class);
+        Storage storage = header.has("storage") ? Storage.valueOf(header.get("storage").getAsString()) : Storage.FP32;
         return new Parsed(ArchitectureJson.fromJson(header.getAsJsonObject("architecture")), prov,
-                header.getAsJsonArray("parameters"), buf.slice().order(ByteOrder.LITTLE_ENDIAN));
+                header.getAsJsonArray("parameters"), buf.slice().order(ByteOrder.LITTLE_ENDIAN), storage);
     }
 
     private static void fill(Network net, Parsed p, Path path) {
@@ -139,11 +172,16 @@ public final class ModelFile {
                         + " for '" + t.name() + "'; load it into the architecture it was saved from");
             }
             float[] v = new float[t.values().length];
-            if (data.remaining() < v.length * 4L) {
+            if (data.remaining() < (long) v.length * p.storage.bytes) {
                 throw new IllegalArgumentException("Model file " + path + " ends inside parameter '" + name + "'");
             }
-            data.asFloatBuffer().get(v);
-            data.position(data.position() + v.length * 4);
+            for (int k = 0; k < v.length; k++) {
+                v[k] = switch (p.storage) {
+                    case FP32 -> data.getFloat();
+                    case FP16 -> Float.float16ToFloat(data.getShort());
+                    case BF16 -> fromBfloat16(data.getShort());
+                };
+            }
             net.setParameter(t.name(), v);
         }
         if (p.provenance != null) {

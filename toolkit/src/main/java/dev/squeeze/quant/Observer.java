@@ -79,7 +79,9 @@ public interface Observer {
     /**
      * The weight observer a configuration asks for: weights are known exactly, so they use min-max
      * (as PyTorch's default weight observers do): {@link PerChannelMinMaxObserver} for per-channel
-     * weights, {@link MinMaxObserver} otherwise.
+     * weights, {@link MinMaxObserver} otherwise. {@link WeightMethod#TERNARY} and
+     * {@link WeightMethod#BINARY} weights need no observer: {@link LowBitQuantizer} derives α from
+     * the weight itself.
      *
      * @param outChannels size of axis 0 of the weight
      */

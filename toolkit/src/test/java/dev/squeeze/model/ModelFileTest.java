@@ -72,4 +72,30 @@ class ModelFileTest {
         e = assertThrows(IllegalArgumentException.class, () -> ModelFile.load(junk));
         assertTrue(e.getMessage().contains("magic"), e.getMessage());
     }
+
+    @Test
+    void halfWidthStorageHalvesTheFileAndRoundsWeights() throws Exception {
+        Path f32 = dir.resolve("a.sqz"), f16 = dir.resolve("b.sqz"), b16 = dir.resolve("c.sqz");
+        float[] w;
+        try (Network n = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 2)) {
+            w = n.parameters().get(0).values();
+            ModelFile.save(n, f32);
+            ModelFile.save(n, f16, ModelFile.Storage.FP16);
+            ModelFile.save(n, b16, ModelFile.Storage.BF16);
+        }
+        long params = 121_182;
+        assertEquals(Files.size(f32) - Files.size(f16), params * 2);
+        assertEquals(Files.size(f16), Files.size(b16));
+        try (Network h = ModelFile.load(f16); Network b = ModelFile.load(b16)) {
+            float[] wh = h.parameters().get(0).values(), wb = b.parameters().get(0).values();
+            boolean anyDiffers = false;
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(Float.float16ToFloat(Float.floatToFloat16(w[i])), wh[i]);
+                assertEquals(w[i], wb[i], Math.abs(w[i]) / 128f); // bf16 keeps 8 significant bits
+                assertEquals(0, Float.floatToRawIntBits(wb[i]) & 0xFFFF);
+                anyDiffers |= wb[i] != w[i];
+            }
+            assertTrue(anyDiffers);
+        }
+    }
 }

@@ -1,0 +1,23 @@
+/**
+ * Pure-Java quantization core: no engine types, only {@code float[]}/{@code int[]}, so that the
+ * same code serves calibration, fake quantization during training and the integer executor.
+ *
+ * <ul>
+ *   <li>Grids: {@link dev.squeeze.quant.QScheme} (bits, symmetric/affine, signed/unsigned,
+ *       per-tensor/per-channel, narrow range) and the parameters derived from a float range,
+ *       {@link dev.squeeze.quant.QuantParams} / {@link dev.squeeze.quant.PerChannelQuantParams}
+ *       (PyTorch's formulas and float32 arithmetic, round half to even).</li>
+ *   <li>Calibration: {@link dev.squeeze.quant.Observer} implementations selected by
+ *       {@link dev.squeeze.quant.CalibrationMethod}: min-max, moving average, percentile, and the
+ *       histogram searches (KL / symmetric KL / Jensen–Shannon / MSE) of
+ *       {@link dev.squeeze.quant.HistogramObserver} over a {@link dev.squeeze.quant.GrowingHistogram}.</li>
+ *   <li>Integer inference: {@link dev.squeeze.quant.Requantizer}, the gemmlowp/TFLite fixed-point
+ *       int32 → int8 rescaling that every executor must reproduce bit for bit.</li>
+ *   <li>Low-bit and reduced-precision weights: {@link dev.squeeze.quant.LowBitQuantizer} (binary,
+ *       ternary) and {@link dev.squeeze.quant.FloatFormats} (fp16, bf16).</li>
+ *   <li>Configuration: {@link dev.squeeze.quant.QConfig} with presets (x86, qnnpack, TensorRT
+ *       entropy, int4, ternary, binary).</li>
+ * </ul>
+ * Nothing here is thread-safe; observers are meant to be fed by one thread per tensor.
+ */
+package dev.squeeze.quant;
