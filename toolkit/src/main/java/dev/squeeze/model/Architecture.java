@@ -48,6 +48,23 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
         return n;
     }
 
+    /**
+     * One row per layer (residual blocks as one row): what it is, its output shape per image and its
+     * trainable parameters — the table a notebook shows before training.
+     */
+    public record LayerInfo(int index, String layer, String outputShape, long parameters) {}
+
+    public List<LayerInfo> summary() {
+        List<LayerInfo> rows = new ArrayList<>();
+        int[] s = inputShape.clone();
+        int i = 0;
+        for (Layer l : layers) {
+            s = apply(s, l, name);
+            rows.add(new LayerInfo(i++, l.describe(), java.util.Arrays.toString(s), count(List.of(l))));
+        }
+        return rows;
+    }
+
     /** Every layer in execution order, residual bodies and shortcuts flattened (for tables and profiles). */
     public List<Layer> flatLayers() {
         List<Layer> out = new ArrayList<>();

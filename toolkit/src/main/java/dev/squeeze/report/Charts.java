@@ -69,6 +69,40 @@ public final class Charts {
         return java.util.Arrays.stream(v).boxed().toList();
     }
 
+    /**
+     * An activation histogram (counts on a log axis) with one vertical line per clipping threshold —
+     * how each calibration method cuts the same distribution.
+     *
+     * @param thresholds upper clipping value per method, in activation units
+     */
+    public static XYChart histogramWithThresholds(dev.squeeze.quant.GrowingHistogram h, List<String> methods, double[] thresholds,
+            String title) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("activation value")
+                .yAxisTitle("count (log)").build();
+        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setMarkerSize(0);
+        long from = h.occupiedFrom(), to = h.occupiedTo();
+        double[] counts = h.dense(from, to + 1);
+        int step = Math.max(1, counts.length / 400); // merge bins so the line stays readable
+        int n = (counts.length + step - 1) / step;
+        double[] x = new double[n], y = new double[n];
+        double top = 1;
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int k = i * step; k < Math.min(counts.length, (i + 1) * step); k++) sum += counts[k];
+            x[i] = h.lowerEdge(from + (long) i * step);
+            y[i] = Math.max(sum, 0.5); // log axis: keep empty bins drawable
+            top = Math.max(top, sum);
+        }
+        c.addSeries("histogram", x, y).setMarker(SeriesMarkers.NONE);
+        for (int i = 0; i < methods.size(); i++) {
+            c.addSeries(methods.get(i) + String.format(java.util.Locale.ROOT, " (%.3g)", thresholds[i]),
+                    new double[] {thresholds[i], thresholds[i]}, new double[] {0.5, top}).setMarker(SeriesMarkers.NONE);
+        }
+        return c;
+    }
+
     public static BufferedImage image(Chart<?, ?> chart) {
         return BitmapEncoder.getBufferedImage(chart);
     }
