@@ -70,6 +70,8 @@ public final class Main {
             case "data" -> data(new Args("data", argv, 1, List.of("download"), List.of()));
             case "train" -> train(new Args("train", argv, 1,
                     List.of("model", "dataset", "budget", "limit", "test-limit", "epochs", "batch", "lr", "seed", "out"), List.of()));
+            case "qat" -> qat(new Args("qat", argv, 1, List.of("budget", "seed", "out", "calibration", "qat-epochs"),
+                    List.of("no-low-bit", "no-scratch")));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
             default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, notebooks, jupyter");
@@ -148,6 +150,38 @@ public final class Main {
                     ex.result().testAccuracy(), ex.network().trainableParameters(), ex.result().trainImagesPerSecond(),
                     Measure.fileSize(modelFile));
             System.out.println("wrote " + out.resolve("train.json"));
+        }
+        return 0;
+    }
+
+    static int qat(Args a) {
+        Budget budget = Budget.parse(a.get("budget", "quick"));
+        long seed = a.longValue("seed", 42);
+        Path out = Path.of(a.get("out", "out/qat"));
+        var defaults = dev.squeeze.report.QuantStudy.Options.of(budget, seed, out.resolve("models"));
+        var o = new dev.squeeze.report.QuantStudy.Options(budget, seed, a.intValue("calibration", defaults.calibrationImages()),
+                a.intValue("qat-epochs", defaults.qatEpochs()), !a.flag("no-low-bit"), !a.flag("no-scratch"), defaults.workDir());
+        System.out.println("squeeze qat: budget " + budget.id() + ", seed " + seed + ", machine: " + Environment.machine());
+        try (var r = dev.squeeze.report.QuantStudy.run(o, System.out::println)) {
+            var rows = r.rows();
+            var sized = rows.stream().filter(x -> x.sizeBytes() > 0).toList();
+            Path plot = Charts.savePng(Charts.accuracyVsSize(sized.stream().map(x -> x.method()).toList(),
+                    sized.stream().mapToDouble(x -> x.sizeBytes()).toArray(), sized.stream().mapToDouble(x -> x.accuracy()).toArray(),
+                    "seed CNN on CIFAR-10: accuracy vs size (" + budget.id() + ")"), out.resolve("accuracy-vs-size.png"));
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("command", "qat");
+            j.put("budget", budget.id());
+            j.put("seed", seed);
+            j.put("recipe", r.recipe().toString());
+            j.put("train_images", r.fp32().train().size());
+            j.put("test_images", r.fp32().test().size());
+            j.put("calibration_images", o.calibrationImages());
+            j.put("rows", rows);
+            j.put("plots", List.of(plot.toString()));
+            j.put("machine", Environment.machine());
+            Json.write(out.resolve("qat.json"), j);
+            System.out.println(dev.squeeze.report.Tables.fromRecords("quantization comparison", rows).print());
+            System.out.println("wrote " + out.resolve("qat.json"));
         }
         return 0;
     }

@@ -101,7 +101,7 @@ public final class ActivationQuantizer {
         int zp = p.zeroPoint();
         float lo = (p.qmin() - zp) * s, hi = (p.qmax() - zp) * s;
         NDArray clipped = x.clip(lo, hi);
-        NDArray q = x.div(s).round().add(zp).clip(p.qmin(), p.qmax()).sub(zp).mul(s);
+        NDArray q = x.mul(1f / s).round().add(zp).clip(p.qmin(), p.qmax()).sub(zp).mul(s); // 1/s: as QuantParams.quantize
         return clipped.add(q.sub(clipped).stopGradient());
     }
 

@@ -95,5 +95,53 @@ public final class QuantizedNetwork implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The integer model: {@link Int8Converter#convert} of {@link #fusedGraph()} (the current, possibly
+     * QAT-trained, weights) with every calibrated activation grid, {@link #config()}, and the network's
+     * provenance plus {@code qconfig}. Put further facts into {@code network().provenance()} before
+     * calling to record them in the model.
+     *
+     * <p>Not available for dynamic quantization ({@link Quantization#quantizeDynamic}): its activation
+     * grids are computed from each batch at run time, so there is no fixed integer graph to export; the
+     * dynamic network is evaluated in simulation with {@link #evaluate}.
+     *
+     * @throws IllegalStateException for a dynamic network, when the model input is not quantized, or when
+     *     an activation was never calibrated (naming the op and the call to make)
+     */
+    public Int8Model convert() {
+        if (method.equals("dynamic")) {
+            throw new IllegalStateException("Cannot convert a dynamically quantized network to an Int8Model: dynamic"
+                    + " quantization computes each activation's scale from the batch at run time, so there are no fixed"
+                    + " activation grids to export. For an integer model use static quantization,"
+                    + " Quantization.calibrate(net, calibrationImages, prep, config).convert(); to measure dynamic"
+                    + " quantization, evaluate this network with evaluate(...)");
+        }
+        FusedGraph graph = fusedGraph();
+        Map<Integer, QuantParams> params = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (ActivationQuantizer q : quantizers.values()) {
+            if (q.calibrated()) {
+                params.put(q.opId(), q.params());
+            } else {
+                missing.add(q.opId() == -1 ? "the model input (id -1)" : describe(graph, q.opId()));
+            }
+        }
+        // Without an input quantizer the converter's own error (float input, use quantizeInput=true) comes first.
+        if (quantizeInput && !missing.isEmpty()) {
+            throw new IllegalStateException("Cannot convert to int8: " + missing.size() + " activation range"
+                    + (missing.size() == 1 ? " was" : "s were") + " never observed — "
+                    + String.join(", ", missing.subList(0, Math.min(4, missing.size()))) + (missing.size() > 4 ? ", ..." : "")
+                    + "; call Quantization.calibrate(...) with calibration data, or train the prepareQat network first");
+        }
+        Map<String, String> prov = new LinkedHashMap<>(network.provenance());
+        prov.put("qconfig", config.toString());
+        return Int8Converter.convert(graph, params, config, prov);
+    }
+
+    private static String describe(FusedGraph g, int opId) {
+        for (FusedOp op : g.flatOps()) if (op.id() == opId) return "op " + opId + " (" + op.describe() + ")";
+        return "op " + opId;
+    }
+
     @Override public void close() { network.close(); }
 }

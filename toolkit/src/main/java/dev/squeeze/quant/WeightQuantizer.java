@@ -37,12 +37,18 @@ final class WeightQuantizer {
         float[] maxs = flat.max(new int[] {1}).toFloatArray();
         PerChannelQuantParams p = PerChannelQuantParams.fromRanges(mins, maxs, scheme, 0);
         Shape bcast = broadcastShape(w);
-        NDArray s = w.getManager().create(p.scales()).reshape(bcast);
+        // Multiply by the float32 reciprocal, as PerChannelQuantParams.quantize (and PyTorch) do: w/s and
+        // w·(1/s) round differently on a few weights, and the int8 converter must see the same codes.
+        float[] scales = p.scales();
+        float[] inv = new float[scales.length];
+        for (int i = 0; i < inv.length; i++) inv[i] = 1f / scales[i];
+        NDArray s = w.getManager().create(scales).reshape(bcast);
+        NDArray invS = w.getManager().create(inv).reshape(bcast);
         float[] zpf = new float[(int) out];
         int[] zps = p.zeroPoints();
         for (int i = 0; i < zpf.length; i++) zpf[i] = zps[i];
         NDArray zp = w.getManager().create(zpf).reshape(bcast);
-        return w.div(s).round().add(zp).clip(p.qmin(), p.qmax()).sub(zp).mul(s);
+        return w.mul(invS).round().add(zp).clip(p.qmin(), p.qmax()).sub(zp).mul(s);
     }
 
     /** Binary (XNOR-Net): sign(w)·α with α = mean|w| per output channel. */

@@ -46,7 +46,7 @@ public record Recipe(String model, String dataset, Budget budget, int trainLimit
         OptimizerConfig sgd = OptimizerConfig.sgd(0.01f, 0.9f);
         Preprocessing p = Preprocessing.halfHalf();
         return switch (budget) {
-            case QUICK -> new Recipe(m, d, budget, 2_000, 1_000, 2, 64, sgd, new LrSchedule.Constant(), p);
+            case QUICK -> new Recipe(m, d, budget, 10_000, 1_000, 3, 64, sgd, new LrSchedule.Constant(), p);
             case STANDARD -> new Recipe(m, d, budget, ALL, ALL, 10, 64, sgd, new LrSchedule.Constant(), p);
             case FULL -> new Recipe(m, d, budget, ALL, ALL, 20, 64, sgd, new LrSchedule.Cosine(0f), p);
         };

@@ -1,0 +1,271 @@
+package dev.squeeze.quant;
+
+import dev.squeeze.util.AtomicFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A quantized model that runs with integer arithmetic only: a graph of {@link Int8Op}s (the
+ * {@link FusedGraph}'s ops with their integer weights, int32 biases and fixed-point requantizers)
+ * between a {@link Int8Op.QuantizeInput} and a {@link Int8Op.Dequantize}. Immutable and
+ * self-describing: everything an executor needs — shapes, grids, codes, multipliers — is in the ops,
+ * and {@link #provenance()} records how the model was made. Made by {@link Int8Converter} /
+ * {@link QuantizedNetwork#convert()}; executed by {@link IntegerReference} (the bit-exact oracle).
+ *
+ * <h2>File format ({@code .sqz8}), version {@value #FORMAT_VERSION}</h2>
+ * <pre>
+ *   8 bytes   magic "SQZINT8\0"
+ *   4 bytes   format version (little-endian int) = 1
+ *   4 bytes   header length L
+ *   L bytes   UTF-8 JSON: {"format":"squeeze-int8", "name", "input_shape":[C,H,W], "provenance":{...},
+ *             "payload_bytes":P, "ops":[...]}  (each op's fields as in {@link Int8Op}; arrays are
+ *             [offset, bytes] references into the payload; grids are [scale, zero_point, qmin, qmax])
+ *   P bytes   payload: packed weight codes (see {@link Int8Weights}), float32 scales, int32 zero points,
+ *             int32 biases, int32 multipliers, int8 shifts — little-endian, in op order
+ *   32 bytes  SHA-256 of everything above
+ * </pre>
+ * Weights are stored at their bit width (1, 2, 4 or 8 bits per weight), so the file size is the honest
+ * size of a low-bit model. The same model always encodes to the same bytes.
+ */
+public final class Int8Model {
+    /** Version of the file format this class writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private final String name;
+    private final List<Int8Op> ops;
+    private final Map<String, String> provenance;
+    private volatile byte[] encoded; // lazily, for sizeBytes(); the model is immutable so it never goes stale
+
+    /**
+     * @param name the source architecture's name, e.g. {@code "seed-cnn"}
+     * @param ops top-level ops in execution order: {@link Int8Op.QuantizeInput} first, {@link Int8Op.Dequantize}
+     *     last; residual branches nest inside {@link Int8Op.Add}
+     * @param provenance free-form facts about how the model was made (seed, data, method, bits, JDK, ...)
+     * @throws IllegalArgumentException when the ops do not chain: each op's input shape and grid must be
+     *     the previous op's output shape and grid (ops that keep their input's grid must keep it exactly)
+     */
+    public Int8Model(String name, List<Int8Op> ops, Map<String, String> provenance) {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("Int8Model.name must not be blank");
+        this.name = name;
+        this.ops = List.copyOf(ops);
+        LinkedHashMap<String, String> p = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : provenance.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new IllegalArgumentException("Int8Model.provenance: null key or value for '" + e.getKey() + "'");
+            }
+            p.put(e.getKey(), e.getValue());
+        }
+        this.provenance = Collections.unmodifiableMap(p);
+        validate();
+    }
+
+    // ---- structure ------------------------------------------------------------------------------
+
+    private void validate() {
+        if (ops.size() < 2 || !(ops.get(0) instanceof Int8Op.QuantizeInput) || !(ops.get(ops.size() - 1) instanceof Int8Op.Dequantize)) {
+            throw new IllegalArgumentException("Int8Model " + name + ": the ops must start with a quantize-input op and end with a"
+                    + " dequantize-output op, got " + ops.stream().map(Int8Op::kind).toList());
+        }
+        Int8Op.QuantizeInput in = (Int8Op.QuantizeInput) ops.get(0);
+        State end = chain(ops.subList(1, ops.size() - 1), new State(in.outputShape(), in.output()), new HashSet<>());
+        Int8Op.Dequantize out = (Int8Op.Dequantize) ops.get(ops.size() - 1);
+        expect(out, end, out.inputShape(), out.output());
+    }
+
+    private record State(TensorShape shape, QuantParams params) {}
+
+    private State chain(List<Int8Op> list, State s, Set<Integer> ids) {
+        for (Int8Op op : list) {
+            if (op instanceof Int8Op.QuantizeInput || op instanceof Int8Op.Dequantize) {
+                throw new IllegalArgumentException("Int8Model " + name + ": " + op.kind() + " may only be the first/last op");
+            }
+            if (op.id() < 0 || !ids.add(op.id())) {
+                throw new IllegalArgumentException("Int8Model " + name + ": op id " + op.id() + " (" + op.describe()
+                        + ") is negative or used twice");
+            }
+            switch (op) {
+                case Int8Op.Conv c -> expect(op, s, c.inputShape(), c.input());
+                case Int8Op.Dense d -> expect(op, s, d.inputShape(), d.input());
+                case Int8Op.Act a -> expect(op, s, a.inputShape(), a.input());
+                case Int8Op.Add a -> {
+                    expect(op, s, a.inputShape(), s.params());
+                    State body = chain(a.body(), s, ids);
+                    State shortcut = chain(a.shortcut(), s, ids);
+                    if (!body.params().equals(a.a()) || !shortcut.params().equals(a.b()) || !body.shape().equals(shortcut.shape())) {
+                        throw new IllegalArgumentException("Int8Model " + name + ": add op " + a.id() + " expects operands on "
+                                + a.a() + " and " + a.b() + " but its body ends with " + body + " and its shortcut with " + shortcut);
+                    }
+                }
+                default -> expect(op, s, op.inputShape(), op.output()); // pools and flatten keep their input's grid
+            }
+            s = new State(op.outputShape(), op.output());
+        }
+        return s;
+    }
+
+    private void expect(Int8Op op, State s, TensorShape shape, QuantParams params) {
+        if (!s.shape().equals(shape) || !s.params().equals(params)) {
+            throw new IllegalArgumentException("Int8Model " + name + ": op " + op.id() + " (" + op.describe() + ") expects input "
+                    + shape + " on " + params + " but the op before it produces " + s.shape() + " on " + s.params());
+        }
+    }
+
+    // ---- accessors ------------------------------------------------------------------------------
+
+    /** Name of the source architecture. */
+    public String name() { return name; }
+
+    /** Top-level ops in execution order, from quantize-input to dequantize-output. */
+    public List<Int8Op> ops() { return ops; }
+
+    /** Every op in execution order, residual bodies and shortcuts before their add (as {@link FusedGraph#flatOps()}). */
+    public List<Int8Op> flatOps() {
+        List<Int8Op> out = new ArrayList<>();
+        flatten(ops, out);
+        return out;
+    }
+
+    private static void flatten(List<Int8Op> ops, List<Int8Op> out) {
+        for (Int8Op op : ops) {
+            if (op instanceof Int8Op.Add a) {
+                flatten(a.body(), out);
+                flatten(a.shortcut(), out);
+            }
+            out.add(op);
+        }
+    }
+
+    /** The op with this id ({@link Int8Op#INPUT_ID}, {@link Int8Op#OUTPUT_ID} or a fused-op id). */
+    public Int8Op op(int id) {
+        for (Int8Op op : flatOps()) if (op.id() == id) return op;
+        throw new IllegalArgumentException("Int8Model " + name + " has no op " + id);
+    }
+
+    public Int8Op.QuantizeInput quantizeInput() { return (Int8Op.QuantizeInput) ops.get(0); }
+    public Int8Op.Dequantize dequantizeOutput() { return (Int8Op.Dequantize) ops.get(ops.size() - 1); }
+
+    /** Shape of one input image, {@code [C, H, W]}. */
+    public TensorShape inputShape() { return quantizeInput().inputShape(); }
+
+    /** Shape of one output, {@code [classes]}. */
+    public TensorShape outputShape() { return dequantizeOutput().inputShape(); }
+
+    /** Number of outputs per image. */
+    public int classes() { return outputShape().size(); }
+
+    /** The grid of the model input. */
+    public QuantParams inputParams() { return quantizeInput().output(); }
+
+    /** The grid of the output codes (the logits). */
+    public QuantParams outputParams() { return dequantizeOutput().output(); }
+
+    /** How the model was made; unmodifiable. */
+    public Map<String, String> provenance() { return provenance; }
+
+    /** Weight count over all conv and dense ops. */
+    /** Widest weight format in the model (8 for int8, 4, 2 for ternary, 1 for binary). */
+    public int weightBits() {
+        int bits = 0;
+        for (Int8Op op : flatOps()) {
+            if (op instanceof Int8Op.Conv c) bits = Math.max(bits, c.weights().bits());
+            if (op instanceof Int8Op.Dense d) bits = Math.max(bits, d.weights().bits());
+        }
+        return bits;
+    }
+
+    public long weightCount() {
+        long n = 0;
+        for (Int8Op op : flatOps()) {
+            if (op instanceof Int8Op.Conv c) n += c.weights().count();
+            if (op instanceof Int8Op.Dense d) n += d.weights().count();
+        }
+        return n;
+    }
+
+    /** Bytes of packed weight codes over all conv and dense ops. */
+    public long weightBytes() {
+        long n = 0;
+        for (Int8Op op : flatOps()) {
+            if (op instanceof Int8Op.Conv c) n += c.weights().packedBytes();
+            if (op instanceof Int8Op.Dense d) n += d.weights().packedBytes();
+        }
+        return n;
+    }
+
+    /**
+     * One row per op for tables.
+     *
+     * @param id op id
+     * @param kind file kind ({@code conv}, {@code max_pool}, ...)
+     * @param description e.g. {@code "conv 3→16 5×5 + relu"}
+     * @param outputShape per image
+     * @param output output grid
+     * @param weightFormat e.g. {@code "int8 per-channel"}, empty for ops without weights
+     * @param weights weight count
+     * @param weightBytes packed weight bytes
+     * @param macs multiply-accumulates per image
+     */
+    public record OpInfo(int id, String kind, String description, TensorShape outputShape, QuantParams output,
+                         String weightFormat, long weights, long weightBytes, long macs) {}
+
+    /** A row per op in execution order (nested ones included). */
+    public List<OpInfo> describeOps() {
+        List<OpInfo> rows = new ArrayList<>();
+        for (Int8Op op : flatOps()) {
+            Int8Weights w = op instanceof Int8Op.Conv c ? c.weights() : op instanceof Int8Op.Dense d ? d.weights() : null;
+            long macs = op instanceof Int8Op.Conv c ? c.macs() : op instanceof Int8Op.Dense d ? d.macs() : 0;
+            rows.add(new OpInfo(op.id(), op.kind(), op.describe(), op.outputShape(), op.output(), w == null ? "" : w.format(),
+                    w == null ? 0 : w.count(), w == null ? 0 : w.packedBytes(), macs));
+        }
+        return rows;
+    }
+
+    // ---- files ----------------------------------------------------------------------------------
+
+    /** Writes the model atomically (temp file and rename, see {@link AtomicFiles}). */
+    public void write(Path path) {
+        byte[] bytes = toBytes();
+        AtomicFiles.write(path, out -> out.write(bytes));
+    }
+
+    /**
+     * Reads a model written by {@link #write(Path)}.
+     *
+     * @throws IllegalArgumentException one clear error, naming the file, when it is not an int8 model,
+     *     is truncated, was modified (SHA-256 mismatch), has another format version, or its content does
+     *     not describe a valid model
+     * @throws java.io.UncheckedIOException when the file cannot be read
+     */
+    public static Int8Model read(Path path) { return Int8ModelFile.read(path); }
+
+    /** The exact bytes {@link #write(Path)} writes. */
+    public byte[] toBytes() {
+        byte[] e = encoded;
+        if (e == null) encoded = e = Int8ModelFile.encode(this);
+        return e.clone();
+    }
+
+    /** Size in bytes of the written file (header, payload and checksum). */
+    public long sizeBytes() {
+        byte[] e = encoded;
+        if (e == null) encoded = e = Int8ModelFile.encode(this);
+        return e.length;
+    }
+
+    @Override public boolean equals(Object o) {
+        return o instanceof Int8Model m && name.equals(m.name) && ops.equals(m.ops) && provenance.equals(m.provenance);
+    }
+
+    @Override public int hashCode() { return (name.hashCode() * 31 + ops.hashCode()) * 31 + provenance.hashCode(); }
+
+    @Override public String toString() {
+        return "Int8Model[" + name + ", " + inputShape() + " → " + outputShape() + ", " + flatOps().size() + " ops, "
+                + String.format("%,d", weightCount()) + " weights in " + String.format("%,d", weightBytes()) + " bytes]";
+    }
+}

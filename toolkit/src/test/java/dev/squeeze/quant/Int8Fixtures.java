@@ -1,0 +1,120 @@
+package dev.squeeze.quant;
+
+import dev.squeeze.data.ImageSet;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
+import dev.squeeze.model.Layer.*;
+import dev.squeeze.model.NamedTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Shared synthetic data and models for the Int8 tests. */
+final class Int8Fixtures {
+    private Int8Fixtures() {}
+
+    static final List<String> TEN = List.of("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9");
+
+    /**
+     * {@code n} images of {@code c×h×w}, labels {@code i % 10}: a bright blob whose position (one of ten
+     * around the centre) and dominant channel ({@code label % c}) give the class, jittered, on a noisy
+     * background — learnable in a few epochs, with conv features that vary between images as on photos.
+     */
+    static ImageSet images(int n, int c, int h, int w, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] px = new byte[n * c * h * w];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int label = i % 10;
+            labels[i] = label;
+            double angle = 2 * Math.PI * label / 10;
+            double cy = h / 2.0 + 0.3 * h * Math.sin(angle) + (r.nextDouble() - 0.5) * 3;
+            double cx = w / 2.0 + 0.3 * w * Math.cos(angle) + (r.nextDouble() - 0.5) * 3;
+            double rad = h / 6.0 * (0.8 + 0.4 * r.nextDouble());
+            for (int ch = 0; ch < c; ch++) {
+                double amp = (ch == label % c ? 170 : 60) * (0.7 + 0.6 * r.nextDouble());
+                double base = r.nextDouble() * 40;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        double d2 = ((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (rad * rad);
+                        int v = (int) Math.min(255, base + amp * Math.exp(-d2) + r.nextInt(30));
+                        px[((i * c + ch) * h + y) * w + x] = (byte) v;
+                    }
+                }
+            }
+        }
+        return new ImageSet("synthetic", px, labels, c, h, w, TEN);
+    }
+
+    /**
+     * A small ResNet-like model exercising every op: conv + BN + ReLU, max-pool with padding, an
+     * identity residual, a projection residual with LeakyReLU inside and a ReLU after the add, an
+     * average pool followed by a standalone LeakyReLU, global average pool, flatten, fc with ReLU, fc.
+     */
+    static Architecture tinyResNet() {
+        List<Layer> layers = List.of(
+                new Conv2d(3, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
+                new MaxPool(3, 2, 1),
+                new Residual(List.of(new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
+                        new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8)), List.of()),
+                new Relu(),
+                new Residual(List.of(new Conv2d(8, 16, 3, 2, 1, 1, false), new BatchNorm(16), new LeakyRelu(0.1f),
+                        new Conv2d(16, 16, 3, 1, 1, 2, false), new BatchNorm(16)),
+                        List.of(new Conv2d(8, 16, 1, 2, 0, 1, false), new BatchNorm(16))),
+                new Relu(),
+                new AvgPool(2, 2, 0), new LeakyRelu(0.2f),
+                new GlobalAvgPool(), new Flatten(),
+                new Linear(16, 24, true), new Relu(),
+                new Linear(24, 10, true));
+        return new Architecture("tiny-resnet", new int[] {3, 16, 16}, layers);
+    }
+
+    /** Random weights for {@code arch} in DJL block order, BatchNorm statistics random too (so folding matters). */
+    static List<NamedTensor> randomParams(Architecture arch, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<NamedTensor> out = new ArrayList<>();
+        addParams(arch.layers(), out, r);
+        return out;
+    }
+
+    private static void addParams(List<Layer> layers, List<NamedTensor> out, SplittableRandom r) {
+        for (Layer l : layers) {
+            switch (l) {
+                case Conv2d c -> {
+                    int fan = c.in() / c.groups() * c.kernel() * c.kernel();
+                    out.add(tensor("w" + out.size(), c.out() * fan, 1 / Math.sqrt(fan), 0, r));
+                    if (c.bias()) out.add(tensor("b" + out.size(), c.out(), 0.1, 0, r));
+                }
+                case Linear f -> {
+                    out.add(tensor("w" + out.size(), f.out() * f.in(), 1 / Math.sqrt(f.in()), 0, r));
+                    if (f.bias()) out.add(tensor("b" + out.size(), f.out(), 0.1, 0, r));
+                }
+                case BatchNorm b -> {
+                    out.add(tensor("gamma" + out.size(), b.channels(), 0.3, 1, r));
+                    out.add(tensor("beta" + out.size(), b.channels(), 0.2, 0, r));
+                    out.add(tensor("mean" + out.size(), b.channels(), 0.2, 0, r));
+                    out.add(tensor("var" + out.size(), b.channels(), 0.3, 1, r));
+                }
+                case Residual res -> {
+                    addParams(res.body(), out, r);
+                    addParams(res.shortcut(), out, r);
+                }
+                default -> { }
+            }
+        }
+    }
+
+    private static NamedTensor tensor(String name, int n, double bound, double center, SplittableRandom r) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (center + (r.nextDouble() * 2 - 1) * bound);
+        return new NamedTensor(name, new long[] {n}, v, "WEIGHT", true);
+    }
+
+    /** Activation grids for every op of {@code g}: uint8 affine over [lo, hi] per op, the input over [-1, 1]. */
+    static java.util.Map<Integer, QuantParams> uniformGrids(FusedGraph g, float lo, float hi) {
+        java.util.Map<Integer, QuantParams> m = new java.util.LinkedHashMap<>();
+        m.put(-1, QuantParams.fromRange(-1f, 1f, QScheme.PER_TENSOR_AFFINE));
+        for (FusedOp op : g.flatOps()) if (op.producesNewRange()) m.put(op.id(), QuantParams.fromRange(lo, hi, QScheme.PER_TENSOR_AFFINE));
+        return m;
+    }
+}
