@@ -36,7 +36,7 @@ public final class Squeeze {
         }
         String home = System.getenv("SQUEEZE_DATA");
         Setup s = new Setup(VERSION, Runtime.version().toString(), ai.djl.engine.Engine.getDjlVersion(), engine,
-                Environment.torchThreads(), Runtime.getRuntime().availableProcessors(), Kernels.current(), budget, seed,
+                Environment.torchThreads(), Runtime.getRuntime().availableProcessors(), Display.kernel(), budget, seed,
                 home != null ? home : System.getProperty("user.home") + "/.squeeze/data", Environment.cpuName());
         System.out.println(String.format(Locale.ROOT,
                 "Squeeze %s | Java %s | DJL %s, %s, %d threads | %d cores (%s) | kernel %s | budget %s | seed %d | data %s",

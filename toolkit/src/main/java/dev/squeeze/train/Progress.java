@@ -21,7 +21,7 @@ public interface Progress {
     /** Prints to stderr in a terminal, stdout otherwise (notebook kernels show stdout as the cell's output). */
     static Progress console() {
         boolean tty = System.console() != null && System.getenv("JPY_PARENT_PID") == null
-                && !"none".equals(dev.squeeze.notebook.Kernels.current());
+                && !"none".equals(dev.squeeze.notebook.Display.kernel());
         return new Console(tty ? System.err : System.out, tty);
     }
 
