@@ -26,6 +26,8 @@ public final class Environment {
         setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(n));
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // DJL probes for CUDA on every start and warns when there is none; on a CPU-only machine that is noise.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         if (System.getenv("OMP_WAIT_POLICY") == null) {
             System.err.println("Squeeze: OMP_WAIT_POLICY is not set; set OMP_WAIT_POLICY=PASSIVE before starting Java "
                     + "(./squeeze and the notebook kernels do) or libtorch's threads spin and slow everything on small machines.");
