@@ -208,6 +208,21 @@ public final class Main {
             j.put("trainable_parameters", net.trainableParameters());
             j.put("model_file_bytes", Measure.fileSize(file));
             j.put("latency_batch1", lat1);
+            double[] perClass = new double[test.numClasses()];
+            int[] counts = new int[test.numClasses()];
+            for (int i = 0; i < test.size(); i++) {
+                counts[test.label(i)]++;
+                if (e.predictions()[i] == test.label(i)) perClass[test.label(i)]++;
+            }
+            Map<String, Double> byClass = new LinkedHashMap<>();
+            for (int c = 0; c < perClass.length; c++) {
+                perClass[c] = counts[c] == 0 ? Double.NaN : perClass[c] / counts[c];
+                byClass.put(test.classes().get(c), perClass[c]);
+            }
+            j.put("per_class_accuracy", byClass);
+            Path plot = Charts.savePng(Charts.perClassAccuracy(test.classes(), perClass, file.getFileName() + " on " + test.name()),
+                    out.resolve("per-class-accuracy.png"));
+            j.put("plots", List.of(plot.toString()));
             j.put("machine", Environment.machine());
             j.put("provenance", net.provenance());
             Json.write(out.resolve("eval.json"), j);

@@ -65,6 +65,17 @@ public final class Charts {
         return c;
     }
 
+    /** Top-1 accuracy per class, as bars. */
+    public static CategoryChart perClassAccuracy(List<String> classes, double[] accuracy, String title) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle("accuracy").build();
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(1.0);
+        c.addSeries("accuracy", classes, toList(accuracy));
+        return c;
+    }
+
     private static List<Double> toList(double[] v) {
         return java.util.Arrays.stream(v).boxed().toList();
     }
