@@ -10,9 +10,11 @@ trap 'rm -f "$log"' EXIT
 echo "== unit tests (mvn verify) =="
 mvn -B -ntp verify 2>&1 | tee "$log" | grep -v -e '^\[INFO\] Download' -e 'WARNING: A terminally deprecated' -e 'sun.misc.Unsafe' -e 'Please consider reporting'
 unit_rc=${PIPESTATUS[0]}
-# Surefire's last "Tests run:" line (without "in <class>") is the module total.
+# Surefire prints one "Tests run:" line without "in <class>" per module: its total. Sum them over the
+# modules (toolkit, toolkit/bench).
 read -r run fail err skip < <(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$log" \
-  | tail -1 | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/')
+  | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' \
+  | awk '{r+=$1; f+=$2; e+=$3; s+=$4} END {if (NR) print r, f, e, s}')
 run=${run:-0}; fail=${fail:-0}; err=${err:-0}; skip=${skip:-0}
 passed=$((run - fail - err - skip)); failed=$((fail + err))
 if [ "$unit_rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; echo "unit tests: Maven failed before or outside the tests (exit $unit_rc)"; fi
