@@ -15,8 +15,17 @@ final class WeightQuantizer {
 
     WeightQuantizer(QConfig config) { this.config = config; }
 
-    NDArray apply(NDArray w) {
+    /**
+     * @param w the parameter array (lives as long as the model)
+     * @param batch the manager of the current batch: every temporary must die with it. DJL attaches an
+     *     op's result to its left operand's manager, so working on the parameter as it is would pile
+     *     every step's temporaries onto the model's manager (gigabytes over a QAT run). Attaching the
+     *     parameter temporarily to the batch scope sends the temporaries there; the parameter itself
+     *     returns to its model when the batch scope closes.
+     */
+    NDArray apply(NDArray w, ai.djl.ndarray.NDManager batch) {
         if (!enabled) return w;
+        w.tempAttach(batch);
         NDArray q = switch (config.weightMethod()) {
             case UNIFORM -> uniform(w);
             case TERNARY -> ternary(w);

@@ -1,0 +1,550 @@
+package dev.squeeze.export;
+
+import dev.squeeze.export.Onnx.Attr;
+import dev.squeeze.export.Onnx.Graph;
+import dev.squeeze.export.Onnx.Tensor;
+import dev.squeeze.export.Onnx.ValueInfo;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
+import dev.squeeze.model.NamedTensor;
+import dev.squeeze.model.Network;
+import dev.squeeze.quant.Activation;
+import dev.squeeze.quant.Int8Model;
+import dev.squeeze.quant.Int8Op;
+import dev.squeeze.quant.Int8Weights;
+import dev.squeeze.quant.QuantParams;
+import dev.squeeze.quant.TensorShape;
+import dev.squeeze.util.AtomicFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), written by Squeeze's own
+ * protobuf encoder: the toolkit needs no ONNX or protobuf library at run time.
+ *
+ * <h2>fp32 ({@link #fp32})</h2>
+ * The {@link Architecture} layer by layer with the network's current weights: graph input
+ * {@code input} {@code [N, C, H, W]} float32 with a symbolic batch {@code N}, graph output
+ * {@code logits} {@code [N, classes]} float32. Conv2d → {@code Conv} (group, strides, symmetric
+ * pads), Linear → {@code Gemm} with {@code transB = 1} (weight stays {@code [out, in]}), BatchNorm →
+ * {@code BatchNormalization} (ε = 1e-5, running statistics: inference mode), ReLU / LeakyReLU →
+ * {@code Relu} / {@code LeakyRelu}, pools → {@code MaxPool}, {@code AveragePool} with
+ * {@code count_include_pad = 1} (Squeeze's and PyTorch's convention), {@code GlobalAveragePool},
+ * Flatten → {@code Flatten(axis = 1)}, Residual → its two branches and an {@code Add}.
+ * BatchNorm is exported as its own node rather than folded: the file then mirrors the architecture
+ * one node per layer, the arithmetic is the same as Squeeze's (folding reorders float rounding), and
+ * runtimes fold Conv + BatchNormalization themselves (ONNX Runtime does at its basic level).
+ *
+ * <h2>int8 QDQ ({@link #int8Qdq})</h2>
+ * The {@link Int8Model} in ONNX's "QDQ" form: every op is its float ONNX op between
+ * {@code DequantizeLinear} nodes on its inputs and a {@code QuantizeLinear} on its output, with the
+ * integer model's grids, so that runtimes pattern-match the groups onto integer kernels (ONNX
+ * Runtime: DQ→Conv→Q becomes {@code QLinearConv}, DQ→Gemm→Q {@code QGemm}, DQ→Add→Q
+ * {@code QLinearAdd}, pools {@code QLinearAveragePool} / {@code QLinearGlobalAveragePool}, and the
+ * Q/DQ pairs around MaxPool and Flatten are dropped). Concretely:
+ * <ul>
+ *   <li>input {@code input} float {@code [N, C, H, W]} → {@code QuantizeLinear} with the model's input
+ *       grid; output {@code logits} float = {@code DequantizeLinear} of the last op's codes;</li>
+ *   <li>activations: one scale and zero point per tensor, {@code uint8} when the grid's codes lie in
+ *       [0, 255], {@code int8} when in [−128, 127] (ONNX Runtime 1.29 on x86 fuses only uint8
+ *       activations into integer kernels; signed ones run its float kernels between Q/DQ pairs);</li>
+ *   <li>weights: the integer codes as an {@code int8} initializer ({@code [out, in/groups, k, k]} or
+ *       {@code [out, in]}) with per-output-channel scales on {@code DequantizeLinear(axis = 0)} (a
+ *       per-tensor weight grid gets scalar parameters). Each channel's zero point is subtracted from
+ *       its codes when the differences fit int8 (always for the presets), so weights are symmetric
+ *       with zero point 0 as integer kernels want; otherwise codes and zero points are stored as they
+ *       are ({@code uint8} when they lie in [0, 255]);</li>
+ *   <li>low-bit weights (4-, 2-bit, ternary, binary) are exported as their integer codes in int8
+ *       with their scales: the file is not smaller than an int8 one, but it computes exactly what
+ *       the low-bit model computes;</li>
+ *   <li>biases: the model's int32 biases as an {@code int32} initializer, dequantized with scale
+ *       {@code s_in · s_w[c]} (float32 product) and zero point 0, as ONNX's quantization convention
+ *       expects; integer runtimes use the int32 values directly;</li>
+ *   <li>a fused ReLU / LeakyReLU is a {@code Relu} / {@code LeakyRelu} node between the op and its
+ *       {@code QuantizeLinear}. A ReLU whose output grid has its zero point at the lowest code is
+ *       exactly the clamp of {@code QuantizeLinear} and runtimes drop it (ONNX Runtime does, and
+ *       then fuses the conv); a LeakyReLU fused into a conv keeps that conv in float there, because
+ *       no standard integer kernel has a leaky output stage;</li>
+ *   <li>a grid narrower than its storage type (e.g. narrow-range int8 [−127, 127], or fewer than 8
+ *       bits) gets a {@code Clip} to the grid's real range before its {@code QuantizeLinear} where
+ *       the values can leave that range (not after pools or flatten, whose outputs stay in their
+ *       input's grid, and not on the low side after a ReLU), so the file clamps exactly where Squeeze
+ *       does; an op followed by such a Clip is not fused into an integer kernel by ONNX Runtime.</li>
+ * </ul>
+ * Numerically the file computes the integer model's arithmetic up to rounding: ONNX's requantization
+ * is float {@code round-half-even(acc · s_in·s_w / s_out)}, Squeeze's a fixed-point multiplier (see
+ * {@code Requantizer}, whose gemmlowp-style double rounding differs from a single rounding when
+ * {@code acc · M} lies within about 2^−(shift+1) of a half-integer), residual adds and pools round
+ * slightly differently, so a code may differ by one step now and then (0.02 % of the first conv's
+ * outputs of the CIFAR-10 seed CNN, growing by propagation to 6 % of its logit codes) and top-1 differs
+ * where the integer model's two best logits are within one step (0.5 % of CIFAR-10 test images).
+ *
+ * <p>Files are written atomically (temporary file, then rename; see {@link AtomicFiles}).
+ */
+public final class OnnxExport {
+    private OnnxExport() {}
+
+    /** Name of the graph input: {@code [N, C, H, W]} float32. */
+    public static final String INPUT = "input";
+    /** Name of the graph output: {@code [N, classes]} float32. */
+    public static final String OUTPUT = "logits";
+    /** Symbolic batch dimension of {@link #INPUT} and {@link #OUTPUT}. */
+    public static final String BATCH = "N";
+
+    /** BatchNorm's ε in Squeeze's blocks (PyTorch's default; see {@link Layer.BatchNorm}). */
+    private static final float BN_EPS = 1e-5f;
+
+    /**
+     * The two files {@link #exportBoth} writes.
+     *
+     * @param fp32 the float model
+     * @param int8Qdq the quantized model in QDQ form
+     */
+    public record Exported(Path fp32, Path int8Qdq) {}
+
+    // ---- fp32 -----------------------------------------------------------------------------------
+
+    /**
+     * Writes {@code net} (architecture and current weights, inference mode) as an fp32 ONNX model.
+     * Input {@value #INPUT} {@code [N, C, H, W]}, output {@value #OUTPUT} {@code [N, classes]}, both
+     * float32, {@code N} symbolic.
+     *
+     * @return {@code out}
+     */
+    public static Path fp32(Network net, Path out) {
+        byte[] bytes = fp32Bytes(net.architecture(), net.parameters(), net.provenance());
+        AtomicFiles.write(out, o -> o.write(bytes));
+        return out;
+    }
+
+    /**
+     * The fp32 ONNX encoding of an architecture and its parameters.
+     *
+     * @param params every parameter in DJL block order, as {@link Network#parameters()} returns them:
+     *     weight then bias of each conv / linear, BatchNorm γ, β, running mean, running variance
+     */
+    static byte[] fp32Bytes(Architecture arch, List<NamedTensor> params, Map<String, String> provenance) {
+        Graph g = new Graph(arch.name());
+        int[] in = arch.inputShape();
+        g.input(new ValueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in[0], (long) in[1], (long) in[2])));
+        Fp32 b = new Fp32(g, params.iterator(), arch.name());
+        String y = b.layers(arch.layers(), INPUT, "L");
+        if (b.params.hasNext()) {
+            throw new IllegalArgumentException("ONNX export of " + arch.name() + ": parameter '" + b.params.next().name()
+                    + "' is left over after the last layer; the weights do not belong to this architecture");
+        }
+        rename(g, y, OUTPUT);
+        g.output(new ValueInfo(OUTPUT, Onnx.FLOAT, batchShape(arch.outputShape())));
+        g.docString = "Squeeze fp32 export of " + arch.name() + " " + Arrays.toString(in) + ": " + arch.layers().size()
+                + " layers, " + arch.trainableParameters() + " trainable parameters";
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("squeeze.format", "fp32");
+        meta.put("squeeze.architecture", arch.name());
+        provenance.forEach((k, v) -> meta.put("provenance." + k, v));
+        return Onnx.model(g, Map.of("", Onnx.OPSET), producerVersion(), "fp32 model exported by Squeeze", meta).toByteArray();
+    }
+
+    private static final class Fp32 {
+        final Graph g;
+        final Iterator<NamedTensor> params;
+        final String where;
+
+        Fp32(Graph g, Iterator<NamedTensor> params, String where) {
+            this.g = g;
+            this.params = params;
+            this.where = where;
+        }
+
+        /** Emits {@code layers} on tensor {@code x}; returns the last output's name. */
+        String layers(List<Layer> layers, String x, String prefix) {
+            for (int i = 0; i < layers.size(); i++) x = layer(layers.get(i), x, prefix + i);
+            return x;
+        }
+
+        private String layer(Layer l, String x, String path) {
+            return switch (l) {
+                case Layer.Conv2d c -> {
+                    String name = path + ".conv";
+                    List<String> in = new ArrayList<>(List.of(x,
+                            weight(name + ".weight", l, c.out(), c.in() / c.groups(), c.kernel(), c.kernel())));
+                    if (c.bias()) in.add(weight(name + ".bias", l, c.out()));
+                    yield g.op("Conv", name, in, name, Attr.ints("kernel_shape", c.kernel(), c.kernel()),
+                            Attr.ints("strides", c.stride(), c.stride()),
+                            Attr.ints("pads", c.padding(), c.padding(), c.padding(), c.padding()),
+                            Attr.ints("dilations", 1, 1), Attr.i("group", c.groups()));
+                }
+                case Layer.Linear f -> {
+                    String name = path + ".fc";
+                    List<String> in = new ArrayList<>(List.of(x, weight(name + ".weight", l, f.out(), f.in())));
+                    if (f.bias()) in.add(weight(name + ".bias", l, f.out()));
+                    yield g.op("Gemm", name, in, name, Attr.i("transB", 1));
+                }
+                case Layer.BatchNorm b -> {
+                    String name = path + ".bn";
+                    // DJL's order, the same FusedGraph reads: gamma, beta, running mean, running variance.
+                    List<String> in = List.of(x, weight(name + ".scale", l, b.channels()), weight(name + ".bias", l, b.channels()),
+                            weight(name + ".mean", l, b.channels()), weight(name + ".var", l, b.channels()));
+                    yield g.op("BatchNormalization", name, in, name, Attr.f("epsilon", BN_EPS));
+                }
+                case Layer.Relu r -> g.op("Relu", path + ".relu", List.of(x), path + ".relu");
+                case Layer.LeakyRelu r -> g.op("LeakyRelu", path + ".leaky_relu", List.of(x), path + ".leaky_relu",
+                        Attr.f("alpha", r.alpha()));
+                case Layer.MaxPool p -> g.op("MaxPool", path + ".max_pool", List.of(x), path + ".max_pool",
+                        Attr.ints("kernel_shape", p.kernel(), p.kernel()), Attr.ints("strides", p.stride(), p.stride()),
+                        Attr.ints("pads", p.padding(), p.padding(), p.padding(), p.padding()));
+                case Layer.AvgPool p -> g.op("AveragePool", path + ".avg_pool", List.of(x), path + ".avg_pool",
+                        Attr.ints("kernel_shape", p.kernel(), p.kernel()), Attr.ints("strides", p.stride(), p.stride()),
+                        Attr.ints("pads", p.padding(), p.padding(), p.padding(), p.padding()), Attr.i("count_include_pad", 1));
+                case Layer.GlobalAvgPool gp -> g.op("GlobalAveragePool", path + ".global_avg_pool", List.of(x), path + ".global_avg_pool");
+                case Layer.Flatten f -> g.op("Flatten", path + ".flatten", List.of(x), path + ".flatten", Attr.i("axis", 1));
+                case Layer.Residual r -> {
+                    String a = layers(r.body(), x, path + ".body.");
+                    String s = r.shortcut().isEmpty() ? x : layers(r.shortcut(), x, path + ".shortcut.");
+                    yield g.op("Add", path + ".add", List.of(a, s), path + ".add");
+                }
+            };
+        }
+
+        /** Takes the next parameter, checks its size against the layer, and adds it as an initializer. */
+        private String weight(String name, Layer l, long... dims) {
+            if (!params.hasNext()) {
+                throw new IllegalArgumentException("ONNX export of " + where + ": no parameters left for " + l.describe()
+                        + "; the weights do not belong to this architecture");
+            }
+            NamedTensor t = params.next();
+            long n = 1;
+            for (long d : dims) n *= d;
+            if (t.values().length != n) {
+                throw new IllegalArgumentException("ONNX export of " + where + ": parameter '" + t.name() + "' has " + t.values().length
+                        + " values but " + l.describe() + " needs " + Arrays.toString(dims) + " = " + n
+                        + "; the weights do not belong to this architecture");
+            }
+            return g.initializer(Tensor.floats(name, dims, t.values()));
+        }
+    }
+
+    // ---- int8 QDQ -------------------------------------------------------------------------------
+
+    /**
+     * Writes {@code m} as an ONNX model in QDQ form (see the class documentation). Input
+     * {@value #INPUT} {@code [N, C, H, W]} float32 (quantized inside the graph with the model's input
+     * grid), output {@value #OUTPUT} {@code [N, classes]} float32 (the dequantized output codes).
+     *
+     * @return {@code out}
+     * @throws IllegalArgumentException when an activation grid fits neither uint8 nor int8
+     */
+    public static Path int8Qdq(Int8Model m, Path out) {
+        byte[] bytes = int8QdqBytes(m);
+        AtomicFiles.write(out, o -> o.write(bytes));
+        return out;
+    }
+
+    /**
+     * Writes both forms into {@code dir} as {@code <name>-fp32.onnx} and {@code <name>-int8-qdq.onnx},
+     * {@code <name>} being the float network's architecture name (characters other than letters,
+     * digits, {@code . _ -} replaced by {@code _}), creating the folder if needed.
+     *
+     * @param m the int8 model converted from {@code net} (its input shape must be {@code net}'s)
+     */
+    public static Exported exportBoth(Network net, Int8Model m, Path dir) {
+        TensorShape a = TensorShape.of(net.architecture().inputShape());
+        if (!a.equals(m.inputShape())) {
+            throw new IllegalArgumentException("exportBoth: the float model " + net.architecture().name() + " takes " + a
+                    + " images but the int8 model " + m.name() + " takes " + m.inputShape()
+                    + "; pass the int8 model converted from this network");
+        }
+        // One stem for both: an int8 model converted by calibration is named after the fused graph ("<name>-fused").
+        String stem = fileStem(net.architecture().name());
+        Path f = fp32(net, dir.resolve(stem + "-fp32.onnx"));
+        Path q = int8Qdq(m, dir.resolve(stem + "-int8-qdq.onnx"));
+        return new Exported(f, q);
+    }
+
+    private static String fileStem(String name) { return name.replaceAll("[^A-Za-z0-9._-]", "_"); }
+
+    /** The QDQ ONNX encoding of an int8 model. */
+    static byte[] int8QdqBytes(Int8Model m) { return int8QdqBytes(m, false); }
+
+    /**
+     * @param tapOutputs also make every quantized activation a graph output (named {@code op<id>.q}, codes
+     *     as uint8 / int8), to compare a runtime op by op with {@code IntegerReference.runWithTaps}
+     */
+    static byte[] int8QdqBytes(Int8Model m, boolean tapOutputs) {
+        Graph g = new Graph(m.name() + "-int8");
+        TensorShape in = m.inputShape();
+        g.input(new ValueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in.channels(), (long) in.height(), (long) in.width())));
+        Qdq b = new Qdq(g, m.name());
+        Int8Op.QuantizeInput qi = m.quantizeInput();
+        Q x = b.quantize(INPUT, qi.output(), "input", 4, Range.ANY);
+        List<Int8Op> ops = m.ops();
+        x = b.sequence(ops.subList(1, ops.size() - 1), x);
+        Int8Op.Dequantize dq = m.dequantizeOutput();
+        g.node("DequantizeLinear", "output.dequantize", b.qdqInputs(x.name, dq.output()), List.of(OUTPUT), List.of(), "");
+        TensorShape os = m.outputShape();
+        g.output(new ValueInfo(OUTPUT, Onnx.FLOAT, x.rank == 2 ? List.of(BATCH, (long) os.channels())
+                : List.of(BATCH, (long) os.channels(), (long) os.height(), (long) os.width())));
+        if (tapOutputs) {
+            for (Onnx.Node n : List.copyOf(g.nodes)) {
+                if (n.opType().equals("QuantizeLinear")) {
+                    g.output(new ValueInfo(n.outputs().get(0), b.storageType(b.gridOf(n.outputs().get(0))), null));
+                }
+            }
+        }
+        g.docString = "Squeeze int8 model " + m.name() + " in QDQ form: " + m.flatOps().size() + " ops, "
+                + m.weightCount() + " weights of up to " + m.weightBits() + " bits (stored as int8 codes)";
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("squeeze.format", "int8-qdq");
+        meta.put("squeeze.model", m.name());
+        meta.put("squeeze.weight_bits", Integer.toString(m.weightBits()));
+        m.provenance().forEach((k, v) -> meta.put("provenance." + k, v));
+        return Onnx.model(g, Map.of("", Onnx.OPSET), producerVersion(), "int8 model (QDQ) exported by Squeeze", meta).toByteArray();
+    }
+
+    /**
+     * A quantized tensor in the graph.
+     *
+     * @param name tensor name (uint8 / int8 codes)
+     * @param grid its scale, zero point and code range
+     * @param rank 4 for {@code [N, C, H, W]}, 2 for {@code [N, F]}
+     */
+    private record Q(String name, QuantParams grid, int rank) {}
+
+    /** What is known about a float tensor's values before it is quantized onto a grid. */
+    private enum Range {
+        /** Anything. */
+        ANY,
+        /** ≥ 0 (after a ReLU). */
+        NON_NEGATIVE,
+        /** Inside the grid's real range already (max / average pools and flatten of that grid's codes). */
+        IN_GRID;
+
+        static Range after(Activation a) { return a.kind() == Activation.Kind.RELU ? NON_NEGATIVE : ANY; }
+    }
+
+    private static final class Qdq {
+        final Graph g;
+        final String where;
+        /** Scale and zero-point initializers per grid, shared by every Q and DQ on that grid. */
+        final Map<QuantParams, String[]> grids = new HashMap<>();
+        /** The grid of every quantized tensor, by name. */
+        final Map<String, QuantParams> quantized = new HashMap<>();
+
+        QuantParams gridOf(String tensor) { return quantized.get(tensor); }
+
+        Qdq(Graph g, String where) {
+            this.g = g;
+            this.where = where;
+        }
+
+        Q sequence(List<Int8Op> ops, Q x) {
+            for (Int8Op op : ops) x = op(op, x);
+            return x;
+        }
+
+        private Q op(Int8Op op, Q x) {
+            String p = "op" + op.id();
+            return switch (op) {
+                case Int8Op.Conv c -> {
+                    var l = c.layer();
+                    List<String> in = List.of(dq(x, p + ".conv"), weights(p + ".weight", c.weights(),
+                            new long[] {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()}), bias(p + ".bias", c.bias(), x.grid, c.weights()));
+                    String y = g.op("Conv", p + ".conv", in, p + ".conv", Attr.ints("kernel_shape", l.kernel(), l.kernel()),
+                            Attr.ints("strides", l.stride(), l.stride()),
+                            Attr.ints("pads", l.padding(), l.padding(), l.padding(), l.padding()),
+                            Attr.ints("dilations", 1, 1), Attr.i("group", l.groups()));
+                    yield quantize(activation(y, c.activation(), p), c.output(), p, x.rank, Range.after(c.activation()));
+                }
+                case Int8Op.Dense d -> {
+                    if (x.rank != 2) throw new IllegalStateException("Int8 dense op " + d.id() + " gets a rank-" + x.rank + " tensor");
+                    var l = d.layer();
+                    List<String> in = List.of(dq(x, p + ".fc"), weights(p + ".weight", d.weights(), new long[] {l.out(), l.in()}),
+                            bias(p + ".bias", d.bias(), x.grid, d.weights()));
+                    String y = g.op("Gemm", p + ".fc", in, p + ".fc", Attr.i("transB", 1));
+                    yield quantize(activation(y, d.activation(), p), d.output(), p, 2, Range.after(d.activation()));
+                }
+                case Int8Op.MaxPool mp -> {
+                    var l = mp.layer();
+                    String y = g.op("MaxPool", p + ".max_pool", List.of(dq(x, p + ".max_pool")), p + ".max_pool",
+                            Attr.ints("kernel_shape", l.kernel(), l.kernel()), Attr.ints("strides", l.stride(), l.stride()),
+                            Attr.ints("pads", l.padding(), l.padding(), l.padding(), l.padding()));
+                    yield quantize(y, mp.output(), p, x.rank, Range.IN_GRID);
+                }
+                case Int8Op.AvgPool ap -> {
+                    var l = ap.layer();
+                    String y = g.op("AveragePool", p + ".avg_pool", List.of(dq(x, p + ".avg_pool")), p + ".avg_pool",
+                            Attr.ints("kernel_shape", l.kernel(), l.kernel()), Attr.ints("strides", l.stride(), l.stride()),
+                            Attr.ints("pads", l.padding(), l.padding(), l.padding(), l.padding()), Attr.i("count_include_pad", 1));
+                    yield quantize(y, ap.output(), p, x.rank, Range.IN_GRID);
+                }
+                case Int8Op.GlobalAvgPool gp -> {
+                    String y = g.op("GlobalAveragePool", p + ".global_avg_pool", List.of(dq(x, p + ".global_avg_pool")), p + ".global_avg_pool");
+                    yield quantize(y, gp.output(), p, x.rank, Range.IN_GRID);
+                }
+                case Int8Op.Flatten f -> {
+                    String y = g.op("Flatten", p + ".flatten", List.of(dq(x, p + ".flatten")), p + ".flatten", Attr.i("axis", 1));
+                    yield quantize(y, f.output(), p, 2, Range.IN_GRID);
+                }
+                case Int8Op.Act a -> quantize(activation(dq(x, p + ".act"), a.activation(), p), a.output(), p, x.rank,
+                        Range.after(a.activation()));
+                case Int8Op.Add a -> {
+                    Q body = sequence(a.body(), x);
+                    Q shortcut = a.shortcut().isEmpty() ? x : sequence(a.shortcut(), x);
+                    String y = g.op("Add", p + ".add", List.of(dq(body, p + ".add"), dq(shortcut, p + ".add")), p + ".add");
+                    yield quantize(activation(y, a.activation(), p), a.output(), p, body.rank, Range.after(a.activation()));
+                }
+                case Int8Op.QuantizeInput qi -> throw new IllegalStateException("quantize-input inside the graph of " + where);
+                case Int8Op.Dequantize dq -> throw new IllegalStateException("dequantize inside the graph of " + where);
+            };
+        }
+
+        private String activation(String y, Activation a, String p) {
+            return switch (a.kind()) {
+                case NONE -> y;
+                case RELU -> g.op("Relu", p + ".relu", List.of(y), p + ".relu");
+                case LEAKY_RELU -> g.op("LeakyRelu", p + ".leaky_relu", List.of(y), p + ".leaky_relu", Attr.f("alpha", a.alpha()));
+            };
+        }
+
+        /**
+         * {@code QuantizeLinear} of float tensor {@code y} onto {@code grid}, preceded by a {@code Clip}
+         * to the grid's real range where the grid is narrower than its storage type and {@code y} can
+         * reach the uncovered part (QuantizeLinear saturates to the type's range only).
+         */
+        Q quantize(String y, QuantParams grid, String p, int rank, Range range) {
+            int type = storageType(grid);
+            int lo = type == Onnx.UINT8 ? 0 : -128, hi = type == Onnx.UINT8 ? 255 : 127;
+            // Clamping the real value at a grid end point quantizes to exactly qmin / qmax: x = (q − zp)·s maps
+            // back to q under rint(x / s) + zp. After a ReLU the values are ≥ 0, i.e. at codes ≥ zp ≥ qmin.
+            boolean clipLow = range == Range.ANY && grid.qmin() > lo;
+            boolean clipHigh = range != Range.IN_GRID && grid.qmax() < hi;
+            if (clipLow || clipHigh) {
+                String min = clipLow ? g.initializer(Tensor.floats(g.fresh(p + ".clip_min"), new long[0],
+                        new float[] {grid.dequantize(grid.qmin())})) : "";
+                String max = clipHigh ? g.initializer(Tensor.floats(g.fresh(p + ".clip_max"), new long[0],
+                        new float[] {grid.dequantize(grid.qmax())})) : "";
+                y = g.op("Clip", p + ".clip", clipHigh ? List.of(y, min, max) : List.of(y, min), p + ".clip");
+            }
+            String name = g.fresh(p + ".q");
+            g.node("QuantizeLinear", name, qdqInputs(y, grid), List.of(name), List.of(), "");
+            quantized.put(name, grid);
+            return new Q(name, grid, rank);
+        }
+
+        /** A fresh {@code DequantizeLinear} of {@code x} for one consumer (runtimes match one DQ per consumer). */
+        String dq(Q x, String consumer) {
+            String name = g.fresh(consumer + ".x_dq");
+            g.node("DequantizeLinear", name, qdqInputs(x.name, x.grid), List.of(name), List.of(), "");
+            return name;
+        }
+
+        /** {@code [x, scale, zero_point]} with the grid's shared scalar initializers. */
+        List<String> qdqInputs(String x, QuantParams grid) {
+            String[] sz = grids.computeIfAbsent(grid, k -> {
+                String base = g.fresh("grid" + grids.size());
+                int type = storageType(k);
+                return new String[] {
+                        g.initializer(Tensor.floats(base + ".scale", new long[0], new float[] {k.scale()})),
+                        g.initializer(Tensor.bytes(base + ".zero_point", type, new long[0], new int[] {k.zeroPoint()}))};
+            });
+            return List.of(x, sz[0], sz[1]);
+        }
+
+        int storageType(QuantParams grid) {
+            if (grid.qmin() >= 0 && grid.qmax() <= 255) return Onnx.UINT8;
+            if (grid.qmin() >= -128 && grid.qmax() <= 127) return Onnx.INT8;
+            throw new IllegalArgumentException("ONNX export of " + where + ": activation grid " + grid
+                    + " fits neither uint8 [0, 255] nor int8 [-128, 127]; ONNX's QuantizeLinear stores 8-bit codes only:"
+                    + " quantize activations to at most 8 bits");
+        }
+
+        /**
+         * The weight codes as an initializer and its {@code DequantizeLinear}; returns the float weight's name.
+         * Zero points are folded into the codes when the differences fit int8 (see the class documentation).
+         */
+        private String weights(String name, Int8Weights w, long[] dims) {
+            int[] codes = w.unpackInts();
+            int[] zps = w.zeroPoints();
+            int per = w.perChannel();
+            int[] offset = new int[codes.length];
+            boolean fitsInt8 = true;
+            for (int i = 0; i < codes.length; i++) {
+                offset[i] = codes[i] - zps[i / per];
+                if (offset[i] < -128 || offset[i] > 127) fitsInt8 = false;
+            }
+            int type;
+            if (fitsInt8) {
+                codes = offset;
+                zps = new int[zps.length];
+                type = Onnx.INT8;
+            } else {
+                type = w.codeMin() >= 0 && w.codeMax() <= 255 ? Onnx.UINT8 : Onnx.INT8;
+            }
+            float[] scales = w.scales();
+            boolean perTensor = !w.perChannelScales();
+            for (int zp : zps) perTensor &= zp == zps[0];
+            String q = g.initializer(Tensor.bytes(name + "_quantized", type, dims, codes));
+            List<Attr> attrs;
+            String s, z;
+            if (perTensor) {
+                s = g.initializer(Tensor.floats(name + "_scale", new long[0], new float[] {scales[0]}));
+                z = g.initializer(Tensor.bytes(name + "_zero_point", type, new long[0], new int[] {zps[0]}));
+                attrs = List.of();
+            } else {
+                s = g.initializer(Tensor.floats(name + "_scale", new long[] {scales.length}, scales));
+                z = g.initializer(Tensor.bytes(name + "_zero_point", type, new long[] {zps.length}, zps));
+                attrs = List.of(Attr.i("axis", 0));
+            }
+            g.node("DequantizeLinear", name + "_dq", List.of(q, s, z), List.of(name), attrs, "");
+            return name;
+        }
+
+        /** The int32 bias and its {@code DequantizeLinear} with scale {@code s_in · s_w[c]}; returns the float bias's name. */
+        private String bias(String name, int[] bias, QuantParams in, Int8Weights w) {
+            float[] scales = new float[bias.length];
+            for (int c = 0; c < bias.length; c++) scales[c] = in.scale() * w.scale(c);
+            String q = g.initializer(Tensor.int32s(name + "_quantized", new long[] {bias.length}, bias));
+            String s = g.initializer(Tensor.floats(name + "_scale", new long[] {bias.length}, scales));
+            String z = g.initializer(Tensor.int32s(name + "_zero_point", new long[] {bias.length}, new int[bias.length]));
+            g.node("DequantizeLinear", name + "_dq", List.of(q, s, z), List.of(name), List.of(Attr.i("axis", 0)), "");
+            return name;
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    /** {@code [N] + shape} for a value info. */
+    private static List<Object> batchShape(int[] shape) {
+        List<Object> dims = new ArrayList<>();
+        dims.add(BATCH);
+        for (int d : shape) dims.add((long) d);
+        return dims;
+    }
+
+    /**
+     * Makes tensor {@code from} (the graph's last result) be called {@code to}: renames the producing
+     * node's output, or adds an {@code Identity} when {@code from} is the graph input (no layers).
+     */
+    private static void rename(Graph g, String from, String to) {
+        for (int i = g.nodes.size() - 1; i >= 0; i--) {
+            Onnx.Node n = g.nodes.get(i);
+            if (n.outputs().contains(from)) {
+                // Only the last node can produce the last result, and nothing consumes it yet.
+                List<String> outs = n.outputs().stream().map(o -> o.equals(from) ? to : o).toList();
+                g.nodes.set(i, new Onnx.Node(n.opType(), n.name(), n.inputs(), outs, n.attributes(), n.domain()));
+                return;
+            }
+        }
+        g.op("Identity", "output.identity", List.of(from), to);
+    }
+
+    private static String producerVersion() {
+        String v = OnnxExport.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

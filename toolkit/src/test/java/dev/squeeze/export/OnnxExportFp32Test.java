@@ -1,0 +1,107 @@
+package dev.squeeze.export;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Network;
+import dev.squeeze.model.Zoo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * fp32 export against Squeeze's own forward pass, through ONNX Runtime: every logit within
+ * {@code 1e-4 · max(1, |logit|)} — absolute for logits up to 1, relative beyond (float32 summation
+ * order differs between libtorch and ORT; observed differences are around 1e-6).
+ */
+class OnnxExportFp32Test {
+    @TempDir Path dir;
+
+    static final double TOL = 1e-4;
+
+    /** Worst {@code |ort − squeeze| / max(1, |squeeze|)} over the batch. */
+    static double check(Network net, Path file, int batch, long seed) throws Exception {
+        int[] in = net.architecture().inputShape();
+        float[] x = ExportFixtures.randomInput(batch * in[0] * in[1] * in[2], seed);
+        float[] want = net.logits(x, batch);
+        float[] got;
+        try (Ort ort = new Ort(file)) {
+            got = ort.run(x, batch, in[0], in[1], in[2]);
+        }
+        assertEquals(want.length, got.length, "logit count");
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+        assertTrue(worst <= TOL, net.architecture().name() + ": ORT logits differ from Squeeze's by up to " + worst);
+        return worst;
+    }
+
+    @Test
+    void seedCnnMatchesSqueezeForAnyBatchSize() throws Exception {
+        try (Network net = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 1)) {
+            Path f = OnnxExport.fp32(net, dir.resolve("seed.onnx"));
+            check(net, f, 1, 10);
+            check(net, f, 7, 11); // the batch dimension is symbolic
+            OnnxReader.Model m = OnnxReader.read(f);
+            assertEquals(8, m.irVersion());
+            assertEquals(13L, m.opsets().get(""));
+            assertEquals(List.of("input"), m.inputs());
+            assertEquals(List.of("logits"), m.outputs());
+            assertEquals(2, m.count("Conv"));
+            assertEquals(3, m.count("Gemm"));
+            assertEquals(10, m.initializers().size(), "weight and bias of 2 convs and 3 fcs");
+            assertEquals("fp32", m.metadata().get("squeeze.format"));
+        }
+    }
+
+    @Test
+    void residualModelWithEveryLayerKindMatchesSqueeze() throws Exception {
+        try (Network net = ExportFixtures.network(ExportFixtures.tinyResNet(), 2)) {
+            Path f = OnnxExport.fp32(net, dir.resolve("tiny.onnx"));
+            check(net, f, 5, 12);
+            OnnxReader.Model m = OnnxReader.read(f);
+            assertEquals(6, m.count("BatchNormalization"));
+            assertEquals(2, m.count("Add"));
+            assertEquals(1, m.count("AveragePool"));
+            assertEquals(2, m.count("LeakyRelu"));
+            OnnxReader.Node grouped = m.nodes().stream().filter(n -> n.name().equals("L6.body.3.conv")).findFirst().orElseThrow();
+            assertEquals(2, grouped.attributes().get("group").value());
+        }
+    }
+
+    @Test
+    void kerasStyleAndResNet18MatchSqueeze() throws Exception {
+        try (Network net = Network.create(Zoo.kerasStudent(new int[] {1, 28, 28}, 10), 3)) {
+            check(net, OnnxExport.fp32(net, dir.resolve("student.onnx")), 3, 13);
+        }
+        try (Network net = ExportFixtures.network(Zoo.resnet18(new int[] {3, 32, 32}, 10), 4)) {
+            check(net, OnnxExport.fp32(net, dir.resolve("resnet18.onnx")), 2, 14);
+        }
+    }
+
+    @Test
+    void exportIsDeterministicAndAtomic() throws Exception {
+        Architecture a = Zoo.seedCnn(new int[] {3, 32, 32}, 10);
+        try (Network net = Network.create(a, 5)) {
+            Path f = dir.resolve("sub/x.onnx");
+            OnnxExport.fp32(net, f);
+            byte[] first = Files.readAllBytes(f);
+            OnnxExport.fp32(net, f); // overwrites in place
+            assertArrayEquals(first, Files.readAllBytes(f));
+            try (var s = Files.list(f.getParent())) {
+                assertEquals(List.of(f), s.toList(), "no temporary files left behind");
+            }
+        }
+    }
+
+    @Test
+    void weightsOfAnotherArchitectureAreRefusedByName() {
+        try (Network net = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 1)) {
+            Architecture other = Zoo.seedCnn(new int[] {3, 32, 32}, 5);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> OnnxExport.fp32Bytes(other, net.parameters(), java.util.Map.of()));
+            assertTrue(e.getMessage().contains("fc 84→5") && e.getMessage().contains("do not belong"), e.getMessage());
+        }
+    }
+}
