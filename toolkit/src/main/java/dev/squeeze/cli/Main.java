@@ -35,6 +35,8 @@ public final class Main {
                         [--epochs N] [--batch N] [--lr X] [--seed S] [--out DIR]
               qat       [--budget quick|standard|full] [--seed S] [--calibration N] [--qat-epochs N]
                         [--no-low-bit] [--no-scratch] [--out DIR]    the quantization comparison (seed CNN, CIFAR-10)
+              export    --model-file FILE [--format onnx] [--dataset D] [--calibration N] [--out DIR]
+                        ONNX files: the fp32 model and its static-PTQ int8 model in QDQ form
               eval      --model-file FILE --dataset D [--limit N] [--out DIR]
               notebooks execute every notebook headless (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernel and start Jupyter
@@ -72,6 +74,7 @@ public final class Main {
                     List.of("model", "dataset", "budget", "limit", "test-limit", "epochs", "batch", "lr", "seed", "out"), List.of()));
             case "qat" -> qat(new Args("qat", argv, 1, List.of("budget", "seed", "out", "calibration", "qat-epochs"),
                     List.of("no-low-bit", "no-scratch")));
+            case "export" -> export(new Args("export", argv, 1, List.of("format", "model-file", "dataset", "calibration", "out"), List.of()));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
             default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, notebooks, jupyter");
@@ -182,6 +185,44 @@ public final class Main {
             Json.write(out.resolve("qat.json"), j);
             System.out.println(dev.squeeze.report.Tables.fromRecords("quantization comparison", rows).print());
             System.out.println("wrote " + out.resolve("qat.json"));
+        }
+        return 0;
+    }
+
+    static int export(Args a) {
+        String format = a.get("format", "onnx");
+        if (!format.equals("onnx")) throw new Args.UsageException("export: --format " + format + " is not supported; use --format onnx");
+        Path file = Path.of(a.require("model-file", "a .sqz file written by ./squeeze train"));
+        if (!Files.isRegularFile(file)) throw new Args.UsageException("export: model file " + file + " does not exist");
+        Path out = Path.of(a.get("out", "out/export"));
+        try (Network net = ModelFile.load(file)) {
+            String dataset = a.get("dataset", net.architecture().name().startsWith("keras") ? "mnist" : "cifar10");
+            Recipe recipe = Recipe.of(net.architecture().name(), dataset, Budget.QUICK);
+            int n = a.intValue("calibration", 1000);
+            long seed = 42;
+            ImageSet calibration = Datasets.load(dataset, Split.TRAIN).subset(n, seed + 17, true);
+            var config = dev.squeeze.quant.QConfig.x86().toBuilder().optCalibration(dev.squeeze.quant.CalibrationMethod.ENTROPY_KL).build();
+            dev.squeeze.quant.Int8Model int8;
+            try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, recipe.preprocessing(), config)) {
+                int8 = q.convert();
+            }
+            var files = dev.squeeze.export.OnnxExport.exportBoth(net, int8, out);
+            Path int8File = out.resolve(net.architecture().name() + ".sqz8");
+            int8.write(int8File);
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("command", "export");
+            j.put("format", format);
+            j.put("model_file", file.toString());
+            j.put("calibration", n + " stratified " + dataset + " training images, entropy (KL), seed " + (seed + 17));
+            j.put("onnx_fp32", files.fp32().toString());
+            j.put("onnx_fp32_bytes", Measure.fileSize(files.fp32()));
+            j.put("onnx_int8_qdq", files.int8Qdq().toString());
+            j.put("onnx_int8_qdq_bytes", Measure.fileSize(files.int8Qdq()));
+            j.put("squeeze_int8", int8File.toString());
+            j.put("squeeze_int8_bytes", Measure.fileSize(int8File));
+            j.put("provenance", int8.provenance());
+            Json.write(out.resolve("export.json"), j);
+            System.out.println("wrote " + files.fp32() + ", " + files.int8Qdq() + " and " + int8File);
         }
         return 0;
     }

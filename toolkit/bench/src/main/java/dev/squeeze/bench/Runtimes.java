@@ -18,7 +18,7 @@ public final class Runtimes {
 
     /** The built-in peers, in table order. */
     public static List<RuntimeFactory> builtIn() {
-        return List.of(DjlRuntime.factory(), Nd4jRuntime.factory());
+        return List.of(OrtRuntime.int8Factory(), OrtRuntime.fp32Factory(), DjlRuntime.factory(), Nd4jRuntime.factory());
     }
 
     /**
