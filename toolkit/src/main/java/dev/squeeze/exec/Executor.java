@@ -1,0 +1,585 @@
+package dev.squeeze.exec;
+
+import dev.squeeze.quant.QuantParams;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs a graph of integer ops ({@link ExecOp}) on a batch: float input → quantize → int8 ops →
+ * dequantize → float logits. Everything is planned when the executor is made: activation tensors share
+ * one byte arena with offsets from a liveness scan (a tensor's bytes are reused once its last reader
+ * ran; an op's output never overlaps its inputs), kernel scratch is reserved for the largest batch, and
+ * the intra-op worker threads are started. {@link #run} then allocates nothing but the returned logits
+ * ({@link #run(float[], int, float[])} not even those) as long as the batch is not larger than any
+ * before; a larger batch re-plans once.
+ *
+ * <p>Threads: {@link Options#threads()} workers (default 1) split every op that is big enough (at least
+ * 4 M multiply-accumulates, or 256 K output codes for the others) by images, tiles, channels or elements;
+ * smaller ops run on the calling thread, since waking the workers costs more than they would save. One
+ * {@code run} at a time: the methods are synchronized.
+ *
+ * <p>{@link #profile} times each op and relates it to {@link Int8Kernels#peakGops()}.
+ */
+public final class Executor implements AutoCloseable {
+
+    /**
+     * @param threads intra-op worker threads (≥ 1; default 1)
+     * @param maxBatch batch size to plan buffers for (larger batches re-plan once)
+     */
+    public record Options(int threads, int maxBatch) {
+        public Options {
+            if (threads < 1) throw new IllegalArgumentException("Executor.Options.threads must be ≥ 1, got " + threads);
+            if (maxBatch < 1) throw new IllegalArgumentException("Executor.Options.maxBatch must be ≥ 1, got " + maxBatch);
+        }
+        public static Options defaults() { return new Options(1, 1); }
+        public Options withThreads(int t) { return new Options(t, maxBatch); }
+        public Options withMaxBatch(int b) { return new Options(threads, b); }
+    }
+
+    /**
+     * One op's share of a profiled run.
+     *
+     * @param macs multiply-accumulates for the whole batch (0 for ops without weights)
+     * @param millis median time per run
+     * @param gops {@code 2·macs / time} in GOP/s (0 when macs is 0)
+     * @param percentOfPeak {@code gops / (peak · threads) · 100}
+     */
+    public record OpProfile(String name, String kind, String path, String outputShape, long macs, double millis, double gops,
+                            double percentOfPeak) {}
+
+    /**
+     * A profiled run: per-op medians over the repetitions.
+     *
+     * @param peakGops one-thread peak of the kernels ({@link Int8Kernels#peakGops()})
+     * @param totalMillis median of the whole run (quantize to dequantize)
+     */
+    public record Profile(String kernels, int threads, int batch, int repetitions, double peakGops, List<OpProfile> ops,
+                          double totalMillis) {
+        public long macs() { return ops.stream().mapToLong(OpProfile::macs).sum(); }
+
+        /** Whole-network GOP/s. */
+        public double gops() { return 2.0 * macs() / (totalMillis * 1e6); }
+
+        @Override public String toString() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "%s, %d thread(s), batch %d, median of %d; peak %.1f GOP/s per thread%n", kernels, threads,
+                    batch, repetitions, peakGops));
+            sb.append(String.format(Locale.ROOT, "%-34s %-14s %-24s %10s %9s %8s %6s%n", "op", "output", "path", "MMAC", "ms", "GOP/s", "%peak"));
+            for (OpProfile o : ops) {
+                sb.append(String.format(Locale.ROOT, "%-34s %-14s %-24s %10.2f %9.3f %8s %6s%n", clip(o.name(), 34), o.outputShape(),
+                        clip(o.path(), 24), o.macs() / 1e6, o.millis(), o.macs() == 0 ? "" : String.format(Locale.ROOT, "%.1f", o.gops()),
+                        o.macs() == 0 ? "" : String.format(Locale.ROOT, "%.0f", o.percentOfPeak())));
+            }
+            sb.append(String.format(Locale.ROOT, "%-34s %-14s %-24s %10.2f %9.3f %8.1f%n", "total", "", "", macs() / 1e6, totalMillis, gops()));
+            return sb.toString();
+        }
+
+        private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "…"; }
+    }
+
+    // ---- planned state ----------------------------------------------------------------------------
+
+    /** Smallest work split over the workers (tests lower these to exercise the pool on small graphs). */
+    static volatile long splitMacs = 4_000_000L, splitCodes = 256_000L;
+
+    private final Int8Kernels kernels;
+    private final Options options;
+    private final int[] inputShape;
+    private final QuantParams inputGrid;
+    private final Tensor input;
+    private final Tensor output;
+    private final Value outputValue;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Tensor> tensors = new ArrayList<>();
+    private final WorkerPool pool;
+    private final Scratch scratch;
+    private byte[] arena = new byte[0];
+    private int planned;
+    int batch;
+
+    private Executor(Int8Kernels kernels, int[] inputShape, QuantParams inputGrid, List<ExecOp> ops, Options options) {
+        this.kernels = kernels;
+        this.options = options;
+        if (inputShape.length != 3 || inputShape[0] < 1 || inputShape[1] < 1 || inputShape[2] < 1) {
+            throw new IllegalArgumentException("Executor: input shape must be [C, H, W] with positive sizes, got " + Arrays.toString(inputShape));
+        }
+        this.inputShape = inputShape.clone();
+        this.inputGrid = inputGrid;
+        input = newTensor((long) inputShape[0] * inputShape[1] * inputShape[2], -1);
+        Value v = chain(ops, new Value(input, inputShape[0], inputShape[1], inputShape[2], inputGrid), "");
+        outputValue = v;
+        output = v.t;
+        output.death = steps.size();
+        pool = new WorkerPool(options.threads(), "squeeze-exec");
+        scratch = new Scratch(options.threads());
+        plan(options.maxBatch());
+    }
+
+    /** An executor for a converted int8 model, on the default kernels, one thread. */
+    public static Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
+
+    /** An executor for a converted int8 model. */
+    public static Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
+
+    /** An executor for a converted int8 model on the given kernels (e.g. {@link Int8Kernels#scalar()} to compare). */
+    public static Executor of(dev.squeeze.quant.Int8Model m, Int8Kernels kernels, Options o) { return Int8ModelAdapter.executor(m, kernels, o); }
+
+    /** An executor over {@code ops}, which must have been packed by {@code kernels} (or its scalar fallback). */
+    public static Executor of(Int8Kernels kernels, int[] inputShape, QuantParams input, List<ExecOp> ops, Options options) {
+        return new Executor(kernels, inputShape, input, ops, options);
+    }
+
+    /** {@link #of(Int8Kernels, int[], QuantParams, List, Options)} with the default kernels and options. */
+    public static Executor of(int[] inputShape, QuantParams input, List<ExecOp> ops) {
+        return of(Int8Kernels.get(), inputShape, input, ops, Options.defaults());
+    }
+
+    // ---- graph walk -------------------------------------------------------------------------------
+
+    /** A tensor flowing through the graph: memory plus the shape and grid it is read with. */
+    private record Value(Tensor t, int c, int h, int w, QuantParams grid) {
+        int size() { return c * h * w; }
+        CodeType type() { return CodeType.of(grid.qmin(), grid.qmax()); }
+        int zp() { return grid.zeroPoint(); }
+        String shape() { return h == 1 && w == 1 ? "[" + c + "]" : c + "×" + h + "×" + w; }
+        String describe() { return shape() + " " + type() + " zp " + zp(); }
+    }
+
+    /** Memory of one tensor: per-image size, lifetime (step indices), arena offset. */
+    private static final class Tensor {
+        final long size;
+        final int birth;
+        int death;
+        int offset;
+
+        Tensor(long size, int birth) {
+            this.size = size;
+            this.birth = birth;
+            this.death = birth;
+        }
+    }
+
+    private Tensor newTensor(long size, int birth) {
+        Tensor t = new Tensor(size, birth);
+        tensors.add(t);
+        return t;
+    }
+
+    private Value chain(List<ExecOp> ops, Value x, String where) {
+        for (ExecOp op : ops) x = apply(op, x, where);
+        return x;
+    }
+
+    private Value produce(Step s, Value in, int c, int h, int w, QuantParams grid) {
+        in.t.death = steps.size();
+        Tensor t = newTensor((long) c * h * w, steps.size());
+        s.in = in.t;
+        s.out = t;
+        s.outShape = new Value(t, c, h, w, grid).shape();
+        steps.add(s);
+        return new Value(t, c, h, w, grid);
+    }
+
+    private IllegalArgumentException mismatch(ExecOp op, String expects, Value got) {
+        return new IllegalArgumentException("Executor: op '" + op.name() + "' expects input " + expects + " but the op before it produces "
+                + got.describe() + "; the ops do not chain");
+    }
+
+    private Value apply(ExecOp op, Value x, String where) {
+        switch (op) {
+            case ExecOp.Conv c -> {
+                ConvSpec s = c.conv().spec();
+                if (s.inChannels() != x.c || s.inHeight() != x.h || s.inWidth() != x.w || c.conv().inType() != x.type()
+                        || c.conv().inZeroPoint() != x.zp()) {
+                    throw mismatch(op, s.inChannels() + "×" + s.inHeight() + "×" + s.inWidth() + " " + c.conv().inType() + " zp "
+                            + c.conv().inZeroPoint(), x);
+                }
+                checkOutput(op, c.output(), c.conv().stage());
+                return produce(new ConvStep(c), x, s.outChannels(), s.outHeight(), s.outWidth(), c.output());
+            }
+            case ExecOp.Linear l -> {
+                Int8Linear k = l.linear();
+                if (k.inFeatures() != x.size() || k.inType() != x.type() || k.inZeroPoint() != x.zp()) {
+                    throw mismatch(op, "[" + k.inFeatures() + "] " + k.inType() + " zp " + k.inZeroPoint(), x);
+                }
+                checkOutput(op, l.output(), k.stage());
+                return produce(new LinearStep(l), x, k.outFeatures(), 1, 1, l.output());
+            }
+            case ExecOp.MaxPool p -> {
+                PoolSpec s = new PoolSpec(x.h, x.w, p.kernel(), p.stride(), p.padding());
+                return produce(new PoolStep(op.name(), "max_pool", s, x, 0), x, x.c, s.outHeight(), s.outWidth(), x.grid);
+            }
+            case ExecOp.AvgPool p -> {
+                PoolSpec s = new PoolSpec(x.h, x.w, p.kernel(), p.stride(), p.padding());
+                return produce(new PoolStep(op.name(), "avg_pool", s, x, 1), x, x.c, s.outHeight(), s.outWidth(), x.grid);
+            }
+            case ExecOp.GlobalAvgPool g -> {
+                PoolSpec s = new PoolSpec(x.h, x.w, 1, 1, 0);
+                return produce(new PoolStep(op.name(), "global_avg_pool", s, x, 2), x, x.c, 1, 1, x.grid);
+            }
+            case ExecOp.Flatten f -> {
+                return new Value(x.t, x.size(), 1, 1, x.grid);
+            }
+            case ExecOp.Activation a -> {
+                if (a.stage().channels() != 1) throw new IllegalArgumentException("Executor: activation '" + a.name() + "' needs a one-channel stage");
+                checkOutput(op, a.output(), a.stage());
+                return produce(new ActStep(a, x), x, x.c, x.h, x.w, a.output());
+            }
+            case ExecOp.Residual r -> {
+                Value body = chain(r.body(), x, where + r.name() + "/");
+                Value shortcut = chain(r.shortcut(), x, where + r.name() + "/");
+                if (body.c != shortcut.c || body.h != shortcut.h || body.w != shortcut.w) {
+                    throw new IllegalArgumentException("Executor: residual '" + r.name() + "' adds " + body.shape() + " to " + shortcut.shape());
+                }
+                checkOutput(op, r.output(), r.stage());
+                AddSpec spec = AddSpec.of(body.type(), body.zp(), shortcut.type(), shortcut.zp(), r.leftShift(), r.aRescale(), r.bRescale(),
+                        r.stage());
+                AddStep s = new AddStep(r.name(), spec);
+                s.b = shortcut.t;
+                shortcut.t.death = steps.size();
+                return produce(s, body, body.c, body.h, body.w, r.output());
+            }
+        }
+    }
+
+    private static void checkOutput(ExecOp op, QuantParams grid, OutputStage stage) {
+        CodeType.of(grid.qmin(), grid.qmax());
+        if (stage.zeroPoint() != grid.zeroPoint() || stage.qmax() > grid.qmax() || stage.qmin() < grid.qmin()) {
+            throw new IllegalArgumentException("Executor: op '" + op.name() + "' requantizes to zero point " + stage.zeroPoint() + " clamp ["
+                    + stage.qmin() + ", " + stage.qmax() + "], which does not fit its output grid " + grid);
+        }
+    }
+
+    // ---- planning -----------------------------------------------------------------------------------
+
+    /** Arena offsets for {@code batch} by first fit over tensors ordered by birth; reserves scratch. */
+    private void plan(int b) {
+        List<Tensor> placed = new ArrayList<>();
+        long end = 0;
+        for (Tensor t : tensors) {
+            long need = t.size * b, off = 0;
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                for (Tensor o : placed) {
+                    boolean live = o.birth <= t.death && t.birth <= o.death;
+                    long oSize = o.size * b;
+                    if (live && off < o.offset + oSize && o.offset < off + need) {
+                        off = o.offset + oSize;
+                        moved = true;
+                    }
+                }
+            }
+            if (off + need > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("Executor: activations of batch " + b + " need more than 2 GB; run smaller batches");
+            }
+            t.offset = (int) off;
+            placed.add(t);
+            end = Math.max(end, off + need);
+        }
+        arena = new byte[(int) end];
+        for (Step s : steps) s.reserve(scratch, b);
+        planned = b;
+    }
+
+    // ---- running ------------------------------------------------------------------------------------
+
+    /** Logits {@code [batch, classes]} for {@code [batch, C, H, W]} float input. */
+    public float[] run(float[] input, int batch) {
+        float[] out = new float[batch * outputSize()];
+        run(input, batch, out);
+        return out;
+    }
+
+    /** {@link #run(float[], int)} into {@code logits}: allocates nothing once planned for this batch. */
+    public synchronized void run(float[] in, int b, float[] logits) {
+        if (logits.length < (long) b * outputSize()) {
+            throw new IllegalArgumentException("Executor: logits array of " + logits.length + " is smaller than batch " + b + " × "
+                    + outputSize());
+        }
+        quantize(in, b);
+        execute();
+        dequantize(logits);
+    }
+
+    /** Output codes {@code [batch, classes]} (as ints, for comparison with an integer reference). */
+    public synchronized int[] runCodes(float[] in, int b) {
+        quantize(in, b);
+        execute();
+        CodeType t = outputValue.type();
+        int n = b * outputSize();
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = t.decode(arena[output.offset + i]);
+        return out;
+    }
+
+    /** Output codes for input codes {@code [batch, C, H, W]} already on the input grid. */
+    public synchronized int[] runQuantized(int[] codes, int b) {
+        prepare(codes.length, b, "codes");
+        for (int i = 0, n = b * inputSize(); i < n; i++) {
+            int q = codes[i];
+            if (q < inputGrid.qmin() || q > inputGrid.qmax()) {
+                throw new IllegalArgumentException("Executor: input code " + q + " at " + i + " is outside the input grid " + inputGrid);
+            }
+            arena[input.offset + i] = (byte) q;
+        }
+        execute();
+        CodeType t = outputValue.type();
+        int[] out = new int[b * outputSize()];
+        for (int i = 0; i < out.length; i++) out[i] = t.decode(arena[output.offset + i]);
+        return out;
+    }
+
+    private void prepare(int length, int b, String what) {
+        if (b < 1) throw new IllegalArgumentException("Executor: batch must be ≥ 1, got " + b);
+        if (length < (long) b * inputSize()) {
+            throw new IllegalArgumentException("Executor: input holds " + length + " " + what + " but batch " + b + " of "
+                    + Arrays.toString(inputShape) + " needs " + (long) b * inputSize());
+        }
+        if (b > planned) plan(b);
+        batch = b;
+    }
+
+    /** {@code QuantParams.quantize} exactly: float32 {@code x · (1/s)}, rint, + zp, clamp; NaN is an error. */
+    private void quantize(float[] in, int b) {
+        prepare(in.length, b, "floats");
+        float inv = 1.0f / inputGrid.scale();
+        int zp = inputGrid.zeroPoint(), qmin = inputGrid.qmin(), qmax = inputGrid.qmax(), base = input.offset;
+        for (int i = 0, n = b * inputSize(); i < n; i++) {
+            float x = in[i];
+            if (Float.isNaN(x)) throw new IllegalArgumentException("Executor: input value " + i + " is NaN; check the preprocessing");
+            double r = Math.rint(x * inv) + zp;
+            arena[base + i] = (byte) (r <= qmin ? qmin : r >= qmax ? qmax : (int) r);
+        }
+    }
+
+    private void execute() {
+        for (Step s : steps) runStep(s);
+    }
+
+    /** One step, split over the workers only when it is big enough to pay for waking them (tens of µs on a busy machine). */
+    private void runStep(Step s) {
+        boolean split = options.threads() > 1 && s.work() >= (s.macsPerImage() > 0 ? splitMacs : splitCodes);
+        for (int ph = 0, n = s.phases(); ph < n; ph++) {
+            if (split && s.splits(ph)) pool.run(s, ph);
+            else s.execute(ph, 0, 1);
+        }
+    }
+
+    /** {@code (float)(q − zp) · s}, as {@code QuantParams.dequantize}. */
+    private void dequantize(float[] logits) {
+        QuantParams g = outputValue.grid;
+        CodeType t = outputValue.type();
+        for (int i = 0, n = batch * outputSize(); i < n; i++) logits[i] = (float) (t.decode(arena[output.offset + i]) - g.zeroPoint()) * g.scale();
+    }
+
+    // ---- profile ------------------------------------------------------------------------------------
+
+    /**
+     * Times {@code repetitions} runs (after {@code max(2, repetitions/5)} warm-up runs) and reports per-op
+     * medians. Percent of peak is relative to {@link Int8Kernels#peakGops()} times the thread count.
+     */
+    public synchronized Profile profile(float[] in, int b, int repetitions) {
+        if (repetitions < 1) throw new IllegalArgumentException("Executor.profile: repetitions must be ≥ 1, got " + repetitions);
+        double peak = kernels.peakGops();
+        float[] logits = new float[b * outputSize()];
+        for (int i = 0; i < Math.max(2, repetitions / 5); i++) run(in, b, logits);
+        int n = steps.size();
+        long[][] t = new long[n + 2][repetitions];
+        long[] total = new long[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            long start = System.nanoTime();
+            quantize(in, b);
+            long t0 = System.nanoTime();
+            t[0][r] = t0 - start;
+            for (int i = 0; i < n; i++) {
+                runStep(steps.get(i));
+                long t1 = System.nanoTime();
+                t[i + 1][r] = t1 - t0;
+                t0 = t1;
+            }
+            dequantize(logits);
+            long end = System.nanoTime();
+            t[n + 1][r] = end - t0;
+            total[r] = end - start;
+        }
+        List<OpProfile> ops = new ArrayList<>();
+        ops.add(new OpProfile("quantize input", "quantize", "", shape(inputShape), 0,
+                median(t[0]) / 1e6, 0, 0));
+        for (int i = 0; i < n; i++) {
+            Step s = steps.get(i);
+            double ms = median(t[i + 1]) / 1e6;
+            long macs = s.macsPerImage() * b;
+            double gops = macs == 0 ? 0 : 2.0 * macs / (ms * 1e6);
+            ops.add(new OpProfile(s.name, s.kind, s.path(), s.outShape, macs, ms, gops, macs == 0 ? 0 : 100 * gops / (peak * options.threads())));
+        }
+        ops.add(new OpProfile("dequantize output", "dequantize", "", outputValue.shape(), 0, median(t[n + 1]) / 1e6, 0, 0));
+        return new Profile(kernels.description(), options.threads(), b, repetitions, peak, List.copyOf(ops), median(total) / 1e6);
+    }
+
+    private static String shape(int[] s) { return s[0] + "×" + s[1] + "×" + s[2]; }
+
+    private static double median(long[] v) {
+        long[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2.0;
+    }
+
+    // ---- facts --------------------------------------------------------------------------------------
+
+    public int[] inputShape() { return inputShape.clone(); }
+    public int inputSize() { return inputShape[0] * inputShape[1] * inputShape[2]; }
+    public int outputSize() { return outputValue.size(); }
+    public QuantParams inputGrid() { return inputGrid; }
+    public QuantParams outputGrid() { return outputValue.grid; }
+    public Options options() { return options; }
+    public Int8Kernels kernels() { return kernels; }
+
+    /** Multiply-accumulates per image over all conv and linear ops. */
+    public long macsPerImage() { return steps.stream().mapToLong(Step::macsPerImage).sum(); }
+
+    /** Bytes of the activation arena and kernel scratch as planned now. */
+    public long bufferBytes() { return arena.length + scratch.sizeBytes(); }
+
+    /** One line per step: name, kind, code path, output shape. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(kernels.description()).append('\n');
+        for (Step s : steps) sb.append(String.format(Locale.ROOT, "  %-34s %-16s %-28s %s%n", s.name, s.kind, s.path(), s.outShape));
+        return sb.toString();
+    }
+
+    @Override public void close() { pool.close(); }
+
+    @Override public String toString() {
+        return "Executor[" + steps.size() + " steps, " + Arrays.toString(inputShape) + " → [" + outputSize() + "], " + options.threads()
+                + " thread(s), " + kernels.name() + "]";
+    }
+
+    // ---- steps --------------------------------------------------------------------------------------
+
+    /** One planned op; reads {@link #batch} and tensor offsets at run time. */
+    private abstract class Step implements WorkerPool.Task {
+        final String name, kind;
+        Tensor in, out;
+        String outShape;
+
+        Step(String name, String kind) {
+            this.name = name;
+            this.kind = kind;
+        }
+
+        int phases() { return 1; }
+        String path() { return ""; }
+        long macsPerImage() { return 0; }
+
+        /** Whether phase {@code ph} has work for more than one worker at the current batch. */
+        boolean splits(int ph) { return true; }
+
+        /** Multiply-accumulates (conv, linear) or codes written (the others) for the current batch. */
+        long work() { return macsPerImage() > 0 ? macsPerImage() * batch : out.size * batch; }
+        void reserve(Scratch s, int b) {}
+
+        /** [from, to) of {@code n} units for worker w of W. */
+        int from(int n, int w, int workers) { return (int) ((long) n * w / workers); }
+    }
+
+    private final class ConvStep extends Step {
+        final Int8Conv2d conv;
+
+        ConvStep(ExecOp.Conv op) {
+            super(op.name(), "conv");
+            conv = op.conv();
+        }
+
+        @Override int phases() { return conv.kernel().phases(); }
+        // A two-phase (Panama) conv's first phase lays out the input per image: nothing to share at batch 1.
+        @Override boolean splits(int ph) { return ph > 0 || phases() == 1 || batch > 1 || splitMacs == 0; }
+        @Override String path() { return conv.path(); }
+        @Override long macsPerImage() { return conv.spec().macs(); }
+        @Override void reserve(Scratch s, int b) { s.reserve(conv.kernel(), b); }
+
+        @Override public void execute(int phase, int w, int workers) {
+            conv.runPart(phase, arena, in.offset, batch, arena, out.offset, scratch, w, workers);
+        }
+    }
+
+    private final class LinearStep extends Step {
+        final Int8Linear lin;
+
+        LinearStep(ExecOp.Linear op) {
+            super(op.name(), "linear");
+            lin = op.linear();
+        }
+
+        @Override int phases() { return lin.kernel().phases(); }
+        @Override String path() { return lin.path(); }
+        @Override long macsPerImage() { return lin.macs(); }
+        @Override void reserve(Scratch s, int b) { s.reserve(lin.kernel(), b); }
+
+        @Override public void execute(int phase, int w, int workers) {
+            lin.runPart(phase, arena, in.offset, batch, arena, out.offset, scratch, w, workers);
+        }
+    }
+
+    private final class PoolStep extends Step {
+        final PoolSpec spec;
+        final CodeType type;
+        final int zp, which, channels;
+
+        PoolStep(String name, String kind, PoolSpec spec, Value x, int which) {
+            super(name, kind);
+            this.spec = spec;
+            this.type = x.type();
+            this.zp = x.zp();
+            this.which = which;
+            this.channels = x.c;
+        }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int planes = batch * channels, a = from(planes, w, workers), z = from(planes, w + 1, workers);
+            if (a == z) return;
+            int src = in.offset + a * spec.inPlane();
+            switch (which) {
+                case 0 -> kernels.support().maxPool(spec, type, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                case 1 -> kernels.support().avgPool(spec, type, zp, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                default -> kernels.support().globalAvgPool(spec.inPlane(), type, zp, arena, src, arena, out.offset + a, z - a);
+            }
+        }
+    }
+
+    private final class ActStep extends Step {
+        final OutputStage stage;
+        final CodeType type;
+        final int zp, size;
+
+        ActStep(ExecOp.Activation op, Value x) {
+            super(op.name(), "act");
+            stage = op.stage();
+            type = x.type();
+            zp = x.zp();
+            size = x.size();
+        }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int n = batch * size, a = from(n, w, workers), z = from(n, w + 1, workers);
+            if (a < z) kernels.support().activation(type, zp, stage, arena, in.offset + a, arena, out.offset + a, z - a);
+        }
+    }
+
+    private final class AddStep extends Step {
+        final AddSpec spec;
+        Tensor b;
+
+        AddStep(String name, AddSpec spec) {
+            super(name, "add");
+            this.spec = spec;
+        }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int n = (int) (batch * in.size), a = from(n, w, workers), z = from(n, w + 1, workers);
+            if (a < z) kernels.support().add(spec, arena, in.offset + a, arena, b.offset + a, arena, out.offset + a, z - a);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.squeeze.exec;
+
+import dev.squeeze.quant.Int8Model;
+import dev.squeeze.quant.Int8Op;
+import dev.squeeze.quant.Int8Weights;
+import dev.squeeze.quant.Requantization;
+import dev.squeeze.quant.Requantizer;
+import dev.squeeze.quant.TensorShape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MERGE NOTE (lead): this file lives in {@code toolkit/src/merge/} because {@code Int8Model} exists
+ * only in the wt-int8 worktree. After merging both, move it to {@code src/main/java/dev/squeeze/exec/}
+ * (and {@code Int8ModelAdapterTest} to {@code src/test/java/dev/squeeze/exec/}), then add to
+ * {@link Executor}:
+ * <pre>
+ *   public static Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
+ *   public static Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
+ * </pre>
+ * Written against wt-int8's API as of this writing ({@code Int8Op} records, {@code Requantization} with
+ * uniform per-branch clamps, {@code Int8Weights.unpackInts()}); checked bit-exact against
+ * {@code IntegerReference} in a merged build (see the test).
+ *
+ * <p>Packs an {@link Int8Model} for the int8 executor: every op maps one to one onto an {@link ExecOp}
+ * with the same arithmetic ({@code IntegerReference}'s). Weights are unpacked from their stored bit width
+ * and offset by their channel's zero point ({@code w − zp_w}); layers whose offset weights leave
+ * [−128, 127] run on the scalar kernels (see {@link Int8Kernels#conv2d}). Each {@code Requantization}
+ * becomes an {@link OutputStage}: its positive branch gives the multipliers and qmax, its negative branch
+ * the second multipliers and qmin (the other bounds never bind, see {@link OutputStage}).
+ */
+public final class Int8ModelAdapter {
+    private Int8ModelAdapter() {}
+
+    /** An executor for {@code m}: quantize input, the model's ops, dequantize output. */
+    public static Executor executor(Int8Model m, Int8Kernels kernels, Executor.Options options) {
+        List<Int8Op> ops = m.ops();
+        List<ExecOp> list = convert(ops.subList(1, ops.size() - 1), kernels);
+        TensorShape in = m.inputShape();
+        return Executor.of(kernels, in.toArray(), m.inputParams(), list, options);
+    }
+
+    static List<ExecOp> convert(List<Int8Op> ops, Int8Kernels k) {
+        List<ExecOp> out = new ArrayList<>();
+        for (Int8Op op : ops) {
+            String name = op.id() + " " + op.describe();
+            out.add(switch (op) {
+                case Int8Op.Conv c -> {
+                    var l = c.layer();
+                    TensorShape s = c.inputShape();
+                    ConvSpec spec = new ConvSpec(l.in(), l.out(), l.kernel(), l.stride(), l.padding(), l.groups(), s.height(), s.width());
+                    CodeType t = CodeType.of(c.input().qmin(), c.input().qmax());
+                    yield new ExecOp.Conv(name, k.conv2d(spec, t, c.input().zeroPoint(), offsetWeights(c.weights()), c.bias(),
+                            stage(c.requantization())), c.output());
+                }
+                case Int8Op.Dense d -> {
+                    var l = d.layer();
+                    CodeType t = CodeType.of(d.input().qmin(), d.input().qmax());
+                    yield new ExecOp.Linear(name, k.linear(l.in(), l.out(), t, d.input().zeroPoint(), offsetWeights(d.weights()), d.bias(),
+                            stage(d.requantization())), d.output());
+                }
+                case Int8Op.MaxPool p -> new ExecOp.MaxPool(name, p.layer().kernel(), p.layer().stride(), p.layer().padding());
+                case Int8Op.AvgPool p -> new ExecOp.AvgPool(name, p.layer().kernel(), p.layer().stride(), p.layer().padding());
+                case Int8Op.GlobalAvgPool g -> new ExecOp.GlobalAvgPool(name);
+                case Int8Op.Flatten f -> new ExecOp.Flatten(name);
+                case Int8Op.Act a -> new ExecOp.Activation(name, stage(a.requantization()), a.output());
+                case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k), convert(a.shortcut(), k), a.leftShift(), a.aRescale(),
+                        a.bRescale(), stage(a.requantization()), a.output());
+                case Int8Op.QuantizeInput q -> throw new IllegalArgumentException("Int8ModelAdapter: quantize-input op inside the graph");
+                case Int8Op.Dequantize q -> throw new IllegalArgumentException("Int8ModelAdapter: dequantize op inside the graph");
+            });
+        }
+        return out;
+    }
+
+    /** Weight codes minus their channel's zero point, in the stored row-major layout. */
+    static int[] offsetWeights(Int8Weights w) {
+        int[] codes = w.unpackInts();
+        for (int i = 0; i < codes.length; i++) codes[i] -= w.zeroPoint(i / w.perChannel());
+        return codes;
+    }
+
+    static OutputStage stage(Requantization r) {
+        return OutputStage.of(r.positive().toArray(new Requantizer[0]), r.negative().toArray(new Requantizer[0]));
+    }
+}

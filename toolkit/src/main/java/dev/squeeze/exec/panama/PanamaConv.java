@@ -1,0 +1,352 @@
+package dev.squeeze.exec.panama;
+
+import static dev.squeeze.exec.panama.Vec.IS;
+import static dev.squeeze.exec.panama.Vec.L;
+import static dev.squeeze.exec.panama.Vec.MR;
+import static dev.squeeze.exec.panama.Vec.NR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+import dev.squeeze.exec.CodeType;
+import dev.squeeze.exec.ConvSpec;
+import dev.squeeze.exec.Int8KernelSupport;
+import dev.squeeze.exec.OutputStage;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Convolution as an int16-pair GEMM ({@link Vec#gemm4}) over <em>pair planes</em>, with no im2col in
+ * the common case.
+ *
+ * <h2>Layout</h2>
+ * Phase 0 turns each image's input into pair planes: for every group, pair of input channels
+ * {@code (2cp, 2cp+1)} of the group (the last one paired with a zero channel when the group has an odd
+ * count) and stride phase {@code (py, px)}, an int plane {@code [Hph][Wph]} holding
+ * {@code pair(x_s[2cp][y][x], x_s[2cp+1][y][x])} at padded position {@code (y, x) = (yy·s + py, xx·s + px)},
+ * with {@code x_s = x − off} and the padding holding {@code zp_s = zp − off}. Reduction index order is
+ * {@code (ky, kx, cp)}; weights are packed once as {@code [group][channel block of 4][kp][4]} pairs.
+ *
+ * <p>With the planes so arranged, the input of tap {@code (ky, kx, cp)} for output {@code (oy, ox)} is
+ * plane {@code (cp, ky mod s, kx mod s)} at {@code (oy + ky/s)·Wph + ox + kx/s}: for a fixed tap it is
+ * <em>contiguous</em> in the "wide" pixel index {@code n' = oy·Wph + ox}. So:
+ * <ul>
+ *   <li><b>direct</b> mode runs the micro-kernel straight on the planes with one offset per tap,
+ *       computing {@code OH·Wph} wide pixels of which {@code Wph − OW} per row are discarded — no
+ *       packing at all, at the price of those junk columns;</li>
+ *   <li><b>packed</b> mode (small planes, where junk would dominate) copies the exact pixels of
+ *       {@code NR} outputs — across image boundaries, so a batch of 4×4 maps fills whole tiles — into
+ *       a panel {@code [kp][NR]}, each tap row being a few contiguous runs.</li>
+ * </ul>
+ * Either way every product is exact in int16 and accumulation is int32; the bias absorbs
+ * {@code −zp_s·Σw} and the tile epilogue requantizes two vectors per channel row
+ * ({@link Vec.Stage}) and stores bytes. Workers split images (phase 0) and tiles (phase 1).
+ */
+final class PanamaConv implements Int8KernelSupport.ConvKernel {
+    /** Force a mode for tests: {@code direct}, {@code packed} or (default) {@code auto}. */
+    static final String MODE_PROPERTY = "squeeze.exec.convMode";
+
+    private final int C, M, k, s, G, H, W, OH, OW, Cg, Mg, CPg, P;
+    private final int pad, Hph, Wph, nPh, planeSize, groupInts, imageInts;
+    private final int[] phaseIndex; // py·s + px → phase plane index, −1 when no tap uses it
+    private final int KP2, MB;
+    private final int[] a, tap, biasEff;
+    private final Vec.Stage stage;
+    private final boolean uint8;
+    private final int forced; // 0 auto, 1 direct, 2 packed
+    private final int off, padPair;
+    private final int blocksPerImage, slack;
+
+    PanamaConv(ConvSpec spec, CodeType inType, int zp, int[] w, int[] bias, OutputStage out) {
+        C = spec.inChannels();
+        M = spec.outChannels();
+        k = spec.kernel();
+        s = spec.stride();
+        pad = spec.padding();
+        G = spec.groups();
+        H = spec.inHeight();
+        W = spec.inWidth();
+        OH = spec.outHeight();
+        OW = spec.outWidth();
+        P = OH * OW;
+        Cg = spec.groupInChannels();
+        Mg = spec.groupOutChannels();
+        CPg = (Cg + 1) / 2;
+        uint8 = inType == CodeType.UINT8;
+        off = uint8 ? 127 : -1;
+        int zps = zp - off;
+        padPair = Vec.pair(zps, zps);
+
+        int Hp = H + 2 * pad, Wp = W + 2 * pad;
+        Hph = (Hp + s - 1) / s;
+        Wph = (Wp + s - 1) / s;
+        planeSize = Hph * Wph;
+        phaseIndex = new int[s * s];
+        java.util.Arrays.fill(phaseIndex, -1);
+        int phases = 0;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                int idx = (ky % s) * s + kx % s;
+                if (phaseIndex[idx] < 0) phaseIndex[idx] = phases++;
+            }
+        }
+        nPh = phases;
+        groupInts = CPg * nPh * planeSize;
+        imageInts = G * groupInts;
+
+        int kp = k * k * CPg;
+        KP2 = kp + (kp & 1);
+        MB = (Mg + MR - 1) / MR;
+        int K = spec.reduction();
+        // Weights: [g][mb][kp][MR] pairs, kp = (ky·k + kx)·CPg + cp; rows ≥ Mg, the odd channel's partner and
+        // the padding pair kp = KP2−1 are 0, so whatever the B side holds there contributes nothing.
+        a = new int[G * MB * KP2 * MR];
+        tap = new int[KP2];
+        biasEff = new int[M];
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                int ph = phaseIndex[(ky % s) * s + kx % s];
+                for (int cp = 0; cp < CPg; cp++) {
+                    int t = (ky * k + kx) * CPg + cp;
+                    tap[t] = (cp * nPh + ph) * planeSize + (ky / s) * Wph + kx / s;
+                }
+            }
+        }
+        if (KP2 > kp) tap[KP2 - 1] = tap[0];
+        for (int g = 0; g < G; g++) {
+            for (int c = 0; c < Mg; c++) {
+                int o = g * Mg + c;
+                long sum = 0;
+                for (int i = 0; i < K; i++) sum += w[o * K + i];
+                biasEff[o] = bias[o] - zps * (int) sum; // int32 wrap-around, like the accumulator
+                int mb = c / MR, r = c % MR;
+                for (int ky = 0; ky < k; ky++) {
+                    for (int kx = 0; kx < k; kx++) {
+                        for (int cp = 0; cp < CPg; cp++) {
+                            int i0 = 2 * cp, i1 = 2 * cp + 1;
+                            int w0 = w[o * K + (i0 * k + ky) * k + kx];
+                            int w1 = i1 < Cg ? w[o * K + (i1 * k + ky) * k + kx] : 0;
+                            int t = (ky * k + kx) * CPg + cp;
+                            a[((g * MB + mb) * KP2 + t) * MR + r] = Vec.pair(w0, w1);
+                        }
+                    }
+                }
+            }
+        }
+        stage = new Vec.Stage(out, M);
+
+        blocksPerImage = (OH * Wph + NR - 1) / NR;
+        int maxTap = 0;
+        for (int t : tap) maxTap = Math.max(maxTap, t);
+        slack = maxTap + blocksPerImage * NR + L;
+
+        String mode = System.getProperty(MODE_PROPERTY, "auto");
+        forced = switch (mode) {
+            case "direct" -> 1;
+            case "packed" -> 2;
+            default -> 0;
+        };
+    }
+
+    /**
+     * Direct or packed for this batch. Cost model in micro-kernel columns, fitted to forced-mode
+     * measurements of the seed-CNN and ResNet18 layers: direct computes {@code batch · blocksPerImage · NR}
+     * wide pixels with the offset-table kernel (×1.1); packed computes the exact pixels rounded up to whole
+     * tiles across images (a last block of at most L pixels as a half tile), plus the panel copy, which
+     * costs more the shorter the rows it copies:
+     * {@code (8 + 8·NR/min(OW, NR)) / Mpad} of the multiply work per column.
+     */
+    private boolean direct(int batch) {
+        if (forced != 0) return forced == 1;
+        double directCost = 1.1 * batch * blocksPerImage * NR;
+        double packFactor = (8 + 8.0 * NR / Math.min(OW, NR)) / (MB * MR);
+        int n = batch * P, rest = n % NR;
+        double columns = n - rest + (rest == 0 ? 0 : rest <= L ? L : NR); // a last block of ≤ L pixels runs the half tile
+        double packedCost = columns * (1 + packFactor);
+        return directCost < packedCost;
+    }
+
+    @Override public long sharedInts(int batch) { return (long) batch * imageInts + slack; }
+
+    @Override public long localInts(int batch) {
+        // tile accumulators, runs (4 ints each, at most NR), and the packed panel
+        return MR * NR + 4L * NR + (long) KP2 * NR;
+    }
+
+    @Override public long localBytes(int batch) { return MR * NR; }
+
+    @Override public int phases() { return 2; }
+
+    @Override public String path() {
+        String tile = " " + MR + "×" + NR;
+        if (!direct(1)) return "panama packed" + tile;
+        for (int b = 2; b <= 256; b++) if (!direct(b)) return "panama direct" + tile + ", packed from batch " + b;
+        return "panama direct" + tile;
+    }
+
+    @Override public void run(int phase, byte[] in, int inOff, int batch, byte[] out, int outOff, int[] planes, int[] local,
+            byte[] tile, int worker, int workers) {
+        if (phase == 0) {
+            int from = (int) ((long) batch * worker / workers), to = (int) ((long) batch * (worker + 1) / workers);
+            for (int b = from; b < to; b++) buildPlanes(in, inOff + b * C * H * W, planes, b * imageInts);
+            return;
+        }
+        if (direct(batch)) {
+            int units = batch * G * blocksPerImage;
+            int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+            for (int u = from; u < to; u++) {
+                int nb = u % blocksPerImage, bg = u / blocksPerImage, g = bg % G, b = bg / G;
+                int runs = directRuns(b, nb, local);
+                if (runs == 0) continue; // only junk columns in this block
+                tiles(g, planes, b * imageInts + g * groupInts + nb * NR, false, runs, local, tile, out, outOff);
+            }
+        } else {
+            int N = batch * P, blocks = (N + NR - 1) / NR, units = G * blocks;
+            int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+            int panel = MR * NR + 4 * NR;
+            for (int u = from; u < to; u++) {
+                int g = u / blocks, nb = u % blocks;
+                int runs = packedRuns(nb, N, local);
+                fillPanel(planes, g * groupInts, runs, local, panel);
+                tiles(g, local, panel, true, runs, local, tile, out, outOff);
+            }
+        }
+    }
+
+    // ---- phase 0: pair planes ----------------------------------------------------------------------
+
+    private void buildPlanes(byte[] in, int img, int[] planes, int base) {
+        int HW = H * W;
+        for (int g = 0; g < G; g++) {
+            for (int cp = 0; cp < CPg; cp++) {
+                int c0 = g * Cg + 2 * cp;
+                boolean two = 2 * cp + 1 < Cg;
+                int src0 = img + c0 * HW, src1 = src0 + HW;
+                for (int py = 0; py < s; py++) {
+                    for (int px = 0; px < s; px++) {
+                        int ph = phaseIndex[py * s + px];
+                        if (ph < 0) continue;
+                        int dst = base + g * groupInts + (cp * nPh + ph) * planeSize;
+                        for (int yy = 0; yy < Hph; yy++) {
+                            int iy = yy * s + py - pad;
+                            int row = dst + yy * Wph;
+                            if (iy < 0 || iy >= H) {
+                                java.util.Arrays.fill(planes, row, row + Wph, padPair);
+                                continue;
+                            }
+                            int r0 = src0 + iy * W, r1 = src1 + iy * W;
+                            int xx = 0;
+                            // left padding
+                            for (; xx < Wph && xx * s + px - pad < 0; xx++) planes[row + xx] = padPair;
+                            if (s == 1 && two) {
+                                // interior, L at a time: widen both channels' bytes, shift into [-127, 128], pair up
+                                for (; xx + L <= Wph && xx - pad + L <= W; xx += L) {
+                                    int ix = xx - pad;
+                                    IntVector lo = (IntVector) ByteVector.fromArray(Vec.BS, in, r0 + ix).convertShape(B2I, IS, 0);
+                                    IntVector hi = (IntVector) ByteVector.fromArray(Vec.BS, in, r1 + ix).convertShape(B2I, IS, 0);
+                                    if (uint8) {
+                                        lo = lo.and(0xFF);
+                                        hi = hi.and(0xFF);
+                                    }
+                                    lo.sub(off).and(0xFFFF).or(hi.sub(off).lanewise(LSHL, 16)).intoArray(planes, row + xx);
+                                }
+                            }
+                            for (; xx < Wph; xx++) {
+                                int ix = xx * s + px - pad;
+                                if (ix >= W) break;
+                                int v0 = (uint8 ? in[r0 + ix] & 0xFF : in[r0 + ix]) - off;
+                                int v1 = two ? (uint8 ? in[r1 + ix] & 0xFF : in[r1 + ix]) - off : 0;
+                                planes[row + xx] = Vec.pair(v0, v1);
+                            }
+                            for (; xx < Wph; xx++) planes[row + xx] = padPair;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- phase 1: tiles ----------------------------------------------------------------------------
+
+    // Runs live in local[MR·NR ..]: per run 4 ints (source offset for packing, tile column, length, output offset
+    // without the channel term).
+    private static final int RUNS = MR * NR;
+
+    /** Runs of valid outputs among wide pixels {@code nb·NR ..} of image b (direct mode). */
+    private int directRuns(int b, int nb, int[] local) {
+        int runs = 0;
+        int n0 = nb * NR, n1 = Math.min(n0 + NR, OH * Wph);
+        int n = n0;
+        while (n < n1) {
+            int oy = n / Wph, ox = n % Wph;
+            if (ox >= OW) {
+                n += Wph - ox;
+                continue;
+            }
+            int len = Math.min(OW - ox, n1 - n);
+            int r = RUNS + 4 * runs++;
+            local[r] = 0;
+            local[r + 1] = n - n0;
+            local[r + 2] = len;
+            local[r + 3] = b * M * P + oy * OW + ox;
+            n += len;
+        }
+        return runs;
+    }
+
+    /** Runs of exact pixels {@code nb·NR ..} of the batch (packed mode), with their plane offsets. */
+    private int packedRuns(int nb, int N, int[] local) {
+        int runs = 0;
+        int n0 = nb * NR, n1 = Math.min(n0 + NR, N);
+        int n = n0;
+        while (n < n1) {
+            int b = n / P, rem = n % P, oy = rem / OW, ox = rem % OW;
+            int len = Math.min(OW - ox, n1 - n);
+            int r = RUNS + 4 * runs++;
+            local[r] = b * imageInts + oy * Wph + ox;
+            local[r + 1] = n - n0;
+            local[r + 2] = len;
+            local[r + 3] = b * M * P + oy * OW + ox;
+            n += len;
+        }
+        return runs;
+    }
+
+    /** Copies each tap's runs into the panel {@code local[panel + kp·NR ..]}; columns past the batch keep stale values. */
+    private void fillPanel(int[] planes, int groupBase, int runs, int[] local, int panel) {
+        for (int t = 0; t < KP2; t++) {
+            int dst = panel + t * NR, tapBase = groupBase + tap[t];
+            for (int r = 0; r < runs; r++) {
+                int q = RUNS + 4 * r;
+                int src = tapBase + local[q], d = dst + local[q + 1], len = local[q + 2];
+                for (int i = 0; i < len; i++) local[d + i] = planes[src + i];
+            }
+        }
+    }
+
+    /** All channel blocks of group g for one pixel block: micro-kernel, requantization, byte stores. */
+    private void tiles(int g, int[] b, int bBase, boolean packed, int runs, int[] local, byte[] tile, byte[] out, int outOff) {
+        boolean whole = runs == 1 && local[RUNS + 2] == NR;
+        int last = RUNS + 4 * (runs - 1);
+        boolean half = packed && local[last + 1] + local[last + 2] <= L; // only the first L columns hold pixels
+        int cols = half ? L : NR;
+        int dst0 = outOff + local[RUNS + 3];
+        for (int mb = 0; mb < MB; mb++) {
+            if (half) Vec.gemm4h(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
+            else if (packed) Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
+            else Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, tap, KP2, local, 0);
+            int rows = Math.min(MR, Mg - mb * MR);
+            for (int r = 0; r < rows; r++) {
+                int ch = g * Mg + mb * MR + r;
+                if (whole) {
+                    stage.row(local, r * NR, NR, ch, biasEff[ch], out, dst0 + ch * P);
+                } else {
+                    stage.row(local, r * NR, cols, ch, biasEff[ch], tile, r * NR);
+                    for (int q = 0; q < runs; q++) {
+                        int ri = RUNS + 4 * q;
+                        System.arraycopy(tile, r * NR + local[ri + 1], out, outOff + local[ri + 3] + ch * P, local[ri + 2]);
+                    }
+                }
+            }
+        }
+    }
+}
