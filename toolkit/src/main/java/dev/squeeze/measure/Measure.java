@@ -41,6 +41,38 @@ public final class Measure {
         return latency(() -> net.logits(x, b), b, warmup, repeats);
     }
 
+    /**
+     * Times several runtimes on the same work side by side: warm-up for each, then {@code rounds}
+     * rounds that run every runtime once in turn, so machine noise hits all of them alike. Medians
+     * and ranges per runtime; the first runtime is the reference for the speed-up column.
+     */
+    public static java.util.List<Timing> interleaved(java.util.List<String> names, java.util.List<Runnable> work, int batch,
+            int warmup, int rounds) {
+        if (names.size() != work.size() || names.isEmpty()) {
+            throw new IllegalArgumentException("interleaved needs one name per runtime, got " + names.size() + " names and "
+                    + work.size() + " runtimes");
+        }
+        if (rounds < 1) throw new IllegalArgumentException("interleaved needs rounds ≥ 1, got " + rounds);
+        for (Runnable r : work) for (int i = 0; i < warmup; i++) r.run();
+        double[][] ms = new double[work.size()][rounds];
+        for (int k = 0; k < rounds; k++) {
+            for (int i = 0; i < work.size(); i++) {
+                long t0 = System.nanoTime();
+                work.get(i).run();
+                ms[i][k] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        java.util.List<Timing> out = new java.util.ArrayList<>();
+        double ref = Double.NaN;
+        for (int i = 0; i < work.size(); i++) {
+            Arrays.sort(ms[i]);
+            double med = ms[i][rounds / 2];
+            if (i == 0) ref = med;
+            out.add(new Timing(names.get(i), batch, med, ms[i][0], ms[i][rounds - 1], batch * 1000.0 / med, ref / med));
+        }
+        return out;
+    }
+
     public static long fileSize(Path p) {
         try {
             return Files.size(p);

@@ -55,6 +55,50 @@ public final class Tables {
         return t;
     }
 
+    /**
+     * A table from a result file Squeeze wrote ({@code bench.json}, {@code qat.json}): the array
+     * {@code field} of row objects becomes one row each; numbers become numeric columns.
+     */
+    public static Table fromJsonRows(java.nio.file.Path json, String field, String name) {
+        com.google.gson.JsonObject root;
+        try {
+            root = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(json)).getAsJsonObject();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Cannot read result rows from " + json + ": " + e.getMessage(), e);
+        }
+        if (!root.has(field) || !root.get(field).isJsonArray()) {
+            throw new IllegalArgumentException(json + " has no array '" + field + "'; fields: " + root.keySet());
+        }
+        var rows = root.getAsJsonArray(field);
+        java.util.LinkedHashMap<String, Boolean> numeric = new java.util.LinkedHashMap<>();
+        for (var r : rows) {
+            for (var e : r.getAsJsonObject().entrySet()) {
+                boolean num = e.getValue().isJsonNull()
+                        || (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber());
+                numeric.merge(e.getKey(), num, Boolean::logicalAnd);
+            }
+        }
+        Table t = Table.create(name);
+        for (var col : numeric.entrySet()) {
+            if (col.getValue()) {
+                DoubleColumn d = DoubleColumn.create(col.getKey());
+                for (var r : rows) {
+                    var v = r.getAsJsonObject().get(col.getKey());
+                    d.append(v == null || v.isJsonNull() ? Double.NaN : v.getAsDouble());
+                }
+                t.addColumns(d);
+            } else {
+                StringColumn d = StringColumn.create(col.getKey());
+                for (var r : rows) {
+                    var v = r.getAsJsonObject().get(col.getKey());
+                    d.append(v == null || v.isJsonNull() ? "" : v.isJsonPrimitive() ? v.getAsString() : v.toString());
+                }
+                t.addColumns(d);
+            }
+        }
+        return t;
+    }
+
     /** Epoch, losses, accuracies, learning rate, throughput of a training run. */
     public static Table history(TrainResult r) {
         return fromRecords("Training history", r.history());
