@@ -178,6 +178,11 @@ public final class Bench {
         return x;
     }
 
+    /** Minimum warm-up time per runtime and case: 1.5 s at the quick budget, 3 s otherwise. */
+    private double warmupSeconds() {
+        return config.budget() == dev.squeeze.train.Budget.QUICK ? 1.5 : 3.0;
+    }
+
     private List<BenchRow> measureCase(BenchModel m, Map<String, Runtime> runtimes, Map<String, String> broken, Map<String, double[]> quality,
             float[] x, int batch, int threads) {
         List<Runtime> active = new ArrayList<>();
@@ -187,7 +192,11 @@ public final class Bench {
             try {
                 r.prepare(batch, threads);
                 checked(r, r.run(x, batch), batch, m.classes());
-                for (int i = 1; i < config.warmup(); i++) r.run(x, batch);
+                // Warm-up by count AND time: JVM-native runtimes (Squeeze's executors) reach C2-compiled code
+                // only after thousands of loop iterations, while native peers are fast from the first call.
+                // A count-only warm-up of a few calls would time the JIT's interpreter, not the executor.
+                long until = System.nanoTime() + (long) (warmupSeconds() * 1e9);
+                for (int i = 1; i < config.warmup() || System.nanoTime() < until; i++) r.run(x, batch);
                 active.add(r);
             } catch (RuntimeException e) {
                 failed.put(r.name(), "prepare/warm-up failed: " + e);

@@ -18,7 +18,8 @@ public final class Runtimes {
 
     /** The built-in peers, in table order. */
     public static List<RuntimeFactory> builtIn() {
-        return List.of(OrtRuntime.int8Factory(), OrtRuntime.fp32Factory(), DjlRuntime.factory(), Nd4jRuntime.factory());
+        return List.of(SqueezeRuntimes.int8Factory(), SqueezeRuntimes.fp32Factory(), OrtRuntime.int8Factory(), OrtRuntime.fp32Factory(),
+                DjlRuntime.factory(), Nd4jRuntime.factory());
     }
 
     /**

@@ -1,0 +1,425 @@
+package dev.squeeze.exec;
+
+import dev.squeeze.model.Layer;
+import dev.squeeze.quant.Activation;
+import dev.squeeze.quant.FusedGraph;
+import dev.squeeze.quant.FusedOp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs a {@link FusedGraph} (BatchNorm folded, activations fused) in float32 on the CPU: float input
+ * {@code [batch, C, H, W]} → logits {@code [batch, classes]}. The float twin of {@link Executor}, planned
+ * the same way: weights packed once by {@link FloatKernels}, activations in one float arena with offsets
+ * from a liveness scan (an op's output never overlaps its inputs), per-thread kernel scratch, and the
+ * worker threads started once. {@link #run(float[], int, float[])} allocates nothing once planned for
+ * the batch; a larger batch than any before re-plans once.
+ *
+ * <p>Threads ({@link Executor.Options#threads()}): a convolution big enough ({@code Executor.splitMacs})
+ * is split by images when the batch has at least one per worker, else by blocks of output channels;
+ * fully connected by blocks of output features; the other ops by planes or elements. Methods are
+ * synchronized: one run at a time.
+ */
+public final class FloatExecutor implements AutoCloseable {
+
+    private final FloatKernels kernels;
+    private final Executor.Options options;
+    private final int[] inputShape;
+    private final Tensor input;
+    private final Tensor output;
+    private final int outputSize;
+    private final String outputShape;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Tensor> tensors = new ArrayList<>();
+    private final WorkerPool pool;
+    private final float[][] scratch;
+    private float[] arena = new float[0];
+    private int planned;
+    private int batch;
+
+    private FloatExecutor(FusedGraph graph, FloatKernels kernels, Executor.Options options) {
+        this.kernels = kernels;
+        this.options = options;
+        int[] s = graph.inputShape();
+        if (s.length != 3 || s[0] < 1 || s[1] < 1 || s[2] < 1) {
+            throw new IllegalArgumentException("FloatExecutor: input shape must be [C, H, W] with positive sizes, got " + Arrays.toString(s));
+        }
+        inputShape = s.clone();
+        input = newTensor((long) s[0] * s[1] * s[2], -1);
+        Value v = chain(graph.ops(), new Value(input, s[0], s[1], s[2]));
+        output = v.t;
+        output.death = steps.size();
+        outputSize = v.size();
+        outputShape = v.shape();
+        int sc = 0;
+        for (Step st : steps) if (st instanceof ConvStep c) sc = Math.max(sc, c.conv.scratchFloats());
+        scratch = new float[options.threads()][sc];
+        pool = new WorkerPool(options.threads(), "squeeze-fp32");
+        plan(options.maxBatch());
+    }
+
+    /** An executor for {@code graph} on the default kernels, one thread, planned for batch 1. */
+    public static FloatExecutor of(FusedGraph graph) { return of(graph, FloatKernels.get(), Executor.Options.defaults()); }
+
+    /** An executor for {@code graph} on the default kernels. */
+    public static FloatExecutor of(FusedGraph graph, Executor.Options options) { return of(graph, FloatKernels.get(), options); }
+
+    /** An executor on the given kernels (e.g. {@link FloatKernels#scalar()} to compare). */
+    public static FloatExecutor of(FusedGraph graph, FloatKernels kernels, Executor.Options options) {
+        return new FloatExecutor(graph, kernels, options);
+    }
+
+    // ---- graph walk -------------------------------------------------------------------------------
+
+    private record Value(Tensor t, int c, int h, int w) {
+        int size() { return c * h * w; }
+        String shape() { return h == 1 && w == 1 ? "[" + c + "]" : c + "×" + h + "×" + w; }
+    }
+
+    private static final class Tensor {
+        final long size;
+        final int birth;
+        int death, offset;
+
+        Tensor(long size, int birth) {
+            this.size = size;
+            this.birth = birth;
+            this.death = birth;
+        }
+    }
+
+    private Tensor newTensor(long size, int birth) {
+        Tensor t = new Tensor(size, birth);
+        tensors.add(t);
+        return t;
+    }
+
+    private Value chain(List<FusedOp> ops, Value x) {
+        for (FusedOp op : ops) x = apply(op, x);
+        return x;
+    }
+
+    private Value produce(Step s, Value in, int c, int h, int w) {
+        in.t.death = steps.size();
+        Tensor t = newTensor((long) c * h * w, steps.size());
+        s.in = in.t;
+        s.out = t;
+        Value v = new Value(t, c, h, w);
+        s.outShape = v.shape();
+        steps.add(s);
+        return v;
+    }
+
+    private static IllegalArgumentException mismatch(FusedOp op, String expects, Value got) {
+        return new IllegalArgumentException("FloatExecutor: op " + op.id() + " (" + op.describe() + ") expects input " + expects
+                + " but the op before it produces " + got.shape() + "; the graph does not chain");
+    }
+
+    private Value apply(FusedOp op, Value x) {
+        String name = "#" + op.id() + " " + op.describe();
+        switch (op) {
+            case FusedOp.Conv c -> {
+                Layer.Conv2d l = c.layer();
+                if (l.in() != x.c || x.h == 1 && x.w == 1 && x.c != l.in()) throw mismatch(op, l.in() + "×H×W", x);
+                ConvSpec spec = new ConvSpec(l.in(), l.out(), l.kernel(), l.stride(), l.padding(), l.groups(), x.h, x.w);
+                return produce(new ConvStep(name, spec, kernels.conv(spec, c.weight(), c.bias(), c.activation())), x, l.out(),
+                        spec.outHeight(), spec.outWidth());
+            }
+            case FusedOp.Dense d -> {
+                Layer.Linear l = d.layer();
+                if (l.in() != x.size()) throw mismatch(op, "[" + l.in() + "]", x);
+                return produce(new DenseStep(name, l.in(), l.out(), kernels.linear(l.in(), l.out(), d.weight(), d.bias(), d.activation())),
+                        x, l.out(), 1, 1);
+            }
+            case FusedOp.MaxPool p -> {
+                PoolSpec s = new PoolSpec(x.h, x.w, p.layer().kernel(), p.layer().stride(), p.layer().padding());
+                return produce(new PoolStep(name, "max_pool", s, x.c, 0), x, x.c, s.outHeight(), s.outWidth());
+            }
+            case FusedOp.AvgPool p -> {
+                PoolSpec s = new PoolSpec(x.h, x.w, p.layer().kernel(), p.layer().stride(), p.layer().padding());
+                return produce(new PoolStep(name, "avg_pool", s, x.c, 1), x, x.c, s.outHeight(), s.outWidth());
+            }
+            case FusedOp.GlobalAvgPool g -> {
+                return produce(new PoolStep(name, "global_avg_pool", new PoolSpec(x.h, x.w, 1, 1, 0), x.c, 2), x, x.c, 1, 1);
+            }
+            case FusedOp.Flatten f -> {
+                return new Value(x.t, x.size(), 1, 1); // same memory, read as a vector
+            }
+            case FusedOp.Act a -> {
+                return produce(new EltStep(name, "act", a.activation(), x.size()), x, x.c, x.h, x.w);
+            }
+            case FusedOp.Add a -> {
+                Value body = chain(a.body(), x);
+                Value shortcut = chain(a.shortcut(), x);
+                if (body.c != shortcut.c || body.h != shortcut.h || body.w != shortcut.w) {
+                    throw new IllegalArgumentException("FloatExecutor: residual " + name + " adds body " + body.shape() + " to shortcut "
+                            + shortcut.shape() + "; their shapes must match");
+                }
+                EltStep s = new EltStep(name, "add", a.activation(), body.size());
+                s.b = shortcut.t;
+                shortcut.t.death = steps.size();
+                return produce(s, body, body.c, body.h, body.w);
+            }
+        }
+    }
+
+    // ---- planning -----------------------------------------------------------------------------------
+
+    /** Arena offsets for batch {@code b}: first fit over tensors in birth order, skipping live ones. */
+    private void plan(int b) {
+        List<Tensor> placed = new ArrayList<>();
+        long end = 0;
+        for (Tensor t : tensors) {
+            long need = t.size * b, off = 0;
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                for (Tensor o : placed) {
+                    boolean live = o.birth <= t.death && t.birth <= o.death;
+                    if (live && off < o.offset + o.size * b && o.offset < off + need) {
+                        off = o.offset + o.size * b;
+                        moved = true;
+                    }
+                }
+            }
+            if (off + need > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("FloatExecutor: activations of batch " + b + " need more than 2^31 floats; run smaller batches");
+            }
+            t.offset = (int) off;
+            placed.add(t);
+            end = Math.max(end, off + need);
+        }
+        arena = new float[(int) end];
+        planned = b;
+    }
+
+    // ---- running ------------------------------------------------------------------------------------
+
+    /** Logits {@code [batch, classes]} for input {@code [batch, C, H, W]}. */
+    public float[] run(float[] in, int b) {
+        float[] out = new float[b * outputSize];
+        run(in, b, out);
+        return out;
+    }
+
+    /** {@link #run(float[], int)} into {@code logits} ({@code ≥ batch · classes}); allocates nothing once planned for {@code b}. */
+    public synchronized void run(float[] in, int b, float[] logits) {
+        if (logits.length < (long) b * outputSize) {
+            throw new IllegalArgumentException("FloatExecutor: logits array of " + logits.length + " is smaller than batch " + b + " × "
+                    + outputSize);
+        }
+        load(in, b);
+        for (Step s : steps) runStep(s);
+        System.arraycopy(arena, output.offset, logits, 0, b * outputSize);
+    }
+
+    private void load(float[] in, int b) {
+        if (b < 1) throw new IllegalArgumentException("FloatExecutor: batch must be ≥ 1, got " + b);
+        if (in.length < (long) b * inputSize()) {
+            throw new IllegalArgumentException("FloatExecutor: input holds " + in.length + " floats but batch " + b + " of "
+                    + Arrays.toString(inputShape) + " needs " + (long) b * inputSize());
+        }
+        if (b > planned) plan(b);
+        batch = b;
+        System.arraycopy(in, 0, arena, input.offset, b * inputSize());
+    }
+
+    private void runStep(Step s) {
+        boolean split = options.threads() > 1 && s.work() >= (s.macsPerImage() > 0 ? Executor.splitMacs : Executor.splitCodes);
+        if (split) pool.run(s, 0);
+        else s.execute(0, 0, 1);
+    }
+
+    // ---- profile ------------------------------------------------------------------------------------
+
+    /**
+     * Per-op medians over {@code repetitions} timed runs after {@code max(2, repetitions/5)} warm-ups. The
+     * float kernels have no measured peak, so {@link Executor.Profile#peakGops()} and each op's percent of
+     * peak are 0; GOP/s are real.
+     */
+    public synchronized Executor.Profile profile(float[] in, int b, int repetitions) {
+        if (repetitions < 1) throw new IllegalArgumentException("FloatExecutor.profile: repetitions must be ≥ 1, got " + repetitions);
+        float[] logits = new float[b * outputSize];
+        for (int i = 0; i < Math.max(2, repetitions / 5); i++) run(in, b, logits);
+        int n = steps.size();
+        long[][] t = new long[n][repetitions];
+        long[] total = new long[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            long start = System.nanoTime();
+            load(in, b);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                runStep(steps.get(i));
+                long t1 = System.nanoTime();
+                t[i][r] = t1 - t0;
+                t0 = t1;
+            }
+            System.arraycopy(arena, output.offset, logits, 0, b * outputSize);
+            total[r] = System.nanoTime() - start;
+        }
+        List<Executor.OpProfile> ops = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Step s = steps.get(i);
+            double ms = median(t[i]) / 1e6;
+            long macs = s.macsPerImage() * b;
+            ops.add(new Executor.OpProfile(s.name, s.kind, s.path(), s.outShape, macs, ms, macs == 0 ? 0 : 2.0 * macs / (ms * 1e6), 0));
+        }
+        return new Executor.Profile(kernels.description(), options.threads(), b, repetitions, 0, List.copyOf(ops), median(total) / 1e6);
+    }
+
+    private static double median(long[] v) {
+        long[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2.0;
+    }
+
+    // ---- facts --------------------------------------------------------------------------------------
+
+    public int[] inputShape() { return inputShape.clone(); }
+    public int inputSize() { return inputShape[0] * inputShape[1] * inputShape[2]; }
+    public int outputSize() { return outputSize; }
+    public Executor.Options options() { return options; }
+    public FloatKernels kernels() { return kernels; }
+
+    /** Multiply-accumulates per image over all conv and dense ops. */
+    public long macsPerImage() { return steps.stream().mapToLong(Step::macsPerImage).sum(); }
+
+    /** Bytes of the activation arena and kernel scratch as planned now. */
+    public long bufferBytes() { return 4L * arena.length + 4L * scratch.length * scratch[0].length; }
+
+    /** One line per step: name, kind, output shape. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(kernels.description()).append('\n');
+        for (Step s : steps) sb.append(String.format(Locale.ROOT, "  %-40s %-16s %s%n", s.name, s.kind, s.outShape));
+        return sb.toString();
+    }
+
+    @Override public void close() { pool.close(); }
+
+    @Override public String toString() {
+        return "FloatExecutor[" + steps.size() + " steps, " + Arrays.toString(inputShape) + " → " + outputShape + ", " + options.threads()
+                + " thread(s), " + kernels.name() + "]";
+    }
+
+    // ---- steps --------------------------------------------------------------------------------------
+
+    private abstract class Step implements WorkerPool.Task {
+        final String name, kind;
+        Tensor in, out;
+        String outShape;
+
+        Step(String name, String kind) {
+            this.name = name;
+            this.kind = kind;
+        }
+
+        String path() { return kernels.name(); }
+        long macsPerImage() { return 0; }
+        long work() { return macsPerImage() > 0 ? macsPerImage() * batch : out.size * batch; }
+
+        /** [from, to) of {@code n} units for worker w of W. */
+        int from(int n, int w, int workers) { return (int) ((long) n * w / workers); }
+    }
+
+    private final class ConvStep extends Step {
+        final ConvSpec spec;
+        final FloatKernelSupport.ConvKernel conv;
+
+        ConvStep(String name, ConvSpec spec, FloatKernelSupport.ConvKernel conv) {
+            super(name, "conv");
+            this.spec = spec;
+            this.conv = conv;
+        }
+
+        @Override long macsPerImage() { return spec.macs(); }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int inSize = spec.inputSize(), outSize = spec.outputSize(), m = spec.outChannels();
+            float[] sc = scratch[w];
+            if (workers == 1 || batch >= workers) {
+                for (int b = from(batch, w, workers), e = from(batch, w + 1, workers); b < e; b++) {
+                    conv.run(arena, in.offset + b * inSize, arena, out.offset + b * outSize, 0, m, sc);
+                }
+            } else {
+                // fewer images than workers: split output channels in whole kernel blocks
+                int blk = conv.channelBlock(), blocks = (m + blk - 1) / blk;
+                int o0 = from(blocks, w, workers) * blk, o1 = Math.min(m, from(blocks, w + 1, workers) * blk);
+                if (o0 >= o1) return;
+                for (int b = 0; b < batch; b++) conv.run(arena, in.offset + b * inSize, arena, out.offset + b * outSize, o0, o1, sc);
+            }
+        }
+    }
+
+    private final class DenseStep extends Step {
+        final int inF, outF;
+        final FloatKernelSupport.LinearKernel lin;
+
+        DenseStep(String name, int inF, int outF, FloatKernelSupport.LinearKernel lin) {
+            super(name, "dense");
+            this.inF = inF;
+            this.outF = outF;
+            this.lin = lin;
+        }
+
+        @Override long macsPerImage() { return (long) inF * outF; }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int blk = lin.block(), blocks = (outF + blk - 1) / blk;
+            int o0 = from(blocks, w, workers) * blk, o1 = Math.min(outF, from(blocks, w + 1, workers) * blk);
+            if (o0 < o1) lin.run(arena, in.offset, batch, arena, out.offset, o0, o1);
+        }
+    }
+
+    private final class PoolStep extends Step {
+        final PoolSpec spec;
+        final int channels, which;
+
+        PoolStep(String name, String kind, PoolSpec spec, int channels, int which) {
+            super(name, kind);
+            this.spec = spec;
+            this.channels = channels;
+            this.which = which;
+        }
+
+        @Override String path() { return "java"; }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int planes = batch * channels, a = from(planes, w, workers), z = from(planes, w + 1, workers);
+            if (a == z) return;
+            int src = in.offset + a * spec.inPlane();
+            switch (which) {
+                case 0 -> FloatKernels.maxPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                case 1 -> FloatKernels.avgPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                default -> FloatKernels.globalAvgPool(spec.inPlane(), arena, src, arena, out.offset + a, z - a);
+            }
+        }
+    }
+
+    /** Stand-alone activation ({@code b == null}) or residual add with its fused activation. */
+    private final class EltStep extends Step {
+        final Activation act;
+        final int size;
+        Tensor b;
+
+        EltStep(String name, String kind, Activation act, int size) {
+            super(name, kind);
+            this.act = act;
+            this.size = size;
+        }
+
+        @Override String path() { return "java"; }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int n = batch * size, a = from(n, w, workers), z = from(n, w + 1, workers);
+            if (a >= z) return;
+            if (b == null) {
+                System.arraycopy(arena, in.offset + a, arena, out.offset + a, z - a);
+                FloatKernels.activate(act, arena, out.offset + a, z - a);
+            } else {
+                FloatKernels.add(act, arena, in.offset + a, arena, b.offset + a, arena, out.offset + a, z - a);
+            }
+        }
+    }
+}
