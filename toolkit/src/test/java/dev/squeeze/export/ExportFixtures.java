@@ -60,36 +60,8 @@ final class ExportFixtures {
         return x;
     }
 
-    static final List<String> TEN = List.of("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9");
-
-    /**
-     * {@code n} images of {@code c×h×w}, labels {@code i % 10}: a bright blob whose position (one of ten
-     * around the centre) and dominant channel give the class, jittered, on a noisy background — a task
-     * a small net learns in seconds, with varied conv features as on photos.
-     */
+    /** The quantization tests' learnable synthetic images (see {@code Int8Fixtures#images}). */
     static ImageSet images(int n, int c, int h, int w, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        byte[] px = new byte[n * c * h * w];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            int label = i % 10;
-            labels[i] = label;
-            double angle = 2 * Math.PI * label / 10;
-            double cy = h / 2.0 + 0.3 * h * Math.sin(angle) + (r.nextDouble() - 0.5) * 3;
-            double cx = w / 2.0 + 0.3 * w * Math.cos(angle) + (r.nextDouble() - 0.5) * 3;
-            double rad = h / 6.0 * (0.8 + 0.4 * r.nextDouble());
-            for (int ch = 0; ch < c; ch++) {
-                double amp = (ch == label % c ? 170 : 60) * (0.7 + 0.6 * r.nextDouble());
-                double base = r.nextDouble() * 40;
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        double d2 = ((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (rad * rad);
-                        int v = (int) Math.min(255, base + amp * Math.exp(-d2) + r.nextInt(30));
-                        px[((i * c + ch) * h + y) * w + x] = (byte) v;
-                    }
-                }
-            }
-        }
-        return new ImageSet("synthetic", px, labels, c, h, w, TEN);
+        return dev.squeeze.quant.Int8Fixtures.images(n, c, h, w, seed);
     }
 }

@@ -10,17 +10,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Shared synthetic data and models for the Int8 tests. */
-final class Int8Fixtures {
+public final class Int8Fixtures {
     private Int8Fixtures() {}
 
-    static final List<String> TEN = List.of("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9");
+    public static final List<String> TEN = List.of("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9");
 
     /**
      * {@code n} images of {@code c×h×w}, labels {@code i % 10}: a bright blob whose position (one of ten
      * around the centre) and dominant channel ({@code label % c}) give the class, jittered, on a noisy
      * background — learnable in a few epochs, with conv features that vary between images as on photos.
      */
-    static ImageSet images(int n, int c, int h, int w, long seed) {
+    public static ImageSet images(int n, int c, int h, int w, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] px = new byte[n * c * h * w];
         int[] labels = new int[n];
