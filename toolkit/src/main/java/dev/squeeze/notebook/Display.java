@@ -171,52 +171,17 @@ public final class Display {
         return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
     }
 
+    /** One HTML renderer for tables everywhere: {@link dev.squeeze.report.Tables#html}, plus the rows note. */
     private static String tableHtml(Table table, int shown) {
-        StringBuilder html = new StringBuilder("<table>");
-        if (table.name() != null && !table.name().isBlank()) {
-            html.append("<caption>").append(escape(table.name())).append("</caption>");
-        }
-        html.append("<thead><tr>");
-        for (String column : table.columnNames()) {
-            html.append("<th>").append(escape(column)).append("</th>");
-        }
-        html.append("</tr></thead><tbody>");
-        for (int row = 0; row < shown; row++) {
-            html.append("<tr>");
-            for (int col = 0; col < table.columnCount(); col++) {
-                html.append("<td>").append(escape(table.getString(row, col))).append("</td>");
-            }
-            html.append("</tr>");
-        }
-        html.append("</tbody></table>");
         String note = rowsNote(table, shown);
-        if (!note.isEmpty()) {
-            html.append("<p><em>").append(note.strip()).append("</em></p>");
-        }
-        return html.toString();
+        return dev.squeeze.report.Tables.html(table.first(shown))
+                + (note.isEmpty() ? "" : "<p><em>" + note.strip() + "</em></p>");
     }
 
     private static String rowsNote(Table table, int shown) {
         return shown < table.rowCount() ? "\n" + shown + " of " + table.rowCount() + " rows shown" : "";
     }
 
-    private static String escape(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
-    }
 
     // ---------------------------------------------------------------------------------------------
     // One small strategy per kernel. Each only has to turn a MIME bundle (mime type -> data, images

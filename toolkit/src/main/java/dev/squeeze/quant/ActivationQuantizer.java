@@ -74,13 +74,13 @@ public final class ActivationQuantizer {
         return switch (mode) {
             case OFF -> x;
             case OBSERVE -> {
-                observer.observe(x.toFloatArray());
+                observe(x);
                 yield x;
             }
             case QAT -> {
                 if (training) {
                     frozen = null;
-                    observer.observe(x.toFloatArray());
+                    observe(x);
                 }
                 yield fakeQuantize(x, params());
             }
@@ -90,6 +90,19 @@ public final class ActivationQuantizer {
                 yield fakeQuantize(x, QuantParams.fromRange(lo, hi, scheme));
             }
         };
+    }
+
+    /**
+     * Min/max observers only need the batch's extremes: reduce them in libtorch and hand over two
+     * floats instead of copying the whole activation to the heap on every training step. Histogram
+     * observers need every value.
+     */
+    private void observe(NDArray x) {
+        if (observer instanceof MinMaxObserver || observer instanceof MovingAverageMinMaxObserver) {
+            observer.observe(new float[] {x.min().getFloat(), x.max().getFloat()});
+        } else {
+            observer.observe(x.toFloatArray());
+        }
     }
 
     /**

@@ -118,7 +118,9 @@ public final class Tables {
 
     /** An HTML rendering for notebooks (Tablesaw prints plain text). */
     public static String html(Table t) {
-        StringBuilder sb = new StringBuilder("<table><caption>").append(escape(t.name())).append("</caption><thead><tr>");
+        StringBuilder sb = new StringBuilder("<table>");
+        if (t.name() != null && !t.name().isBlank()) sb.append("<caption>").append(escape(t.name())).append("</caption>");
+        sb.append("<thead><tr>");
         for (String c : t.columnNames()) sb.append("<th>").append(escape(c)).append("</th>");
         sb.append("</tr></thead><tbody>");
         for (int r = 0; r < t.rowCount(); r++) {
@@ -126,7 +128,7 @@ public final class Tables {
             for (int c = 0; c < t.columnCount(); c++) {
                 Column<?> col = t.column(c);
                 Object v = col.get(r);
-                String s = v instanceof Double d ? format(d) : String.valueOf(v);
+                String s = v == null ? "" : v instanceof Double d ? format(d) : String.valueOf(v);
                 sb.append("<td>").append(escape(s)).append("</td>");
             }
             sb.append("</tr>");
@@ -142,7 +144,7 @@ public final class Tables {
     }
 
     static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
 }
