@@ -164,6 +164,38 @@ class Int8KernelsTest {
         System.out.println("pools: " + n + " configurations");
     }
 
+    /** The vectorized 2×2 stride-2 max pool: even and odd widths up to several vectors, guard bytes untouched. */
+    @Test
+    void maxPool2x2MatchesOracle() {
+        List<Int8Kernels> impls = impls();
+        SplittableRandom seeds = new SplittableRandom(13);
+        int n = 600;
+        for (int it = 0; it < n; it++) {
+            long seed = seeds.nextLong();
+            SplittableRandom r = new SplittableRandom(seed);
+            int H = 2 + r.nextInt(40), W = 2 + r.nextInt(r.nextBoolean() ? 20 : 150), planes = 1 + r.nextInt(r.nextBoolean() ? 4 : 40);
+            PoolSpec p = new PoolSpec(H, W, 2, 2, 0);
+            CodeType t = RandomLayers.type(r);
+            int[] g = RandomLayers.grid(r, t);
+            int lead = r.nextInt(5), tail = r.nextInt(3);
+            byte[] x = RandomLayers.codes(r, lead + planes * H * W + tail, g[0], g[1]);
+            int[] xi = Oracle.decode(java.util.Arrays.copyOfRange(x, lead, lead + planes * H * W), t);
+            int[] want = Oracle.maxPool(p, xi, planes);
+            for (Int8Kernels kern : impls) {
+                byte[] y = new byte[want.length + 2];
+                y[0] = 77;
+                y[y.length - 1] = 55;
+                kern.maxPool(p, t, x, lead, y, 1, planes);
+                int[] got = codesOf(java.util.Arrays.copyOfRange(y, 1, y.length - 1), want.length, t);
+                assertArrayEquals(want, got, () -> kern.name() + " seed " + seed + ": max pool " + p + " planes " + planes + " " + t);
+                assertEquals(77, y[0], () -> kern.name() + " seed " + seed + ": wrote before the output");
+                assertEquals(55, y[y.length - 1], () -> kern.name() + " seed " + seed + ": wrote past the output");
+            }
+        }
+        configs += n;
+        System.out.println("2×2 max pools: " + n + " configurations");
+    }
+
     @Test
     void elementwiseOpsMatchOracle() {
         List<Int8Kernels> impls = impls();

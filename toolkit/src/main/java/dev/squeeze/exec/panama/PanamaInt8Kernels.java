@@ -16,8 +16,9 @@ import dev.squeeze.exec.PoolSpec;
  *
  * <p>Convolutions and fully connected layers run on the int16-pair micro-kernel of {@link Vec}
  * ({@link PanamaConv}, {@link PanamaDepthwise}, {@link PanamaLinear}); residual add, stand-alone
- * activations and requantization are vectorized element-wise with the same requantization; the pools
- * (a small share of any network's time) use the scalar kernels given to the constructor.
+ * activations and requantization are vectorized element-wise with the same requantization; the 2×2
+ * stride-2 max pool runs on {@link PanamaPool}; the other pools (a small share of any network's time) use
+ * the scalar kernels given to the constructor.
  */
 public final class PanamaInt8Kernels implements Int8KernelSupport {
     private final Int8KernelSupport fallback;
@@ -48,7 +49,7 @@ public final class PanamaInt8Kernels implements Int8KernelSupport {
     }
 
     @Override public void maxPool(PoolSpec spec, CodeType type, byte[] in, int inOff, byte[] out, int outOff, int planes) {
-        fallback.maxPool(spec, type, in, inOff, out, outOff, planes);
+        if (!PanamaPool.maxPool(spec, type, in, inOff, out, outOff, planes)) fallback.maxPool(spec, type, in, inOff, out, outOff, planes);
     }
 
     @Override public void avgPool(PoolSpec spec, CodeType type, int zeroPoint, byte[] in, int inOff, byte[] out, int outOff, int planes) {
