@@ -44,9 +44,10 @@ class Int8KernelsTest {
             int k = new int[] {1, 3, 5}[r.nextInt(3)];
             int s = 1 + r.nextInt(2), pad = r.nextInt(3);
             int groups, cg, mg;
-            switch (r.nextInt(5)) {
+            switch (r.nextInt(6)) {
                 case 0 -> { groups = 1 + r.nextInt(7); cg = 1; mg = 1 + r.nextInt(2); } // depthwise (multiplier 1–2)
                 case 1 -> { groups = 2 + r.nextInt(2); cg = 1 + r.nextInt(4); mg = 1 + r.nextInt(6); }
+                case 2 -> { groups = 1 + r.nextInt(2); cg = 1 + r.nextInt(5); mg = 20 + r.nextInt(60); } // several channel blocks
                 default -> { groups = 1; cg = 1 + r.nextInt(9); mg = 1 + r.nextInt(13); }
             }
             int H = Math.max(1, k - 2 * pad) + r.nextInt(12), W = Math.max(1, k - 2 * pad) + r.nextInt(r.nextInt(4) == 0 ? 40 : 12);
@@ -61,7 +62,7 @@ class Int8KernelsTest {
             CodeType outType = RandomLayers.type(r);
             Oracle.Out o = RandomLayers.out(r, spec.outChannels(), RandomLayers.grid(r, outType));
             int[] want = Oracle.conv(spec, Oracle.decode(x, t), zpIn, w, bias, o, batch);
-            String mode = new String[] {"auto", "direct", "packed"}[it % 3];
+            String mode = new String[] {"auto", "direct", "packed", "lanes"}[it % 4];
             for (Int8Kernels kern : impls) {
                 System.setProperty(MODE, mode);
                 Int8Conv2d conv;

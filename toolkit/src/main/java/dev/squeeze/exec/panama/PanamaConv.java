@@ -48,8 +48,8 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
     private final int C, M, k, s, G, H, W, OH, OW, Cg, Mg, CPg, P;
     private final int pad, Hph, Wph, nPh, planeSize, groupInts, imageInts;
     private final int[] phaseIndex; // py·s + px → phase plane index, −1 when no tap uses it
-    private final int KP2, MB;
-    private final int[] a, tap, biasEff;
+    private final int KP2, MB, NBL;
+    private final int[] a, bw, tap, biasEff;
     private final Vec.Stage stage;
     private final boolean uint8;
     private final int forced; // 0 auto, 1 direct, 2 packed
@@ -101,7 +101,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         // the padding pair kp = KP2−1 are 0, so whatever the B side holds there contributes nothing.
         a = new int[G * MB * KP2 * MR];
         tap = new int[KP2];
-        biasEff = new int[M];
+        biasEff = new int[M + NR]; // padded: "lanes" mode requantizes whole channel blocks
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
                 int ph = phaseIndex[(ky % s) * s + kx % s];
@@ -132,7 +132,17 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
                 }
             }
         }
-        stage = new Vec.Stage(out, M);
+        stage = new Vec.Stage(out, M + NR);
+        // "lanes" mode: the same pairs as B panels over output channels, [g][channel block of NR][kp][NR].
+        NBL = (Mg + NR - 1) / NR;
+        bw = new int[G * NBL * KP2 * NR];
+        for (int g = 0; g < G; g++) {
+            for (int c = 0; c < Mg; c++) {
+                for (int t = 0; t < KP2; t++) {
+                    bw[((g * NBL + c / NR) * KP2 + t) * NR + c % NR] = a[((g * MB + c / MR) * KP2 + t) * MR + c % MR];
+                }
+            }
+        }
 
         blocksPerImage = (OH * Wph + NR - 1) / NR;
         int maxTap = 0;
@@ -143,45 +153,62 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         forced = switch (mode) {
             case "direct" -> 1;
             case "packed" -> 2;
+            case "lanes" -> 3;
             default -> 0;
         };
     }
 
+    private static final int DIRECT = 1, PACKED = 2, LANES = 3;
+
     /**
-     * Direct or packed for this batch. Cost model in micro-kernel columns, fitted to forced-mode
-     * measurements of the seed-CNN and ResNet18 layers: direct computes {@code batch · blocksPerImage · NR}
-     * wide pixels with the offset-table kernel (×1.1); packed computes the exact pixels rounded up to whole
-     * tiles across images (a last block of at most L pixels as a half tile), plus the panel copy, which
-     * costs more the shorter the rows it copies:
-     * {@code (8 + 8·NR/min(OW, NR)) / Mpad} of the multiply work per column.
+     * Direct, packed or lanes for this batch. Cost model in micro-kernel columns × rows, fitted to
+     * forced-mode measurements of the seed-CNN and ResNet18 layers:
+     * <ul>
+     *   <li>direct computes {@code batch · blocksPerImage · NR} wide pixels with the offset-table kernel
+     *       (×1.1) for {@code MB·MR} channel rows;</li>
+     *   <li>packed computes the exact pixels rounded up to whole tiles across images (a last block of at
+     *       most L pixels as a half tile), plus the panel copy, which costs more the shorter the rows it
+     *       copies: {@code (8 + 8·NR/min(OW, NR)) / Mpad} of the multiply work per column;</li>
+     *   <li>lanes computes the exact pixels (in fours) for {@code NBL·NR} channel lanes, plus its per-pixel
+     *       epilogue (a requantization per channel block and a byte scatter): {@code 24/KP2} of the work.</li>
+     * </ul>
      */
-    private boolean direct(int batch) {
-        if (forced != 0) return forced == 1;
-        double directCost = 1.1 * batch * blocksPerImage * NR;
+    private int mode(int batch) {
+        if (forced != 0) return forced;
+        double directCost = 1.1 * batch * blocksPerImage * NR * (MB * MR);
         double packFactor = (8 + 8.0 * NR / Math.min(OW, NR)) / (MB * MR);
         int n = batch * P, rest = n % NR;
         double columns = n - rest + (rest == 0 ? 0 : rest <= L ? L : NR); // a last block of ≤ L pixels runs the half tile
-        double packedCost = columns * (1 + packFactor);
-        return directCost < packedCost;
+        double packedCost = columns * (1 + packFactor) * (MB * MR);
+        double lanesCost = 1.1 * ((n + 3) / 4 * 4) * (NBL * NR) * (1 + 24.0 / KP2);
+        if (lanesCost < directCost && lanesCost < packedCost) return LANES;
+        return directCost < packedCost ? DIRECT : PACKED;
     }
+
+    private boolean direct(int batch) { return mode(batch) == DIRECT; }
 
     @Override public long sharedInts(int batch) { return (long) batch * imageInts + slack; }
 
     @Override public long localInts(int batch) {
-        // tile accumulators, runs (4 ints each, at most NR), and the packed panel
+        // tile accumulators (MR·NR, also the lanes tile 4·NR), runs (4 ints each, at most NR), and the packed panel
         return MR * NR + 4L * NR + (long) KP2 * NR;
     }
 
-    @Override public long localBytes(int batch) { return MR * NR; }
+    @Override public long localBytes(int batch) { return Math.max(MR, 1) * NR; }
 
     @Override public int phases() { return 2; }
 
     @Override public String path() {
         String tile = " " + MR + "×" + NR;
-        if (!direct(1)) return "panama packed" + tile;
-        for (int b = 2; b <= 256; b++) if (!direct(b)) return "panama direct" + tile + ", packed from batch " + b;
-        return "panama direct" + tile;
+        String first = name(mode(1));
+        for (int b = 2; b <= 256; b++) {
+            String m = name(mode(b));
+            if (!m.equals(first)) return "panama " + first + tile + ", " + m + " from batch " + b;
+        }
+        return "panama " + first + tile;
     }
+
+    private static String name(int mode) { return mode == DIRECT ? "direct" : mode == PACKED ? "packed" : "lanes"; }
 
     @Override public void run(int phase, byte[] in, int inOff, int batch, byte[] out, int outOff, int[] planes, int[] local,
             byte[] tile, int worker, int workers) {
@@ -190,7 +217,10 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
             for (int b = from; b < to; b++) buildPlanes(in, inOff + b * C * H * W, planes, b * imageInts);
             return;
         }
-        if (direct(batch)) {
+        int mode = mode(batch);
+        if (mode == LANES) {
+            lanes(batch, planes, local, tile, out, outOff, worker, workers);
+        } else if (mode == DIRECT) {
             int units = batch * G * blocksPerImage;
             int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
             for (int u = from; u < to; u++) {
@@ -208,6 +238,36 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
                 int runs = packedRuns(nb, N, local);
                 fillPanel(planes, g * groupInts, runs, local, panel);
                 tiles(g, local, panel, true, runs, local, tile, out, outOff);
+            }
+        }
+    }
+
+    /** Plane offset of exact pixel n of the batch ({@code n < batch·P}) in group g. */
+    private int pixelBase(int n, int g) {
+        int b = n / P, rem = n % P;
+        return b * imageInts + g * groupInts + rem / OW * Wph + rem % OW;
+    }
+
+    /**
+     * Lanes mode: tiles of four exact pixels (consecutive across the batch) × NR output channels on
+     * {@link Vec#gemmT4}; each pixel's NR accumulators are requantized with per-lane channel parameters
+     * and scattered to the channel planes. Workers split (group, channel block, pixel quad) units, pixel
+     * quads innermost so that a channel block's weights stay in cache.
+     */
+    private void lanes(int batch, int[] planes, int[] local, byte[] tile, byte[] out, int outOff, int worker, int workers) {
+        int N = batch * P, quads = (N + 3) / 4, units = G * NBL * quads;
+        int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+        for (int u = from; u < to; u++) {
+            int q = u % quads, gn = u / quads, nb = gn % NBL, g = gn / NBL;
+            int n0 = q * 4, cnt = Math.min(4, N - n0);
+            int p0 = pixelBase(n0, g);
+            int p1 = cnt > 1 ? pixelBase(n0 + 1, g) : p0, p2 = cnt > 2 ? pixelBase(n0 + 2, g) : p0, p3 = cnt > 3 ? pixelBase(n0 + 3, g) : p0;
+            Vec.gemmT4(bw, (g * NBL + nb) * KP2 * NR, planes, p0, p1, p2, p3, tap, KP2, local, 0);
+            int c0 = g * Mg + nb * NR, chans = Math.min(NR, Mg - nb * NR);
+            for (int i = 0; i < cnt; i++) {
+                stage.lanes(local, i * NR, NR, c0, biasEff, tile, 0);
+                int n = n0 + i, dst = outOff + n / P * M * P + c0 * P + n % P;
+                for (int j = 0; j < chans; j++) out[dst + j * P] = tile[j];
             }
         }
     }

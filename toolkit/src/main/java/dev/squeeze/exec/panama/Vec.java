@@ -283,6 +283,70 @@ final class Vec {
         a01.sub(h01.mul(65535)).sub(bias).intoArray(c, cOff + L);
     }
 
+    /**
+     * The transposed tile for convolutions whose outputs are few pixels of many channels ("lanes" mode of
+     * {@link PanamaConv}): {@code c[cOff + i·NR + j] = Σ_kp} of the B pair {@code w[wOff + kp·NR + j]} (weights
+     * of output channel j, packed {@code [kp][NR]}) times the activation pair {@code x[p_i + tap[kp]]}
+     * broadcast, for the four pixels {@code i} whose plane offsets are {@code p0..p3} (any pixels: no panel,
+     * no junk columns). Same int16-pair products and widening as {@link #gemm4}.
+     */
+    static void gemmT4(int[] w, int wOff, int[] x, int p0, int p1, int p2, int p3, int[] tap, int kp2, int[] c, int cOff) {
+        IntVector z = IntVector.zero(IS);
+        int bias = 16384 * kp2;
+        IntVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        IntVector h00 = z, h01 = z, h10 = z, h11 = z, h20 = z, h21 = z, h30 = z, h31 = z;
+        for (int kp = 0; kp < kp2; kp += 2) {
+            int o0 = wOff + kp * NR, o1 = o0 + NR;
+            ShortVector b0 = IntVector.fromArray(IS, w, o0).reinterpretAsShorts();
+            ShortVector b1 = IntVector.fromArray(IS, w, o0 + L).reinterpretAsShorts();
+            ShortVector c0 = IntVector.fromArray(IS, w, o1).reinterpretAsShorts();
+            ShortVector c1 = IntVector.fromArray(IS, w, o1 + L).reinterpretAsShorts();
+            int t0 = tap[kp], t1 = tap[kp + 1];
+            ShortVector u, v;
+            IntVector p;
+            u = IntVector.broadcast(IS, x[p0 + t0]).reinterpretAsShorts();
+            v = IntVector.broadcast(IS, x[p0 + t1]).reinterpretAsShorts();
+            p = b0.mul(u).add(c0.mul(v)).reinterpretAsInts();
+            a00 = a00.add(p.lanewise(XOR, 0x8000));
+            h00 = h00.add(p.lanewise(ASHR, 16));
+            p = b1.mul(u).add(c1.mul(v)).reinterpretAsInts();
+            a01 = a01.add(p.lanewise(XOR, 0x8000));
+            h01 = h01.add(p.lanewise(ASHR, 16));
+            u = IntVector.broadcast(IS, x[p1 + t0]).reinterpretAsShorts();
+            v = IntVector.broadcast(IS, x[p1 + t1]).reinterpretAsShorts();
+            p = b0.mul(u).add(c0.mul(v)).reinterpretAsInts();
+            a10 = a10.add(p.lanewise(XOR, 0x8000));
+            h10 = h10.add(p.lanewise(ASHR, 16));
+            p = b1.mul(u).add(c1.mul(v)).reinterpretAsInts();
+            a11 = a11.add(p.lanewise(XOR, 0x8000));
+            h11 = h11.add(p.lanewise(ASHR, 16));
+            u = IntVector.broadcast(IS, x[p2 + t0]).reinterpretAsShorts();
+            v = IntVector.broadcast(IS, x[p2 + t1]).reinterpretAsShorts();
+            p = b0.mul(u).add(c0.mul(v)).reinterpretAsInts();
+            a20 = a20.add(p.lanewise(XOR, 0x8000));
+            h20 = h20.add(p.lanewise(ASHR, 16));
+            p = b1.mul(u).add(c1.mul(v)).reinterpretAsInts();
+            a21 = a21.add(p.lanewise(XOR, 0x8000));
+            h21 = h21.add(p.lanewise(ASHR, 16));
+            u = IntVector.broadcast(IS, x[p3 + t0]).reinterpretAsShorts();
+            v = IntVector.broadcast(IS, x[p3 + t1]).reinterpretAsShorts();
+            p = b0.mul(u).add(c0.mul(v)).reinterpretAsInts();
+            a30 = a30.add(p.lanewise(XOR, 0x8000));
+            h30 = h30.add(p.lanewise(ASHR, 16));
+            p = b1.mul(u).add(c1.mul(v)).reinterpretAsInts();
+            a31 = a31.add(p.lanewise(XOR, 0x8000));
+            h31 = h31.add(p.lanewise(ASHR, 16));
+        }
+        a00.sub(h00.mul(65535)).sub(bias).intoArray(c, cOff);
+        a01.sub(h01.mul(65535)).sub(bias).intoArray(c, cOff + L);
+        a10.sub(h10.mul(65535)).sub(bias).intoArray(c, cOff + NR);
+        a11.sub(h11.mul(65535)).sub(bias).intoArray(c, cOff + NR + L);
+        a20.sub(h20.mul(65535)).sub(bias).intoArray(c, cOff + 2 * NR);
+        a21.sub(h21.mul(65535)).sub(bias).intoArray(c, cOff + 2 * NR + L);
+        a30.sub(h30.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR);
+        a31.sub(h31.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR + L);
+    }
+
     // ---- requantization ----------------------------------------------------------------------------
     //
     // C2 does not reliably inline helper methods here (even 38-byte ones fail with "callee is too large"
