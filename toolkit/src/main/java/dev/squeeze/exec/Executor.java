@@ -345,13 +345,11 @@ public final class Executor implements AutoCloseable {
     /** {@code QuantParams.quantize} exactly: float32 {@code x · (1/s)}, rint, + zp, clamp; NaN is an error. */
     private void quantize(float[] in, int b) {
         prepare(in.length, b, "floats");
-        float inv = 1.0f / inputGrid.scale();
-        int zp = inputGrid.zeroPoint(), qmin = inputGrid.qmin(), qmax = inputGrid.qmax(), base = input.offset;
-        for (int i = 0, n = b * inputSize(); i < n; i++) {
-            float x = in[i];
-            if (Float.isNaN(x)) throw new IllegalArgumentException("Executor: input value " + i + " is NaN; check the preprocessing");
-            double r = Math.rint(x * inv) + zp;
-            arena[base + i] = (byte) (r <= qmin ? qmin : r >= qmax ? qmax : (int) r);
+        try {
+            kernels.quantize(in, 0, 1.0f / inputGrid.scale(), inputGrid.zeroPoint(), inputGrid.qmin(), inputGrid.qmax(), arena, input.offset,
+                    b * inputSize());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Executor: " + e.getMessage(), e);
         }
     }
 

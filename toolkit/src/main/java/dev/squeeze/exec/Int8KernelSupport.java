@@ -43,6 +43,9 @@ public interface Int8KernelSupport {
     /** See {@link Int8Kernels#activation}. */
     void activation(CodeType inType, int inZeroPoint, OutputStage stage, byte[] in, int inOff, byte[] out, int outOff, int count);
 
+    /** See {@link Int8Kernels#quantize}. */
+    void quantize(float[] in, int inOff, float inverseScale, int zeroPoint, int qmin, int qmax, byte[] out, int outOff, int count);
+
     /** See {@link Int8Kernels#requantize}. */
     void requantize(OutputStage stage, int channel, int[] acc, int accOff, byte[] out, int outOff, int count);
 

@@ -303,6 +303,28 @@ public final class Int8Kernels {
         impl.activation(inType, inZeroPoint, stage, in, inOff, out, outOff, count);
     }
 
+    /**
+     * Quantizes {@code count} floats to codes exactly as {@code QuantParams.quantize}: float32
+     * {@code x · inverseScale}, rounded half to even, {@code + zeroPoint}, clamped to {@code [qmin, qmax]}.
+     *
+     * @throws IllegalArgumentException on a NaN input, naming its index
+     */
+    public void quantize(float[] in, int inOff, float inverseScale, int zeroPoint, int qmin, int qmax, byte[] out, int outOff, int count) {
+        if (!(inverseScale > 0) || Float.isInfinite(inverseScale)) {
+            throw new IllegalArgumentException("quantize: inverse scale must be positive and finite, got " + inverseScale);
+        }
+        if (qmin > qmax || qmin < -128 || qmax > 255 || zeroPoint < qmin || zeroPoint > qmax) {
+            throw new IllegalArgumentException("quantize: need qmin ≤ zeroPoint ≤ qmax within [-128, 255], got qmin " + qmin + ", zero point "
+                    + zeroPoint + ", qmax " + qmax);
+        }
+        if (in == null) throw new NullPointerException("quantize input");
+        if (inOff < 0 || count < 0 || (long) inOff + count > in.length) {
+            throw new IllegalArgumentException("quantize: floats [" + inOff + ", " + ((long) inOff + count) + ") exceed the array of " + in.length);
+        }
+        checkRange(out, outOff, count, "quantize output");
+        impl.quantize(in, inOff, inverseScale, zeroPoint, qmin, qmax, out, outOff, count);
+    }
+
     /** Requantizes {@code count} int32 accumulators of one channel to codes. */
     public void requantize(OutputStage stage, int channel, int[] acc, int accOff, byte[] out, int outOff, int count) {
         if (channel < 0 || channel >= stage.channels()) {

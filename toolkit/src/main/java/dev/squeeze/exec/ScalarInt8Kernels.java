@@ -145,6 +145,15 @@ final class ScalarInt8Kernels implements Int8KernelSupport {
         }
     }
 
+    @Override public void quantize(float[] in, int inOff, float inv, int zp, int qmin, int qmax, byte[] out, int outOff, int count) {
+        for (int i = 0; i < count; i++) {
+            float x = in[inOff + i];
+            if (Float.isNaN(x)) throw new IllegalArgumentException("input value " + i + " is NaN; check the preprocessing");
+            double r = Math.rint(x * inv) + zp;
+            out[outOff + i] = (byte) (r <= qmin ? qmin : r >= qmax ? qmax : (int) r);
+        }
+    }
+
     @Override public void maxPool(PoolSpec spec, CodeType type, byte[] in, int inOff, byte[] out, int outOff, int planes) {
         boolean uint8 = type == CodeType.UINT8;
         int H = spec.height(), W = spec.width(), OH = spec.outHeight(), OW = spec.outWidth();

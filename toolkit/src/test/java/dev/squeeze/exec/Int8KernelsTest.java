@@ -165,6 +165,50 @@ class Int8KernelsTest {
         System.out.println("pools: " + n + " configurations");
     }
 
+    /** Input quantization: every kernel equals QuantParams.quantize, ties and infinities included; NaN is named. */
+    @Test
+    void quantizeMatchesQuantParams() {
+        List<Int8Kernels> impls = impls();
+        SplittableRandom seeds = new SplittableRandom(17);
+        int n = 400;
+        for (int it = 0; it < n; it++) {
+            long seed = seeds.nextLong();
+            SplittableRandom r = new SplittableRandom(seed);
+            CodeType t = RandomLayers.type(r);
+            int[] g = RandomLayers.grid(r, t);
+            int zp = RandomLayers.pick(r, g[0], g[1]);
+            float scale = (float) Math.exp(r.nextDouble(-9, 2));
+            dev.squeeze.quant.QuantParams qp = new dev.squeeze.quant.QuantParams(scale, zp, g[0], g[1]);
+            int count = 1 + r.nextInt(300), lead = r.nextInt(4);
+            float[] x = new float[lead + count];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = switch (r.nextInt(6)) {
+                    case 0 -> (r.nextInt(600) - 300 + 0.5f) * scale; // ties (up to float rounding of the product)
+                    case 1 -> r.nextBoolean() ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+                    case 2 -> (float) r.nextDouble(-1e6, 1e6);
+                    default -> (float) r.nextDouble(-300, 300) * scale;
+                };
+            }
+            byte[] want = new byte[count];
+            for (int i = 0; i < count; i++) want[i] = (byte) qp.quantize(x[lead + i]);
+            for (Int8Kernels kern : impls) {
+                byte[] y = new byte[count + 1];
+                kern.quantize(x, lead, 1.0f / scale, zp, g[0], g[1], y, 1, count);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(y, 1, y.length), () -> kern.name() + " seed " + seed + ": quantize");
+            }
+        }
+        for (Int8Kernels kern : impls) {
+            for (int at : new int[] {3, 77, 98}) { // in a vector and in the tail
+                float[] x = new float[100];
+                x[at] = Float.NaN;
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> kern.quantize(x, 0, 1f, 0, 0, 255, new byte[100], 0, 100));
+                assertTrue(e.getMessage().contains("value " + at + " is NaN"), kern.name() + ": " + e.getMessage());
+            }
+        }
+        configs += n;
+    }
+
     /** The vectorized 2×2 stride-2 max pool: even and odd widths up to several vectors, guard bytes untouched. */
     @Test
     void maxPool2x2MatchesOracle() {

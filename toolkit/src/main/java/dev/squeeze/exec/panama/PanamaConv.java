@@ -45,7 +45,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
     /** Force a mode for tests: {@code direct}, {@code packed} or (default) {@code auto}. */
     static final String MODE_PROPERTY = "squeeze.exec.convMode";
 
-    private final int C, M, k, s, G, H, W, OH, OW, Cg, Mg, CPg, P;
+    private final int C, M, k, s, G, H, W, OH, OW, Cg, Mg, CPg, CPf, P;
+    /** The odd channel of a group is paired with itself one row down (stride 1 only) instead of with zeros. */
+    private final boolean vertical;
     private final int pad, Hph, Wph, nPh, planeSize, groupInts, imageInts;
     private final int[] phaseIndex; // py·s + px → phase plane index, −1 when no tap uses it
     private final int KP2, MB, NBL;
@@ -70,7 +72,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         P = OH * OW;
         Cg = spec.groupInChannels();
         Mg = spec.groupOutChannels();
-        CPg = (Cg + 1) / 2;
+        CPf = Cg / 2;
+        vertical = s == 1 && k > 1 && (Cg & 1) == 1;
+        CPg = (Cg + 1) / 2; // pair planes per group (the last one vertical or zero-paired when Cg is odd)
         uint8 = inType == CodeType.UINT8;
         off = uint8 ? 127 : -1;
         int zps = zp - off;
@@ -93,25 +97,44 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         groupInts = CPg * nPh * planeSize;
         imageInts = G * groupInts;
 
-        int kp = k * k * CPg;
+        // Reduction pairs: for every tap (ky, kx) the full channel pairs (2cp, 2cp+1), then for an odd channel
+        // count either its zero-paired taps or — vertical — pairs of rows (ky, ky+1) of that channel, which
+        // need ⌈k/2⌉·k pairs instead of k·k (the 3-channel stem: 40 pairs instead of 50 at 5×5).
+        int kp = k * k * CPf + ((Cg & 1) == 0 ? 0 : vertical ? (k + 1) / 2 * k : k * k);
         KP2 = kp + (kp & 1);
         MB = (Mg + MR - 1) / MR;
         int K = spec.reduction();
-        // Weights: [g][mb][kp][MR] pairs, kp = (ky·k + kx)·CPg + cp; rows ≥ Mg, the odd channel's partner and
-        // the padding pair kp = KP2−1 are 0, so whatever the B side holds there contributes nothing.
-        a = new int[G * MB * KP2 * MR];
         tap = new int[KP2];
-        biasEff = new int[M + NR]; // padded: "lanes" mode requantizes whole channel blocks
+        int[] wi0 = new int[KP2], wi1 = new int[KP2]; // reduction indices of each pair's two weights, −1 for none
+        java.util.Arrays.fill(wi0, -1);
+        java.util.Arrays.fill(wi1, -1);
+        int t = 0;
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
                 int ph = phaseIndex[(ky % s) * s + kx % s];
-                for (int cp = 0; cp < CPg; cp++) {
-                    int t = (ky * k + kx) * CPg + cp;
+                int cps = (Cg & 1) == 1 && !vertical ? CPg : CPf;
+                for (int cp = 0; cp < cps; cp++, t++) {
                     tap[t] = (cp * nPh + ph) * planeSize + (ky / s) * Wph + kx / s;
+                    wi0[t] = ((2 * cp) * k + ky) * k + kx;
+                    if (2 * cp + 1 < Cg) wi1[t] = ((2 * cp + 1) * k + ky) * k + kx;
                 }
             }
         }
+        if (vertical) {
+            for (int ky = 0; ky < k; ky += 2) {
+                for (int kx = 0; kx < k; kx++, t++) {
+                    tap[t] = CPf * planeSize + ky * Wph + kx; // stride 1: one phase
+                    wi0[t] = ((Cg - 1) * k + ky) * k + kx;
+                    if (ky + 1 < k) wi1[t] = ((Cg - 1) * k + ky + 1) * k + kx;
+                }
+            }
+        }
+        if (t != kp) throw new AssertionError("pair count " + t + " != " + kp);
         if (KP2 > kp) tap[KP2 - 1] = tap[0];
+        // Weights: [g][mb][kp][MR] pairs; rows ≥ Mg, missing partners and the padding pair kp = KP2−1 are 0, so
+        // whatever the B side holds there contributes nothing.
+        a = new int[G * MB * KP2 * MR];
+        biasEff = new int[M + NR]; // padded: "lanes" mode requantizes whole channel blocks
         for (int g = 0; g < G; g++) {
             for (int c = 0; c < Mg; c++) {
                 int o = g * Mg + c;
@@ -119,16 +142,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
                 for (int i = 0; i < K; i++) sum += w[o * K + i];
                 biasEff[o] = bias[o] - zps * (int) sum; // int32 wrap-around, like the accumulator
                 int mb = c / MR, r = c % MR;
-                for (int ky = 0; ky < k; ky++) {
-                    for (int kx = 0; kx < k; kx++) {
-                        for (int cp = 0; cp < CPg; cp++) {
-                            int i0 = 2 * cp, i1 = 2 * cp + 1;
-                            int w0 = w[o * K + (i0 * k + ky) * k + kx];
-                            int w1 = i1 < Cg ? w[o * K + (i1 * k + ky) * k + kx] : 0;
-                            int t = (ky * k + kx) * CPg + cp;
-                            a[((g * MB + mb) * KP2 + t) * MR + r] = Vec.pair(w0, w1);
-                        }
-                    }
+                for (int q = 0; q < KP2; q++) {
+                    int w0 = wi0[q] < 0 ? 0 : w[o * K + wi0[q]], w1 = wi1[q] < 0 ? 0 : w[o * K + wi1[q]];
+                    a[((g * MB + mb) * KP2 + q) * MR + r] = Vec.pair(w0, w1);
                 }
             }
         }
@@ -138,15 +154,15 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         bw = new int[G * NBL * KP2 * NR];
         for (int g = 0; g < G; g++) {
             for (int c = 0; c < Mg; c++) {
-                for (int t = 0; t < KP2; t++) {
-                    bw[((g * NBL + c / NR) * KP2 + t) * NR + c % NR] = a[((g * MB + c / MR) * KP2 + t) * MR + c % MR];
+                for (int q = 0; q < KP2; q++) {
+                    bw[((g * NBL + c / NR) * KP2 + q) * NR + c % NR] = a[((g * MB + c / MR) * KP2 + q) * MR + c % MR];
                 }
             }
         }
 
         blocksPerImage = (OH * Wph + NR - 1) / NR;
         int maxTap = 0;
-        for (int t : tap) maxTap = Math.max(maxTap, t);
+        for (int tp : tap) maxTap = Math.max(maxTap, tp);
         slack = maxTap + blocksPerImage * NR + L;
 
         String mode = System.getProperty(MODE_PROPERTY, "auto");
@@ -279,6 +295,10 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         for (int g = 0; g < G; g++) {
             for (int cp = 0; cp < CPg; cp++) {
                 int c0 = g * Cg + 2 * cp;
+                if (vertical && cp == CPf) {
+                    verticalPlane(in, img + c0 * HW, planes, base + g * groupInts + cp * planeSize);
+                    continue;
+                }
                 boolean two = 2 * cp + 1 < Cg;
                 int src0 = img + c0 * HW, src1 = src0 + HW;
                 for (int py = 0; py < s; py++) {
@@ -321,6 +341,26 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Stride 1, the odd channel at {@code src}: the plane {@code [Hp][Wp]} of {@code pair(x_s[y][x], x_s[y+1][x])}
+     * over the padded input (padding and the row past the last holding {@code zp_s}).
+     */
+    private void verticalPlane(byte[] in, int src, int[] planes, int dst) {
+        int zps = (short) padPair;
+        for (int yy = 0; yy < Hph; yy++) {
+            int y0 = yy - pad, y1 = y0 + 1;
+            boolean in0 = y0 >= 0 && y0 < H, in1 = y1 >= 0 && y1 < H;
+            int row = dst + yy * Wph;
+            for (int xx = 0; xx < Wph; xx++) {
+                int ix = xx - pad;
+                boolean col = ix >= 0 && ix < W;
+                int v0 = col && in0 ? (uint8 ? in[src + y0 * W + ix] & 0xFF : in[src + y0 * W + ix]) - off : zps;
+                int v1 = col && in1 ? (uint8 ? in[src + y1 * W + ix] & 0xFF : in[src + y1 * W + ix]) - off : zps;
+                planes[row + xx] = Vec.pair(v0, v1);
             }
         }
     }

@@ -48,6 +48,20 @@ public final class PanamaInt8Kernels implements Int8KernelSupport {
         return new PanamaLinear(in, out, inType, inZeroPoint, weights, bias, stage);
     }
 
+    @Override public void quantize(float[] in, int inOff, float inv, int zp, int qmin, int qmax, byte[] out, int outOff, int count) {
+        int vec = count / L * L;
+        int done = Vec.quantize(in, inOff, inv, zp, qmin, qmax, out, outOff, vec);
+        if (done < vec) { // a vector holding a NaN: name it as the scalar kernel would
+            for (int i = done; ; i++) {
+                if (Float.isNaN(in[inOff + i])) throw new IllegalArgumentException("input value " + i + " is NaN; check the preprocessing");
+            }
+        }
+        for (int i = vec; i < count; i++) {
+            if (Float.isNaN(in[inOff + i])) throw new IllegalArgumentException("input value " + i + " is NaN; check the preprocessing");
+        }
+        fallback.quantize(in, inOff + vec, inv, zp, qmin, qmax, out, outOff + vec, count - vec);
+    }
+
     @Override public void maxPool(PoolSpec spec, CodeType type, byte[] in, int inOff, byte[] out, int outOff, int planes) {
         if (!PanamaPool.maxPool(spec, type, in, inOff, out, outOff, planes)) fallback.maxPool(spec, type, in, inOff, out, outOff, planes);
     }

@@ -438,6 +438,28 @@ final class Vec {
         }
     }
 
+    private static final jdk.incubator.vector.VectorSpecies<Float> FS = IS.withLanes(float.class);
+
+    /**
+     * Quantizes {@code in[inOff + i]} for {@code i < n} (a multiple of L) as {@code QuantParams.quantize}:
+     * float32 {@code x·inv}, clamped to one step beyond the code range (so the rounding below is exact and
+     * the clamp after it gives the same code as clamping last), rounded half to even by adding and
+     * subtracting 1.5·2^23, {@code + zp}, clamped. Stops at the first vector holding a NaN.
+     *
+     * @return the number of values done (n, or the index of the vector with a NaN)
+     */
+    static int quantize(float[] in, int inOff, float inv, int zp, int qmin, int qmax, byte[] out, int outOff, int n) {
+        float lo = qmin - zp - 1, hi = qmax - zp + 1, magic = 12582912f; // 1.5·2^23
+        for (int i = 0; i < n; i += L) {
+            jdk.incubator.vector.FloatVector x = jdk.incubator.vector.FloatVector.fromArray(FS, in, inOff + i);
+            if (x.test(VectorOperators.IS_NAN).anyTrue()) return i;
+            jdk.incubator.vector.FloatVector r = x.mul(inv).max(lo).min(hi).add(magic).sub(magic);
+            ((ByteVector) ((IntVector) r.convert(VectorOperators.F2I, 0)).add(zp).max(qmin).min(qmax).convertShape(VectorOperators.I2B, BS, 0))
+                    .intoArray(out, outOff + i);
+        }
+        return n;
+    }
+
     /** {@code v[off + i] = (code(in[inOff + i]) − zp) << shift} for {@code i < n} (a multiple of L). */
     static void centre(byte[] in, int inOff, boolean uint8, int zp, int shift, int[] v, int off, int n) {
         for (int i = 0; i < n; i += L) {
