@@ -168,7 +168,20 @@ public final class Executor implements AutoCloseable {
     }
 
     private Value chain(List<ExecOp> ops, Value x, String where) {
-        for (ExecOp op : ops) x = apply(op, x, where);
+        for (int i = 0; i < ops.size(); i++) {
+            ExecOp op = ops.get(i);
+            // conv (+ReLU) then a 2×2 stride-2 max pool: one fused step when the kernels can (same codes, less work)
+            if (op instanceof ExecOp.Conv c && i + 1 < ops.size() && ops.get(i + 1) instanceof ExecOp.MaxPool p && p.kernel() == 2
+                    && p.stride() == 2 && p.padding() == 0) {
+                Int8Conv2d fused = c.conv().withMaxPool2x2();
+                if (fused != null) {
+                    x = apply(new ExecOp.Conv(c.name() + " + " + p.name(), fused, c.output()), x, where);
+                    i++;
+                    continue;
+                }
+            }
+            x = apply(op, x, where);
+        }
         return x;
     }
 
@@ -197,7 +210,7 @@ public final class Executor implements AutoCloseable {
                             + c.conv().inZeroPoint(), x);
                 }
                 checkOutput(op, c.output(), c.conv().stage());
-                return produce(new ConvStep(c), x, s.outChannels(), s.outHeight(), s.outWidth(), c.output());
+                return produce(new ConvStep(c), x, s.outChannels(), c.conv().outHeight(), c.conv().outWidth(), c.output());
             }
             case ExecOp.Linear l -> {
                 Int8Linear k = l.linear();

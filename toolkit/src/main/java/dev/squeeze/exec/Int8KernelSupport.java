@@ -72,6 +72,13 @@ public interface Int8KernelSupport {
     interface ConvKernel extends Kernel {
         void run(int phase, byte[] in, int inOff, int batch, byte[] out, int outOff, int[] shared, int[] local, byte[] localBytes,
                 int worker, int workers);
+
+        /**
+         * This convolution with a 2×2 stride-2 max pool fused after its output stage, writing
+         * {@code [batch, outChannels, H'/2, W'/2]}; the same codes as the two ops in turn. Null when the
+         * implementation does not fuse this layer (the default).
+         */
+        default ConvKernel withMaxPool2x2() { return null; }
     }
 
     /** A packed fully connected layer: {@code [batch, in]} codes to {@code [batch, out]} codes. */

@@ -37,7 +37,7 @@ class Int8KernelsTest {
     void convolutionMatchesOracle() {
         List<Int8Kernels> impls = impls();
         SplittableRandom seeds = new SplittableRandom(20240601);
-        int n = 3600;
+        int n = 3600, fused = 0;
         for (int it = 0; it < n; it++) {
             long seed = seeds.nextLong();
             SplittableRandom r = new SplittableRandom(seed);
@@ -86,10 +86,29 @@ class Int8KernelsTest {
                 assertArrayEquals(want, got, () -> kern.name() + " " + conv.path() + " seed " + seed + ": " + spec + " batch " + batch
                         + " in " + t + " zp " + zpIn + " out " + o.stage());
                 assertEquals(0, y[want.length], "wrote past the output");
+                // the same layer with a fused 2×2 stride-2 max pool, against the oracle's conv then max pool
+                Int8Conv2d pooled = conv.withMaxPool2x2();
+                if (pooled != null) {
+                    PoolSpec ps = new PoolSpec(spec.outHeight(), spec.outWidth(), 2, 2, 0);
+                    int[] wantPooled = Oracle.maxPool(ps, want, batch * spec.outChannels());
+                    Scratch ps2 = new Scratch(workers).reserve(pooled.kernel(), batch);
+                    byte[] yp = new byte[wantPooled.length + 1];
+                    pooled.check(x, 0, batch, yp, 0, ps2);
+                    for (int ph = 0; ph < pooled.kernel().phases(); ph++) {
+                        for (int wk = workers - 1; wk >= 0; wk--) pooled.runPart(ph, x, 0, batch, yp, 0, ps2, wk, workers);
+                    }
+                    assertArrayEquals(wantPooled, codesOf(yp, wantPooled.length, outType), () -> kern.name() + " " + pooled.path() + " seed "
+                            + seed + ": " + spec + " + max-pool 2, batch " + batch);
+                    assertEquals(0, yp[wantPooled.length], "fused pool wrote past the output");
+                    fused++;
+                } else if (conv.path().startsWith("panama") && !(spec.groupInChannels() == 1 && spec.groups() > 1) && spec.outHeight() >= 2 && spec.outWidth() >= 2 && o.stage().singleBranch()) {
+                    throw new AssertionError(kern.name() + ": " + spec + " with a single-multiplier stage should fuse a 2×2 max pool");
+                }
             }
         }
         configs += n;
-        System.out.println("conv: " + n + " configurations × " + impls.size() + " implementations");
+        if (impls.stream().anyMatch(Int8Kernels::vectorized)) assertTrue(fused > 300, "only " + fused + " fused conv + max-pool layers checked");
+        System.out.println("conv: " + n + " configurations × " + impls.size() + " implementations; " + fused + " also with a fused max pool");
     }
 
     @Test

@@ -41,7 +41,7 @@ import jdk.incubator.vector.IntVector;
  * {@code −zp_s·Σw} and the tile epilogue requantizes two vectors per channel row
  * ({@link Vec.Stage}) and stores bytes. Workers split images (phase 0) and tiles (phase 1).
  */
-final class PanamaConv implements Int8KernelSupport.ConvKernel {
+final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     /** Force a mode for tests: {@code direct}, {@code packed} or (default) {@code auto}. */
     static final String MODE_PROPERTY = "squeeze.exec.convMode";
 
@@ -50,7 +50,13 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
     private final boolean vertical;
     private final int pad, Hph, Wph, nPh, planeSize, groupInts, imageInts;
     private final int[] phaseIndex; // py·s + px → phase plane index, −1 when no tap uses it
-    private final int KP2, MB, NBL;
+    private final int KP2, MB, NBL, NRL;
+    /** A fused 2×2 stride-2 max pool after the output stage (set only on a clone, before it is published). */
+    private boolean pooled;
+    private int POH, POW, PP;
+    /** Plane offset (within an image's group planes) of each output pixel, and of each pooling window's top-left pixel. */
+    private final int[] pixOff;
+    private int[] winOff;
     private final int[] a, bw, tap, biasEff;
     private final Vec.Stage stage;
     private final boolean uint8;
@@ -149,17 +155,21 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
             }
         }
         stage = new Vec.Stage(out, M + NR);
-        // "lanes" mode: the same pairs as B panels over output channels, [g][channel block of NR][kp][NR].
-        NBL = (Mg + NR - 1) / NR;
-        bw = new int[G * NBL * KP2 * NR];
+        // "lanes" mode: the same pairs as B panels over output channels, [g][channel block of NRL][kp][NRL], with
+        // blocks of one vector (L) when a group has at most L output channels, else two (NR).
+        NRL = Mg <= L ? L : NR;
+        NBL = (Mg + NRL - 1) / NRL;
+        bw = new int[G * NBL * KP2 * NRL];
         for (int g = 0; g < G; g++) {
             for (int c = 0; c < Mg; c++) {
                 for (int q = 0; q < KP2; q++) {
-                    bw[((g * NBL + c / NR) * KP2 + q) * NR + c % NR] = a[((g * MB + c / MR) * KP2 + q) * MR + c % MR];
+                    bw[((g * NBL + c / NRL) * KP2 + q) * NRL + c % NRL] = a[((g * MB + c / MR) * KP2 + q) * MR + c % MR];
                 }
             }
         }
 
+        pixOff = new int[P];
+        for (int n = 0; n < P; n++) pixOff[n] = n / OW * Wph + n % OW;
         blocksPerImage = (OH * Wph + NR - 1) / NR;
         int maxTap = 0;
         for (int tp : tap) maxTap = Math.max(maxTap, tp);
@@ -196,7 +206,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         int n = batch * P, rest = n % NR;
         double columns = n - rest + (rest == 0 ? 0 : rest <= L ? L : NR); // a last block of ≤ L pixels runs the half tile
         double packedCost = columns * (1 + packFactor) * (MB * MR);
-        double lanesCost = 1.1 * ((n + 3) / 4 * 4) * (NBL * NR) * (1 + 24.0 / KP2);
+        double lanesCost = 1.1 * ((n + 3) / 4 * 4) * (NBL * NRL) * (1 + 24.0 / KP2);
         if (lanesCost < directCost && lanesCost < packedCost) return LANES;
         return directCost < packedCost ? DIRECT : PACKED;
     }
@@ -206,22 +216,48 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
     @Override public long sharedInts(int batch) { return (long) batch * imageInts + slack; }
 
     @Override public long localInts(int batch) {
-        // tile accumulators (MR·NR, also the lanes tile 4·NR), runs (4 ints each, at most NR), and the packed panel
-        return MR * NR + 4L * NR + (long) KP2 * NR;
+        // tile accumulators (MR·NR, also the lanes tile 4·NR), runs (4 ints each, at most NR), and the packed panel;
+        // pooled direct mode: instead of the panel, MR channel rows of one image's wide accumulators and a pooled vector
+        long base = MR * NR + 4L * NR;
+        return base + Math.max((long) KP2 * NR, pooled ? (long) MR * blocksPerImage * NR + 2L * L + (PP + 2L * L) : 0);
     }
 
-    @Override public long localBytes(int batch) { return Math.max(MR, 1) * NR; }
+    @Override public long localBytes(int batch) { return Math.max(MR * NR, pooled ? PP + L : 0); }
 
     @Override public int phases() { return 2; }
 
     @Override public String path() {
-        String tile = " " + MR + "×" + NR;
+        String tile = " " + MR + "×" + NR, lanesTile = NRL == NR ? " 4×" + NR : " 8×" + L;
         String first = name(mode(1));
+        String firstTile = first.equals("lanes") ? lanesTile : tile;
+        String pool = pooled ? " + max-pool 2" : "";
         for (int b = 2; b <= 256; b++) {
             String m = name(mode(b));
-            if (!m.equals(first)) return "panama " + first + tile + ", " + m + " from batch " + b;
+            if (!m.equals(first)) return "panama " + first + firstTile + ", " + m + " from batch " + b + pool;
         }
-        return "panama " + first + tile;
+        return "panama " + first + firstTile + pool;
+    }
+
+    /**
+     * This convolution followed by a 2×2 stride-2 max pool, in one pass: the max of each window's four int32
+     * accumulators is requantized once. Exact because requantization is monotone non-decreasing in the
+     * accumulator when there is one multiplier (ReLU or none); null otherwise (LeakyReLU's two branches) or
+     * when the output is smaller than a window.
+     */
+    @Override public Int8KernelSupport.ConvKernel withMaxPool2x2() {
+        if (!stage.single || OH < 2 || OW < 2 || pooled) return null;
+        try {
+            PanamaConv c = (PanamaConv) clone();
+            c.pooled = true;
+            c.POH = OH / 2;
+            c.POW = OW / 2;
+            c.PP = c.POH * c.POW;
+            c.winOff = new int[c.PP];
+            for (int wi = 0; wi < c.PP; wi++) c.winOff[wi] = 2 * (wi / c.POW) * Wph + 2 * (wi % c.POW);
+            return c;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String name(int mode) { return mode == DIRECT ? "direct" : mode == PACKED ? "packed" : "lanes"; }
@@ -234,7 +270,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
             return;
         }
         int mode = mode(batch);
-        if (mode == LANES) {
+        if (pooled && mode != LANES) {
+            pooledDirect(batch, planes, local, tile, out, outOff, worker, workers);
+        } else if (mode == LANES) {
             lanes(batch, planes, local, tile, out, outOff, worker, workers);
         } else if (mode == DIRECT) {
             int units = batch * G * blocksPerImage;
@@ -258,12 +296,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         }
     }
 
-    /** Plane offset of exact pixel n of the batch ({@code n < batch·P}) in group g. */
-    private int pixelBase(int n, int g) {
-        int b = n / P, rem = n % P;
-        return b * imageInts + g * groupInts + rem / OW * Wph + rem % OW;
-    }
-
     /**
      * Lanes mode: tiles of four exact pixels (consecutive across the batch) × NR output channels on
      * {@link Vec#gemmT4}; each pixel's NR accumulators are requantized with per-lane channel parameters
@@ -271,19 +303,123 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
      * quads innermost so that a channel block's weights stay in cache.
      */
     private void lanes(int batch, int[] planes, int[] local, byte[] tile, byte[] out, int outOff, int worker, int workers) {
-        int N = batch * P, quads = (N + 3) / 4, units = G * NBL * quads;
+        int per = NRL == NR ? 4 : 8; // pixels per micro-kernel call
+        if (pooled) {
+            pooledLanes(batch, per / 4, planes, local, tile, out, outOff, worker, workers);
+            return;
+        }
+        // Units (g, channel block, group of `per` pixels), pixel groups innermost; one division per channel
+        // block, then the pixel cursor (image b, pixel rem) advances by additions (divisions per call cost
+        // as much as a short reduction).
+        int N = batch * P, groups = (N + per - 1) / per, units = G * NBL * groups;
         int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+        int[] po = local; // pixel plane offsets at local[PO ..], output offsets at local[PO + 8 ..]
+        for (int u = from; u < to; ) {
+            int q = u % groups, gn = u / groups, nb = gn % NBL, g = gn / NBL;
+            int qEnd = Math.min(groups, q + (to - u));
+            u += qEnd - q;
+            int wOff = (g * NBL + nb) * KP2 * NRL, c0 = g * Mg + nb * NRL, chans = Math.min(NRL, Mg - nb * NRL);
+            int n = q * per, b = n / P, rem = n % P;
+            for (; q < qEnd; q++) {
+                int cnt = Math.min(per, N - q * per);
+                for (int i = 0; i < per; i++) {
+                    if (i < cnt) {
+                        po[PO + i] = b * imageInts + g * groupInts + pixOff[rem];
+                        po[PO + 8 + i] = outOff + b * M * P + c0 * P + rem;
+                        if (++rem == P) {
+                            rem = 0;
+                            b++;
+                        }
+                    } else {
+                        po[PO + i] = po[PO];
+                    }
+                }
+                if (per == 4) {
+                    Vec.gemmT4(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
+                } else {
+                    Vec.gemmT8(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], po[PO + 4], po[PO + 5], po[PO + 6], po[PO + 7],
+                            tap, KP2, local, 0);
+                }
+                for (int i = 0; i < cnt; i++) {
+                    stage.lanes(local, i * NRL, NRL, c0, biasEff, tile, 0);
+                    int dst = po[PO + 8 + i];
+                    for (int j = 0; j < chans; j++) out[dst + j * P] = tile[j];
+                }
+            }
+        }
+    }
+
+    /**
+     * Direct or packed mode with the fused max pool (both run as direct here): per image, group and block of
+     * MR channels, the wide accumulator rows of the whole image go to the local ints, then each pair of rows
+     * is pooled 2×2 on vectors ({@link Vec#pool2x2}) and requantized once per window.
+     */
+    private void pooledDirect(int batch, int[] planes, int[] local, byte[] tile, byte[] out, int outOff, int worker, int workers) {
+        int units = batch * G * MB, stride = blocksPerImage * NR, T = MR * NR + 4 * NR, PV = T + MR * stride + 2 * L;
+        int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+        int pp = (PP + L - 1) / L * L;
         for (int u = from; u < to; u++) {
-            int q = u % quads, gn = u / quads, nb = gn % NBL, g = gn / NBL;
-            int n0 = q * 4, cnt = Math.min(4, N - n0);
-            int p0 = pixelBase(n0, g);
-            int p1 = cnt > 1 ? pixelBase(n0 + 1, g) : p0, p2 = cnt > 2 ? pixelBase(n0 + 2, g) : p0, p3 = cnt > 3 ? pixelBase(n0 + 3, g) : p0;
-            Vec.gemmT4(bw, (g * NBL + nb) * KP2 * NR, planes, p0, p1, p2, p3, tap, KP2, local, 0);
-            int c0 = g * Mg + nb * NR, chans = Math.min(NR, Mg - nb * NR);
-            for (int i = 0; i < cnt; i++) {
-                stage.lanes(local, i * NR, NR, c0, biasEff, tile, 0);
-                int n = n0 + i, dst = outOff + n / P * M * P + c0 * P + n % P;
-                for (int j = 0; j < chans; j++) out[dst + j * P] = tile[j];
+            int mb = u % MB, bg = u / MB, g = bg % G, b = bg / G;
+            int base = b * imageInts + g * groupInts, aOff = (g * MB + mb) * KP2 * MR;
+            for (int nb = 0; nb < blocksPerImage; nb++) Vec.gemm4(a, aOff, planes, base + nb * NR, tap, KP2, local, T + nb * NR, stride);
+            int rows = Math.min(MR, Mg - mb * MR);
+            for (int r = 0; r < rows; r++) {
+                int ch = g * Mg + mb * MR + r;
+                // pooled plane [POH][POW] at PV (each chunk may spill up to L − 1 values into the next row, rewritten next)
+                for (int py = 0; py < POH; py++) {
+                    int r0 = T + r * stride + 2 * py * Wph;
+                    for (int x0 = 0; x0 < POW; x0 += L) Vec.pool2x2(local, r0 + 2 * x0, r0 + Wph + 2 * x0, local, PV + py * POW + x0);
+                }
+                stage.row(local, PV, pp, ch, biasEff[ch], tile, 0);
+                System.arraycopy(tile, 0, out, outOff + b * M * PP + ch * PP, PP);
+            }
+        }
+    }
+
+    /** Where the lanes modes keep per-call pixel offsets in the local ints: after the accumulators (4·NR ints). */
+    private static final int PO = MR * NR;
+
+    /**
+     * Lanes mode with the fused max pool: each call takes whole 2×2 windows (one with 4×NR tiles, two with
+     * 8×L), reduces each window's four accumulator vectors with a lane-wise max, requantizes the result
+     * once and scatters it to the pooled planes {@code [batch, M, OH/2, OW/2]}.
+     */
+    private void pooledLanes(int batch, int wpc, int[] planes, int[] local, byte[] tile, byte[] out, int outOff, int worker, int workers) {
+        int Nw = batch * PP, groups = (Nw + wpc - 1) / wpc, units = G * NBL * groups;
+        int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
+        for (int u = from; u < to; ) {
+            int q = u % groups, gn = u / groups, nb = gn % NBL, g = gn / NBL;
+            int qEnd = Math.min(groups, q + (to - u));
+            u += qEnd - q;
+            int wOff = (g * NBL + nb) * KP2 * NRL, c0 = g * Mg + nb * NRL, chans = Math.min(NRL, Mg - nb * NRL);
+            int w = q * wpc, b = w / PP, rem = w % PP;
+            for (; q < qEnd; q++) {
+                int cnt = Math.min(wpc, Nw - q * wpc);
+                int p0 = b * imageInts + g * groupInts + winOff[rem], d0 = outOff + b * M * PP + c0 * PP + rem;
+                if (++rem == PP) {
+                    rem = 0;
+                    b++;
+                }
+                int p4 = p0, d1 = d0;
+                if (cnt > 1) {
+                    p4 = b * imageInts + g * groupInts + winOff[rem];
+                    d1 = outOff + b * M * PP + c0 * PP + rem;
+                    if (++rem == PP) {
+                        rem = 0;
+                        b++;
+                    }
+                }
+                if (wpc == 1) {
+                    Vec.gemmT4(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, tap, KP2, local, 0);
+                } else {
+                    Vec.gemmT8(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, p4, p4 + 1, p4 + Wph, p4 + Wph + 1, tap, KP2, local, 0);
+                }
+                for (int i = 0; i < cnt; i++) {
+                    int acc = i * 4 * NRL, dst = i == 0 ? d0 : d1;
+                    Vec.max4(local, acc, NRL, NRL);
+                    stage.lanes(local, acc, NRL, c0, biasEff, tile, 0);
+                    for (int j = 0; j < chans; j++) out[dst + j * PP] = tile[j];
+                }
             }
         }
     }
@@ -433,7 +569,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel {
         for (int mb = 0; mb < MB; mb++) {
             if (half) Vec.gemm4h(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
             else if (packed) Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
-            else Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, tap, KP2, local, 0);
+            else Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, tap, KP2, local, 0, NR);
             int rows = Math.min(MR, Mg - mb * MR);
             for (int r = 0; r < rows; r++) {
                 int ch = g * Mg + mb * MR + r;

@@ -160,9 +160,10 @@ final class Vec {
     /**
      * {@code c[cOff + r·NR + j] = Σ_kp lo·lo + hi·hi} of A pair {@code a[aOff + kp·MR + r]} and B pair
      * {@code b[bBase + offs[kp] + j]}: the packed-panel kernel above reading B through a per-pair offset
-     * table, straight from the pair planes; the indirection costs a bounds check per vector load.
+     * table, straight from the pair planes; the indirection costs a bounds check per vector load. Row r of
+     * the tile goes to {@code c[cOff + r·cs ..]}.
      */
-    static void gemm4(int[] a, int aOff, int[] b, int bBase, int[] offs, int kp2, int[] c, int cOff) {
+    static void gemm4(int[] a, int aOff, int[] b, int bBase, int[] offs, int kp2, int[] c, int cOff, int cs) {
         IntVector z = IntVector.zero(IS);
         int bias = 16384 * kp2; // 2^15 per step of two pairs: see "Widening" in the class doc
         IntVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
@@ -211,12 +212,12 @@ final class Vec {
         }
         a00.sub(h00.mul(65535)).sub(bias).intoArray(c, cOff);
         a01.sub(h01.mul(65535)).sub(bias).intoArray(c, cOff + L);
-        a10.sub(h10.mul(65535)).sub(bias).intoArray(c, cOff + NR);
-        a11.sub(h11.mul(65535)).sub(bias).intoArray(c, cOff + NR + L);
-        a20.sub(h20.mul(65535)).sub(bias).intoArray(c, cOff + 2 * NR);
-        a21.sub(h21.mul(65535)).sub(bias).intoArray(c, cOff + 2 * NR + L);
-        a30.sub(h30.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR);
-        a31.sub(h31.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR + L);
+        a10.sub(h10.mul(65535)).sub(bias).intoArray(c, cOff + cs);
+        a11.sub(h11.mul(65535)).sub(bias).intoArray(c, cOff + cs + L);
+        a20.sub(h20.mul(65535)).sub(bias).intoArray(c, cOff + 2 * cs);
+        a21.sub(h21.mul(65535)).sub(bias).intoArray(c, cOff + 2 * cs + L);
+        a30.sub(h30.mul(65535)).sub(bias).intoArray(c, cOff + 3 * cs);
+        a31.sub(h31.mul(65535)).sub(bias).intoArray(c, cOff + 3 * cs + L);
     }
 
     /**
@@ -345,6 +346,87 @@ final class Vec {
         a21.sub(h21.mul(65535)).sub(bias).intoArray(c, cOff + 2 * NR + L);
         a30.sub(h30.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR);
         a31.sub(h31.mul(65535)).sub(bias).intoArray(c, cOff + 3 * NR + L);
+    }
+
+    /**
+     * {@link #gemmT4} for channel blocks of one vector (layers with at most L output channels per group):
+     * eight pixels {@code p0..p7} × L channels, weights packed {@code [kp][L]}; {@code c[cOff + i·L + j]}.
+     */
+    static void gemmT8(int[] w, int wOff, int[] x, int p0, int p1, int p2, int p3, int p4, int p5, int p6, int p7, int[] tap, int kp2,
+            int[] c, int cOff) {
+        IntVector z = IntVector.zero(IS);
+        int bias = 16384 * kp2;
+        IntVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        IntVector h0 = z, h1 = z, h2 = z, h3 = z, h4 = z, h5 = z, h6 = z, h7 = z;
+        for (int kp = 0; kp < kp2; kp += 2) {
+            int o0 = wOff + kp * L;
+            ShortVector b0 = IntVector.fromArray(IS, w, o0).reinterpretAsShorts();
+            ShortVector c0 = IntVector.fromArray(IS, w, o0 + L).reinterpretAsShorts();
+            int t0 = tap[kp], t1 = tap[kp + 1];
+            IntVector p;
+            p = b0.mul(IntVector.broadcast(IS, x[p0 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p0 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a0 = a0.add(p.lanewise(XOR, 0x8000));
+            h0 = h0.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p1 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p1 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a1 = a1.add(p.lanewise(XOR, 0x8000));
+            h1 = h1.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p2 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p2 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a2 = a2.add(p.lanewise(XOR, 0x8000));
+            h2 = h2.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p3 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p3 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a3 = a3.add(p.lanewise(XOR, 0x8000));
+            h3 = h3.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p4 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p4 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a4 = a4.add(p.lanewise(XOR, 0x8000));
+            h4 = h4.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p5 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p5 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a5 = a5.add(p.lanewise(XOR, 0x8000));
+            h5 = h5.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p6 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p6 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a6 = a6.add(p.lanewise(XOR, 0x8000));
+            h6 = h6.add(p.lanewise(ASHR, 16));
+            p = b0.mul(IntVector.broadcast(IS, x[p7 + t0]).reinterpretAsShorts()).add(c0.mul(IntVector.broadcast(IS, x[p7 + t1]).reinterpretAsShorts()))
+                    .reinterpretAsInts();
+            a7 = a7.add(p.lanewise(XOR, 0x8000));
+            h7 = h7.add(p.lanewise(ASHR, 16));
+        }
+        a0.sub(h0.mul(65535)).sub(bias).intoArray(c, cOff + 0 * L);
+        a1.sub(h1.mul(65535)).sub(bias).intoArray(c, cOff + 1 * L);
+        a2.sub(h2.mul(65535)).sub(bias).intoArray(c, cOff + 2 * L);
+        a3.sub(h3.mul(65535)).sub(bias).intoArray(c, cOff + 3 * L);
+        a4.sub(h4.mul(65535)).sub(bias).intoArray(c, cOff + 4 * L);
+        a5.sub(h5.mul(65535)).sub(bias).intoArray(c, cOff + 5 * L);
+        a6.sub(h6.mul(65535)).sub(bias).intoArray(c, cOff + 6 * L);
+        a7.sub(h7.mul(65535)).sub(bias).intoArray(c, cOff + 7 * L);
+    }
+
+    /**
+     * One chunk of a 2×2 stride-2 max pool over int32 accumulator rows: {@code dst[dOff + j] =
+     * max(c[a + 2j], c[a + 2j + 1], c[b + 2j], c[b + 2j + 1])} for {@code j < L} (reads 2L ints of each row).
+     * Pairs of int lanes are compared as the two halves of 64-bit lanes, then narrowed back to int lanes.
+     */
+    static void pool2x2(int[] c, int a, int b, int[] dst, int dOff) {
+        LongVector l0 = IntVector.fromArray(IS, c, a).max(IntVector.fromArray(IS, c, b)).reinterpretAsLongs();
+        LongVector l1 = IntVector.fromArray(IS, c, a + L).max(IntVector.fromArray(IS, c, b + L)).reinterpretAsLongs();
+        LongVector m0 = l0.lanewise(LSHL, 32).lanewise(ASHR, 32).max(l0.lanewise(ASHR, 32));
+        LongVector m1 = l1.lanewise(LSHL, 32).lanewise(ASHR, 32).max(l1.lanewise(ASHR, 32));
+        ((IntVector) m0.convertShape(VectorOperators.L2I, IS, 0)).add((IntVector) m1.convertShape(VectorOperators.L2I, IS, -1)).intoArray(dst, dOff);
+    }
+
+    /** {@code c[off + i] = max(c[off + i], c[off + stride + i], c[off + 2·stride + i], c[off + 3·stride + i])} for i &lt; n (a multiple of L). */
+    static void max4(int[] c, int off, int stride, int n) {
+        for (int i = 0; i < n; i += L) {
+            IntVector.fromArray(IS, c, off + i).max(IntVector.fromArray(IS, c, off + stride + i))
+                    .max(IntVector.fromArray(IS, c, off + 2 * stride + i).max(IntVector.fromArray(IS, c, off + 3 * stride + i)))
+                    .intoArray(c, off + i);
+        }
     }
 
     // ---- requantization ----------------------------------------------------------------------------
