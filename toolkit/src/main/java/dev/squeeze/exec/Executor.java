@@ -25,7 +25,8 @@ import java.util.Locale;
 public final class Executor implements AutoCloseable {
 
     /**
-     * @param threads intra-op worker threads (≥ 1; default 1)
+     * @param threads intra-op worker threads (≥ 1; {@link #defaults()}: the available cores — benchmarks pass 1
+     *                so that runtimes compare on one core)
      * @param maxBatch batch size to plan buffers for (larger batches re-plan once)
      */
     public record Options(int threads, int maxBatch) {
@@ -33,7 +34,11 @@ public final class Executor implements AutoCloseable {
             if (threads < 1) throw new IllegalArgumentException("Executor.Options.threads must be ≥ 1, got " + threads);
             if (maxBatch < 1) throw new IllegalArgumentException("Executor.Options.maxBatch must be ≥ 1, got " + maxBatch);
         }
-        public static Options defaults() { return new Options(1, 1); }
+        /** All available cores, buffers planned for batch 1. */
+        public static Options defaults() { return new Options(Runtime.getRuntime().availableProcessors(), 1); }
+
+        /** One thread (the benchmark setting), buffers planned for {@code maxBatch}. */
+        public static Options singleThread(int maxBatch) { return new Options(1, maxBatch); }
         public Options withThreads(int t) { return new Options(t, maxBatch); }
         public Options withMaxBatch(int b) { return new Options(threads, b); }
     }
@@ -117,7 +122,7 @@ public final class Executor implements AutoCloseable {
         plan(options.maxBatch());
     }
 
-    /** An executor for a converted int8 model, on the default kernels, one thread. */
+    /** An executor for a converted int8 model, on the default kernels, with {@link Options#defaults()} (all cores). */
     public static Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
 
     /** An executor for a converted int8 model. */
