@@ -5,8 +5,8 @@ import dev.squeeze.quant.Requantizer;
 /**
  * Residual addition of two quantized tensors of equal shape, TFLite-style: with {@code L = leftShift},
  * <pre>
- *   a'  = SRDHM/RDBPOT((qa − zpA) · 2^L  by aRescale)     (aRescale's multiplier and shift; no clamp)
- *   b'  = SRDHM/RDBPOT((qb − zpB) · 2^L  by bRescale)
+ *   a'  = aRescale.requantize((qa − zpA) · 2^L)           (aRescale's multiplier and shift; no clamp)
+ *   b'  = bRescale.requantize((qb − zpB) · 2^L)
  *   out = output.requantize(0, a' + b')                   (one-channel stage; the fused activation acts here)
  * </pre>
  * {@code (q − zp) · 2^L} is computed in int32 (|q − zp| ≤ 255 and L ≤ 22 cannot overflow), the rescales

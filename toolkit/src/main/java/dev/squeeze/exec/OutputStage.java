@@ -9,10 +9,9 @@ import java.util.Arrays;
  * as a second multiplier for negative accumulators:
  * <pre>
  *   (m, s) = acc ≥ 0 ? (multipliers[c], shifts[c]) : (negativeMultipliers[c], negativeShifts[c])
- *   left   = max(s, 0), right = max(−s, 0)
- *   x      = saturate_int32(acc · 2^left)
- *   y      = RDBPOT(SRDHM(x, m), right)
- *   out    = clamp(y + zeroPoint, qmin, qmax)              (no int32 wrap)
+ *   t      = 31 − s
+ *   y      = floor((acc · m + 2^(t−1)) / 2^t)              (int64, one rounding: round half up of acc · m · 2^−t)
+ *   out    = clamp(y + zeroPoint, qmin, qmax)              (in int64: no wrap)
  * </pre>
  * bit for bit {@code Requantizer(m, s, zeroPoint, qmin', qmax').requantize(acc)}. No activation: the two
  * branches are equal. ReLU: equal branches and {@code qmin = zeroPoint}. LeakyReLU(α): the negative
@@ -133,11 +132,7 @@ public record OutputStage(int[] multipliers, int[] shifts, int[] negativeMultipl
 
     /** {@link Requantizer#requantize(int)} on raw fields, without building a record per value. */
     static int requantize(int acc, int multiplier, int shift, int zeroPoint, int qmin, int qmax) {
-        int left = shift > 0 ? shift : 0;
-        int right = shift > 0 ? 0 : -shift;
-        int x = Requantizer.saturatingShiftLeft(acc, left);
-        int y = Requantizer.roundingDivideByPOT(Requantizer.saturatingRoundingDoublingHighMul(x, multiplier), right);
-        long out = (long) y + zeroPoint;
+        long out = Requantizer.roundingShiftRight((long) acc * multiplier, 31 - shift) + zeroPoint;
         return out < qmin ? qmin : out > qmax ? qmax : (int) out;
     }
 

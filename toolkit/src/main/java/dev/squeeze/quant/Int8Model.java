@@ -21,7 +21,8 @@ import java.util.Set;
  * <h2>File format ({@code .sqz8}), version {@value #FORMAT_VERSION}</h2>
  * <pre>
  *   8 bytes   magic "SQZINT8\0"
- *   4 bytes   format version (little-endian int) = 1
+ *   4 bytes   format version (little-endian int) = 2 (version 1 files were run with double-rounding
+ *             requantization and are refused: re-export them)
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"format":"squeeze-int8", "name", "input_shape":[C,H,W], "provenance":{...},
  *             "payload_bytes":P, "ops":[...]}  (each op's fields as in {@link Int8Op}; arrays are
@@ -34,8 +35,12 @@ import java.util.Set;
  * size of a low-bit model. The same model always encodes to the same bytes.
  */
 public final class Int8Model {
-    /** Version of the file format this class writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * Version of the file format this class writes and reads. 2: the multipliers are applied with one
+     * rounding ({@link Requantizer}); version 1 files assumed gemmlowp's double rounding, so running them now
+     * would change up to one step on some outputs — they are refused with a message to re-export.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     private final String name;
     private final List<Int8Op> ops;

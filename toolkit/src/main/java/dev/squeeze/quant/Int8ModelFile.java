@@ -225,6 +225,11 @@ final class Int8ModelFile {
         }
         ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         int version = buf.getInt(MAGIC.length);
+        if (version == 1) {
+            throw new IllegalArgumentException("Int8 model file " + where + " has format version 1, whose requantization rounded twice"
+                    + " (gemmlowp); this Squeeze rounds once (version " + Int8Model.FORMAT_VERSION + ") and would not reproduce the"
+                    + " outputs the file was checked with: re-export it from the fp32 model (./squeeze qat or ./squeeze export)");
+        }
         if (version != Int8Model.FORMAT_VERSION) {
             throw new IllegalArgumentException("Int8 model file " + where + " has format version " + version + "; this Squeeze reads"
                     + " version " + Int8Model.FORMAT_VERSION + ": upgrade Squeeze, or re-export the model with this version");

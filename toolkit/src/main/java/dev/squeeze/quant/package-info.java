@@ -11,8 +11,8 @@
  *       {@link dev.squeeze.quant.CalibrationMethod}: min-max, moving average, percentile, and the
  *       histogram searches (KL / symmetric KL / Jensen–Shannon / MSE) of
  *       {@link dev.squeeze.quant.HistogramObserver} over a {@link dev.squeeze.quant.GrowingHistogram}.</li>
- *   <li>Integer inference: {@link dev.squeeze.quant.Requantizer}, the gemmlowp/TFLite fixed-point
- *       int32 → int8 rescaling that every executor must reproduce bit for bit.</li>
+ *   <li>Integer inference: {@link dev.squeeze.quant.Requantizer}, the TFLite fixed-point multiplier
+ *       with a single rounding, the int32 → int8 rescaling that every executor must reproduce bit for bit.</li>
  *   <li>Low-bit and reduced-precision weights: {@link dev.squeeze.quant.LowBitQuantizer} (binary,
  *       ternary) and {@link dev.squeeze.quant.FloatFormats} (fp16, bf16).</li>
  *   <li>Configuration: {@link dev.squeeze.quant.QConfig} with presets (x86, qnnpack, TensorRT

@@ -73,7 +73,8 @@ class Int8ConversionTest {
             worst = Math.max(worst, d);
             sum += d;
         }
-        assertTrue(worst <= maxSteps, q.config() + ": logits differ by up to " + worst + " output steps");
+        // Both logits are dequantized codes of one grid: differences are whole steps up to float32 rounding.
+        assertTrue(worst <= maxSteps + 1e-3, q.config() + ": logits differ by up to " + worst + " output steps");
         assertTrue(sum / fq.length <= 0.5, q.config() + ": mean logit difference " + sum / fq.length + " output steps");
         assertTrue(agreement >= minAgreement, q.config() + ": integer vs fake-quant top-1 agreement " + agreement);
         assertArrayEquals(IntegerReference.predict(m, x, n), java.util.Arrays.copyOf(integer.predictions(), n));

@@ -141,6 +141,14 @@ class Int8ModelTest {
             assertTrue(e.getMessage().startsWith("Int8 model file x.sqz8") && e.getMessage().contains("re-export"), e.getMessage());
         }
         assertEquals(m, Int8ModelFile.decode(frame(header, payload), "same.sqz8"), "the framing helper is faithful");
+
+        // A version-1 file (double-rounding requantization) is refused with the reason and the fix.
+        byte[] v1 = frame(header, payload);
+        ByteBuffer.wrap(v1).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
+        System.arraycopy(Int8ModelFile.sha256(v1, v1.length - 32), 0, v1, v1.length - 32, 32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFile.decode(v1, "old.sqz8"));
+        assertTrue(e.getMessage().contains("old.sqz8") && e.getMessage().contains("version 1") && e.getMessage().contains("rounded twice")
+                && e.getMessage().contains("re-export"), e.getMessage());
     }
 
     private static byte[] frame(String header, byte[] payload) {

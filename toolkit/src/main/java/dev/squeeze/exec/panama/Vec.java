@@ -1,8 +1,6 @@
 package dev.squeeze.exec.panama;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.LT;
@@ -51,9 +49,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Requantization</h2>
  * {@link #row} is {@code Requantizer.requantize} with the zero point and clamp,
- * lane-wise: the saturating left shift by compares and blends, SRDHM in 64-bit lanes (even and odd int
- * lanes sign-extended in place, multiplied, nudged by 2^30 and shifted by 31, which is exactly the
- * floor of {@code (a·b + 2^30) / 2^31}), RDBPOT with the gemmlowp remainder/threshold test.
+ * lane-wise in 64-bit lanes: even and odd int lanes sign-extended in place, multiplied by the
+ * multiplier, plus {@code 2^(t−1)}, arithmetic shift right by {@code t = 31 − shift} (exactly
+ * {@code floor((acc·m + 2^(t−1)) / 2^t)}), clamped while still 64-bit, and merged back.
  */
 final class Vec {
     private Vec() {}
@@ -435,16 +433,14 @@ final class Vec {
     // or "NodeCountInliningCutoff" next to the Vector API's expansions), and a vector passed to or
     // returned from a real call is boxed: an allocation per vector. So no method below takes or returns
     // a vector; each loop body spells out the requantization. The steps, in every copy:
-    //   x = sat(acc << left)   compares and blends against INT_MAX >> left, INT_MIN >> left
-    //   h = SRDHM(x, m)        int lanes sign-extended in place inside 64-bit lanes (even: << 32 >> 32,
-    //                          odd: >> 32; little-endian lane order), times m, + 2^30, >> 31 — exactly
-    //                          floor((x·m + 2^30) / 2^31) since m ≥ 0 — and the two halves merged back
-    //   y = RDBPOT(h, right)   (h >> right) + (remainder > (mask >> 1) + (h < 0) ? 1 : 0)
-    //   out = clamp(y, qmin − zp, qmax − zp) + zp    (never forms y + zp before clamping: no wrap)
+    //   p = acc · m            int lanes sign-extended in place inside 64-bit lanes (even: << 32 >> 32,
+    //                          odd: >> 32; little-endian lane order), times m (|p| < 2^62)
+    //   y = (p + 2^(t−1)) >> t with t = 31 − shift in [0, 62] (the rounding term 2^t >> 1 is 0 for t = 0):
+    //                          exactly floor((acc·m + 2^(t−1)) / 2^t), Requantizer's single rounding
+    //   clamp(y, qmin − zp, qmax − zp) in the 64-bit lanes, the two halves merged back, + zp
+    //                          (never forms y + zp before clamping: no wrap)
 
-    private static final IntVector MAXV = IntVector.broadcast(IS, Integer.MAX_VALUE);
-    private static final IntVector MINV = IntVector.broadcast(IS, Integer.MIN_VALUE);
-    private static final IntVector ONEV = IntVector.broadcast(IS, 1);
+    private static final LongVector ONEL = LongVector.broadcast(LS, 1L);
 
     /**
      * Requantizes {@code acc[accOff + i] + bias} for {@code i < n} (n a multiple of L) with one channel's
@@ -455,68 +451,49 @@ final class Vec {
             byte[] out, int outOff) {
         int lo = qmin - zp, hi = qmax - zp;
         if (m == nm && shift == nshift) {
-            int l = Math.max(shift, 0), r = Math.max(-shift, 0);
-            int mask = (int) ((1L << r) - 1);
-            IntVector thrBase = IntVector.broadcast(IS, mask >> 1);
-            int limHi = Integer.MAX_VALUE >> l, limLo = Integer.MIN_VALUE >> l;
+            int t = 31 - shift;
+            long rnd = (1L << t) >> 1;
             for (int i = 0; i < n; i += L) {
-                IntVector a = IntVector.fromArray(IS, acc, accOff + i).add(bias);
-                IntVector x = l == 0 ? a
-                        : a.lanewise(LSHL, l).blend(Integer.MAX_VALUE, a.compare(GT, limHi)).blend(Integer.MIN_VALUE, a.compare(LT, limLo));
-                LongVector xl = x.reinterpretAsLongs();
-                LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(m).add(1L << 30).lanewise(ASHR, 31);
-                LongVector od = xl.lanewise(ASHR, 32).mul(m).add(1L << 30).lanewise(ASHR, 31);
+                LongVector xl = IntVector.fromArray(IS, acc, accOff + i).add(bias).reinterpretAsLongs();
+                LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(m).add(rnd).lanewise(ASHR, t).max(lo).min(hi);
+                LongVector od = xl.lanewise(ASHR, 32).mul(m).add(rnd).lanewise(ASHR, t).max(lo).min(hi);
                 IntVector h = ev.and(0xFFFFFFFFL).or(od.lanewise(LSHL, 32)).reinterpretAsInts();
-                if (r > 0) {
-                    IntVector rem = h.and(mask), thr = thrBase.sub(h.lanewise(ASHR, 31));
-                    h = h.lanewise(ASHR, r).lanewise(ADD, 1, rem.compare(GT, thr));
-                }
-                ((ByteVector) h.max(lo).min(hi).add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
+                ((ByteVector) h.add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
             }
             return;
         }
         // Two branches: pick each lane's multiplier and shifts by the accumulator's sign, then one
         // requantization with per-lane parameters.
-        IntVector pm = IntVector.broadcast(IS, m), pl = IntVector.broadcast(IS, Math.max(shift, 0)), pr = IntVector.broadcast(IS, Math.max(-shift, 0));
-        IntVector qm = IntVector.broadcast(IS, nm), ql = IntVector.broadcast(IS, Math.max(nshift, 0)), qr = IntVector.broadcast(IS, Math.max(-nshift, 0));
+        IntVector pm = IntVector.broadcast(IS, m), pt = IntVector.broadcast(IS, 31 - shift);
+        IntVector qm = IntVector.broadcast(IS, nm), qt = IntVector.broadcast(IS, 31 - nshift);
         for (int i = 0; i < n; i += L) {
             IntVector a = IntVector.fromArray(IS, acc, accOff + i).add(bias);
             VectorMask<Integer> neg = a.compare(LT, 0);
-            IntVector mv = pm.blend(qm, neg), lv = pl.blend(ql, neg), rv = pr.blend(qr, neg);
-            IntVector x = a.lanewise(LSHL, lv).blend(MAXV, a.compare(GT, MAXV.lanewise(ASHR, lv))).blend(MINV, a.compare(LT, MINV.lanewise(ASHR, lv)));
-            LongVector xl = x.reinterpretAsLongs(), ml = mv.reinterpretAsLongs();
-            LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(ml.and(0xFFFFFFFFL)).add(1L << 30).lanewise(ASHR, 31);
-            LongVector od = xl.lanewise(ASHR, 32).mul(ml.lanewise(LSHR, 32)).add(1L << 30).lanewise(ASHR, 31);
+            LongVector xl = a.reinterpretAsLongs(), ml = pm.blend(qm, neg).reinterpretAsLongs(), tl = pt.blend(qt, neg).reinterpretAsLongs();
+            LongVector te = tl.and(0xFFFFFFFFL), to = tl.lanewise(LSHR, 32);
+            LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(ml.and(0xFFFFFFFFL)).add(ONEL.lanewise(LSHL, te).lanewise(ASHR, 1))
+                    .lanewise(ASHR, te).max(lo).min(hi);
+            LongVector od = xl.lanewise(ASHR, 32).mul(ml.lanewise(LSHR, 32)).add(ONEL.lanewise(LSHL, to).lanewise(ASHR, 1))
+                    .lanewise(ASHR, to).max(lo).min(hi);
             IntVector h = ev.and(0xFFFFFFFFL).or(od.lanewise(LSHL, 32)).reinterpretAsInts();
-            IntVector mask = ONEV.lanewise(LSHL, rv).sub(1);
-            IntVector rem = h.and(mask), thr = mask.lanewise(ASHR, 1).sub(h.lanewise(ASHR, 31));
-            h = h.lanewise(ASHR, rv).lanewise(ADD, 1, rem.compare(GT, thr));
-            ((ByteVector) h.max(lo).min(hi).add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
+            ((ByteVector) h.add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
         }
     }
 
     /**
-     * In place: {@code v[off + i] = RDBPOT(SRDHM(sat(v[off + i] << left), m), right)} for {@code i < n}
-     * (a multiple of L): a requantizer with zero point 0 and no clamp (the residual add's operand rescale).
+     * In place: {@code v[off + i] = clamp_int32(floor((v[off + i]·m + 2^(t−1)) / 2^t))}, {@code t = 31 − shift},
+     * for {@code i < n} (a multiple of L): a requantizer with zero point 0 and no clamp but int32's (the
+     * residual add's operand rescale).
      */
     static void rescale(int[] v, int off, int n, int m, int shift) {
-        int l = Math.max(shift, 0), r = Math.max(-shift, 0);
-        int mask = (int) ((1L << r) - 1);
-        IntVector thrBase = IntVector.broadcast(IS, mask >> 1);
-        int limHi = Integer.MAX_VALUE >> l, limLo = Integer.MIN_VALUE >> l;
+        int t = 31 - shift;
+        long rnd = (1L << t) >> 1;
         for (int i = 0; i < n; i += L) {
-            IntVector a = IntVector.fromArray(IS, v, off + i);
-            IntVector x = l == 0 ? a
-                    : a.lanewise(LSHL, l).blend(Integer.MAX_VALUE, a.compare(GT, limHi)).blend(Integer.MIN_VALUE, a.compare(LT, limLo));
-            LongVector xl = x.reinterpretAsLongs();
-            LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(m).add(1L << 30).lanewise(ASHR, 31);
-            LongVector od = xl.lanewise(ASHR, 32).mul(m).add(1L << 30).lanewise(ASHR, 31);
-            IntVector h = ev.and(0xFFFFFFFFL).or(od.lanewise(LSHL, 32)).reinterpretAsInts();
-            if (r > 0) {
-                IntVector rem = h.and(mask), thr = thrBase.sub(h.lanewise(ASHR, 31));
-                h = h.lanewise(ASHR, r).lanewise(ADD, 1, rem.compare(GT, thr));
-            }
-            h.intoArray(v, off + i);
+            LongVector xl = IntVector.fromArray(IS, v, off + i).reinterpretAsLongs();
+            LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(m).add(rnd).lanewise(ASHR, t)
+                    .max(Integer.MIN_VALUE).min(Integer.MAX_VALUE);
+            LongVector od = xl.lanewise(ASHR, 32).mul(m).add(rnd).lanewise(ASHR, t).max(Integer.MIN_VALUE).min(Integer.MAX_VALUE);
+            ev.and(0xFFFFFFFFL).or(od.lanewise(LSHL, 32)).reinterpretAsInts().intoArray(v, off + i);
         }
     }
 
@@ -561,7 +538,8 @@ final class Vec {
      * of the lane count.
      */
     static final class Stage {
-        final int[] m, shift, nm, nshift, left, right, nleft, nright;
+        /** Per channel: multipliers and shifts, and the right shifts {@code t = 31 − shift} for both signs. */
+        final int[] m, shift, nm, nshift, t, nt;
         final boolean single;
         final int zp, qmin, qmax;
 
@@ -571,19 +549,15 @@ final class Vec {
             shift = new int[len];
             nm = new int[len];
             nshift = new int[len];
-            left = new int[len];
-            right = new int[len];
-            nleft = new int[len];
-            nright = new int[len];
+            t = new int[len];
+            nt = new int[len];
             for (int c = 0; c < n; c++) {
                 m[c] = s.multiplier(c);
                 shift[c] = s.shift(c);
                 nm[c] = s.negativeMultiplier(c);
                 nshift[c] = s.negativeShift(c);
-                left[c] = Math.max(shift[c], 0);
-                right[c] = Math.max(-shift[c], 0);
-                nleft[c] = Math.max(nshift[c], 0);
-                nright[c] = Math.max(-nshift[c], 0);
+                t[c] = 31 - shift[c];
+                nt[c] = 31 - nshift[c];
             }
             single = s.singleBranch();
             zp = s.zeroPoint();
@@ -605,22 +579,20 @@ final class Vec {
             for (int i = 0; i < n; i += L) {
                 int c = c0 + i;
                 IntVector a = IntVector.fromArray(IS, acc, accOff + i).add(IntVector.fromArray(IS, bias, c));
-                IntVector mv = IntVector.fromArray(IS, m, c), lv = IntVector.fromArray(IS, left, c), rv = IntVector.fromArray(IS, right, c);
+                IntVector mv = IntVector.fromArray(IS, m, c), tv = IntVector.fromArray(IS, t, c);
                 if (!single) {
                     VectorMask<Integer> neg = a.compare(LT, 0);
                     mv = mv.blend(IntVector.fromArray(IS, nm, c), neg);
-                    lv = lv.blend(IntVector.fromArray(IS, nleft, c), neg);
-                    rv = rv.blend(IntVector.fromArray(IS, nright, c), neg);
+                    tv = tv.blend(IntVector.fromArray(IS, nt, c), neg);
                 }
-                IntVector x = a.lanewise(LSHL, lv).blend(MAXV, a.compare(GT, MAXV.lanewise(ASHR, lv))).blend(MINV, a.compare(LT, MINV.lanewise(ASHR, lv)));
-                LongVector xl = x.reinterpretAsLongs(), ml = mv.reinterpretAsLongs();
-                LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(ml.and(0xFFFFFFFFL)).add(1L << 30).lanewise(ASHR, 31);
-                LongVector od = xl.lanewise(ASHR, 32).mul(ml.lanewise(LSHR, 32)).add(1L << 30).lanewise(ASHR, 31);
+                LongVector xl = a.reinterpretAsLongs(), ml = mv.reinterpretAsLongs(), tl = tv.reinterpretAsLongs();
+                LongVector te = tl.and(0xFFFFFFFFL), to = tl.lanewise(LSHR, 32);
+                LongVector ev = xl.lanewise(LSHL, 32).lanewise(ASHR, 32).mul(ml.and(0xFFFFFFFFL)).add(ONEL.lanewise(LSHL, te).lanewise(ASHR, 1))
+                        .lanewise(ASHR, te).max(lo).min(hi);
+                LongVector od = xl.lanewise(ASHR, 32).mul(ml.lanewise(LSHR, 32)).add(ONEL.lanewise(LSHL, to).lanewise(ASHR, 1))
+                        .lanewise(ASHR, to).max(lo).min(hi);
                 IntVector h = ev.and(0xFFFFFFFFL).or(od.lanewise(LSHL, 32)).reinterpretAsInts();
-                IntVector mask = ONEV.lanewise(LSHL, rv).sub(1);
-                IntVector rem = h.and(mask), thr = mask.lanewise(ASHR, 1).sub(h.lanewise(ASHR, 31));
-                h = h.lanewise(ASHR, rv).lanewise(ADD, 1, rem.compare(GT, thr));
-                ((ByteVector) h.max(lo).min(hi).add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
+                ((ByteVector) h.add(zp).convertShape(VectorOperators.I2B, BS, 0)).intoArray(out, outOff + i);
             }
         }
     }
