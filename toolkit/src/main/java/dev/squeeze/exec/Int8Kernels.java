@@ -389,19 +389,29 @@ public final class Int8Kernels {
         byte[] in = new byte[batch * spec.inputSize()], out = new byte[batch * spec.outputSize()];
         r.nextBytes(in);
         Scratch scratch = new Scratch(1).reserve(conv.kernel(), batch);
-        long end = System.nanoTime() + 500_000_000L;
-        int reps = 0;
-        while (System.nanoTime() < end) {
-            conv.run(in, 0, batch, out, 0, scratch);
-            reps++;
-        }
-        int perSample = Math.max(1, reps * 40 / 500);
+        // Time-boxed and robust to a slow start (JIT compilation on a busy machine): ~20 ms samples, the best
+        // one counts; stop once 8 samples in a row fail to beat it by 1 % (at least 0.5 s, at most 4 s).
+        long t0 = System.nanoTime(), minEnd = t0 + 500_000_000L, maxEnd = t0 + 4_000_000_000L;
+        int perSample = 1;
         double best = 0;
-        for (int sample = 0; sample < 9; sample++) {
-            long t0 = System.nanoTime();
+        int stale = 0;
+        while (true) {
+            long a = System.nanoTime();
             for (int i = 0; i < perSample; i++) conv.run(in, 0, batch, out, 0, scratch);
-            long t = System.nanoTime() - t0;
-            best = Math.max(best, 2.0 * spec.macs() * batch * perSample / t);
+            long t = System.nanoTime() - a;
+            if (t < 20_000_000L && perSample < 1 << 20) {
+                perSample *= 2; // too short to time well: grow the sample first
+            } else {
+                double rate = 2.0 * spec.macs() * batch * perSample / t;
+                if (rate > best * 1.01) {
+                    best = rate;
+                    stale = 0;
+                } else {
+                    stale++;
+                }
+            }
+            long now = System.nanoTime();
+            if (now > maxEnd || (now > minEnd && stale >= 8)) break;
         }
         return best;
     }

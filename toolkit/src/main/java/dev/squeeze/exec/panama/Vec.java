@@ -347,6 +347,26 @@ final class Vec {
     }
 
     /**
+     * Widens one lanes-mode channel block of int8 weights to the int16-pair panel {@link #gemmT4} reads:
+     * {@code src} holds per pair step kp (even) and channel j one int with the bytes {@code [lo(kp), lo(kp+1),
+     * hi(kp), hi(kp+1)]}, so as 16-bit lanes {@code (lo(kp) | lo(kp+1) << 8, hi(kp) | hi(kp+1) << 8)}:
+     * sign-extending the low bytes ({@code << 8 >> 8}) gives pair kp, the high bytes ({@code >> 8}) pair kp+1.
+     * Writes {@code dst[dOff + kp·NR + j]} for {@code kp < kp2}. Used where each weight serves only a few
+     * pixels (ResNet's 4×4 stage at batch 1): the block is read from memory at half the bytes, widened once
+     * into cache, and the kernel runs at full speed on the copy.
+     */
+    static void widenPairs(int[] src, int sOff, int[] dst, int dOff, int kp2) {
+        for (int kp = 0; kp < kp2; kp += 2) {
+            int s0 = sOff + kp / 2 * NR, d0 = dOff + kp * NR;
+            for (int v = 0; v < NR; v += L) {
+                ShortVector q = IntVector.fromArray(IS, src, s0 + v).reinterpretAsShorts();
+                q.lanewise(LSHL, 8).lanewise(ASHR, 8).reinterpretAsInts().intoArray(dst, d0 + v);
+                q.lanewise(ASHR, 8).reinterpretAsInts().intoArray(dst, d0 + NR + v);
+            }
+        }
+    }
+
+    /**
      * {@link #gemmT4} for channel blocks of one vector (layers with at most L output channels per group):
      * eight pixels {@code p0..p7} × L channels, weights packed {@code [kp][L]}; {@code c[cOff + i·L + j]}.
      */
