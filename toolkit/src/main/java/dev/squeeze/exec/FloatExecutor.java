@@ -17,6 +17,12 @@ import java.util.Locale;
  * worker threads started once. {@link #run(float[], int, float[])} allocates nothing once planned for
  * the batch; a larger batch than any before re-plans once.
  *
+ * <p>Each convolution runs on all its images in one kernel call ({@link FloatKernels.BatchConv}), so the
+ * kernel can pack small planes of several images side by side. A residual add whose body ends in a
+ * convolution without activation is fused into that convolution's epilogue (the shortcut is computed
+ * first). The leading steps with small weights (ResNet's first stage) run a few images at a time
+ * ({@link #subBatch}) so that activations stay in cache from one step to the next.
+ *
  * <p>Threads ({@link Executor.Options#threads()}): a convolution big enough ({@code Executor.splitMacs})
  * is split by images when the batch has at least one per worker, else by blocks of output channels;
  * fully connected by blocks of output features; the other ops by planes or elements. Methods are
@@ -25,6 +31,7 @@ import java.util.Locale;
 public final class FloatExecutor implements AutoCloseable {
 
     private final FloatKernels kernels;
+    private final FloatKernels.Elementwise elt;
     private final Executor.Options options;
     private final int[] inputShape;
     private final Tensor input;
@@ -37,10 +44,14 @@ public final class FloatExecutor implements AutoCloseable {
     private final float[][] scratch;
     private float[] arena = new float[0];
     private int planned;
-    private int batch;
+    /** The steps work on images {@code [first, first + batch)} of the current run. */
+    private int first, batch;
+    /** The leading steps run {@code group} images at a time (see {@link #subBatch}); 0: none. */
+    private final int prefix, group;
 
     private FloatExecutor(FusedGraph graph, FloatKernels kernels, Executor.Options options) {
         this.kernels = kernels;
+        this.elt = kernels.elementwise();
         this.options = options;
         int[] s = graph.inputShape();
         if (s.length != 3 || s[0] < 1 || s[1] < 1 || s[2] < 1) {
@@ -53,12 +64,28 @@ public final class FloatExecutor implements AutoCloseable {
         output.death = steps.size();
         outputSize = v.size();
         outputShape = v.shape();
+        int p = 0;
+        while (p < steps.size() && (steps.get(p) instanceof ConvStep c ? c.spec.weightCount() <= SUB_BATCH_WEIGHTS
+                : steps.get(p) instanceof PoolStep || steps.get(p) instanceof EltStep)) p++;
+        group = subBatch;
+        prefix = group > 0 && p > 1 ? p : 0;
         int sc = 0;
         for (Step st : steps) if (st instanceof ConvStep c) sc = Math.max(sc, c.conv.scratchFloats());
         scratch = new float[options.threads()][sc];
         pool = new WorkerPool(options.threads(), "squeeze-fp32");
         plan(options.maxBatch());
     }
+
+    /**
+     * Images per group for the leading steps whose convolutions have at most {@link #SUB_BATCH_WEIGHTS}
+     * weights (ResNet's first stage): with big activations and small weights, running those steps a few
+     * images at a time keeps each step's input in cache for the next instead of streaming whole-batch
+     * tensors through memory; later layers, with big weights, run on the whole batch so that each weight
+     * is read once. 0 turns it off ({@code -Dsqueeze.fp32.subBatch}); read when an executor is made (tests
+     * and benchmarks change it).
+     */
+    static int subBatch = Integer.getInteger("squeeze.fp32.subBatch", 4);
+    static final int SUB_BATCH_WEIGHTS = 1 << 17;
 
     /** An executor for {@code graph} on the default kernels, one thread, planned for batch 1. */
     public static FloatExecutor of(FusedGraph graph) { return of(graph, FloatKernels.get(), Executor.Options.defaults()); }
@@ -124,7 +151,7 @@ public final class FloatExecutor implements AutoCloseable {
                 Layer.Conv2d l = c.layer();
                 if (l.in() != x.c || x.h == 1 && x.w == 1 && x.c != l.in()) throw mismatch(op, l.in() + "×H×W", x);
                 ConvSpec spec = new ConvSpec(l.in(), l.out(), l.kernel(), l.stride(), l.padding(), l.groups(), x.h, x.w);
-                return produce(new ConvStep(name, spec, kernels.conv(spec, c.weight(), c.bias(), c.activation())), x, l.out(),
+                return produce(new ConvStep(name, spec, c, kernels.batchConv(spec, c.weight(), c.bias(), c.activation())), x, l.out(),
                         spec.outHeight(), spec.outWidth());
             }
             case FusedOp.Dense d -> {
@@ -151,11 +178,21 @@ public final class FloatExecutor implements AutoCloseable {
                 return produce(new EltStep(name, "act", a.activation(), x.size()), x, x.c, x.h, x.w);
             }
             case FusedOp.Add a -> {
-                Value body = chain(a.body(), x);
+                // the shortcut first, so that a body ending in a convolution can add it in that convolution's epilogue
                 Value shortcut = chain(a.shortcut(), x);
+                Value body = chain(a.body(), x);
                 if (body.c != shortcut.c || body.h != shortcut.h || body.w != shortcut.w) {
                     throw new IllegalArgumentException("FloatExecutor: residual " + name + " adds body " + body.shape() + " to shortcut "
                             + shortcut.shape() + "; their shapes must match");
+                }
+                if (!steps.isEmpty() && steps.getLast() instanceof ConvStep last && last.out == body.t && last.res == null
+                        && last.op.activation().kind() == Activation.Kind.NONE && shortcut.t != body.t) {
+                    // fused: out = act(conv + bias + shortcut), no separate pass over the tensors
+                    last.conv = kernels.batchConv(last.spec, last.op.weight(), last.op.bias(), a.activation());
+                    last.res = shortcut.t;
+                    last.fused = " + " + name;
+                    shortcut.t.death = Math.max(shortcut.t.death, steps.size() - 1);
+                    return body;
                 }
                 EltStep s = new EltStep(name, "add", a.activation(), body.size());
                 s.b = shortcut.t;
@@ -167,17 +204,21 @@ public final class FloatExecutor implements AutoCloseable {
 
     // ---- planning -----------------------------------------------------------------------------------
 
-    /** Arena offsets for batch {@code b}: first fit over tensors in birth order, skipping live ones. */
+    /**
+     * Arena offsets for batch {@code b}: first fit over tensors in birth order, skipping live ones. When the
+     * leading steps will run in image groups, every tensor they touch is live through all of them.
+     */
     private void plan(int b) {
         List<Tensor> placed = new ArrayList<>();
         long end = 0;
+        boolean groups = grouped(b);
         for (Tensor t : tensors) {
             long need = t.size * b, off = 0;
             boolean moved = true;
             while (moved) {
                 moved = false;
                 for (Tensor o : placed) {
-                    boolean live = o.birth <= t.death && t.birth <= o.death;
+                    boolean live = groups ? birth(o) <= death(t) && birth(t) <= death(o) : o.birth <= t.death && t.birth <= o.death;
                     if (live && off < o.offset + o.size * b && o.offset < off + need) {
                         off = o.offset + o.size * b;
                         moved = true;
@@ -195,6 +236,10 @@ public final class FloatExecutor implements AutoCloseable {
         planned = b;
     }
 
+    private boolean grouped(int b) { return prefix > 0 && b > group; }
+    private int birth(Tensor t) { return t.birth < prefix ? -1 : t.birth; }
+    private int death(Tensor t) { return t.birth < prefix ? Math.max(t.death, prefix - 1) : t.death; }
+
     // ---- running ------------------------------------------------------------------------------------
 
     /** Logits {@code [batch, classes]} for input {@code [batch, C, H, W]}. */
@@ -211,8 +256,22 @@ public final class FloatExecutor implements AutoCloseable {
                     + outputSize);
         }
         load(in, b);
-        for (Step s : steps) runStep(s);
+        int i = 0;
+        if (grouped(b)) {
+            for (int g = 0; g < b; g += group) {
+                range(g, Math.min(group, b - g));
+                for (int j = 0; j < prefix; j++) runStep(steps.get(j));
+            }
+            i = prefix;
+        }
+        range(0, b);
+        for (; i < steps.size(); i++) runStep(steps.get(i));
         System.arraycopy(arena, output.offset, logits, 0, b * outputSize);
+    }
+
+    private void range(int first, int count) {
+        this.first = first;
+        this.batch = count;
     }
 
     private void load(float[] in, int b) {
@@ -221,8 +280,8 @@ public final class FloatExecutor implements AutoCloseable {
             throw new IllegalArgumentException("FloatExecutor: input holds " + in.length + " floats but batch " + b + " of "
                     + Arrays.toString(inputShape) + " needs " + (long) b * inputSize());
         }
-        if (b > planned) plan(b);
-        batch = b;
+        if (b > planned || grouped(b) && !grouped(planned)) plan(b);
+        range(0, b);
         System.arraycopy(in, 0, arena, input.offset, b * inputSize());
     }
 
@@ -250,7 +309,21 @@ public final class FloatExecutor implements AutoCloseable {
             long start = System.nanoTime();
             load(in, b);
             long t0 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
+            int i0 = 0;
+            if (grouped(b)) {
+                for (int g = 0; g < b; g += group) {
+                    range(g, Math.min(group, b - g));
+                    for (int j = 0; j < prefix; j++) {
+                        runStep(steps.get(j));
+                        long t1 = System.nanoTime();
+                        t[j][r] += t1 - t0;
+                        t0 = t1;
+                    }
+                }
+                i0 = prefix;
+            }
+            range(0, b);
+            for (int i = i0; i < n; i++) {
                 runStep(steps.get(i));
                 long t1 = System.nanoTime();
                 t[i][r] = t1 - t0;
@@ -264,7 +337,7 @@ public final class FloatExecutor implements AutoCloseable {
             Step s = steps.get(i);
             double ms = median(t[i]) / 1e6;
             long macs = s.macsPerImage() * b;
-            ops.add(new Executor.OpProfile(s.name, s.kind, s.path(), s.outShape, macs, ms, macs == 0 ? 0 : 2.0 * macs / (ms * 1e6), 0));
+            ops.add(new Executor.OpProfile(s.label(), s.kind, s.path(), s.outShape, macs, ms, macs == 0 ? 0 : 2.0 * macs / (ms * 1e6), 0));
         }
         return new Executor.Profile(kernels.description(), options.threads(), b, repetitions, 0, List.copyOf(ops), median(total) / 1e6);
     }
@@ -292,7 +365,7 @@ public final class FloatExecutor implements AutoCloseable {
     /** One line per step: name, kind, output shape. */
     public String describe() {
         StringBuilder sb = new StringBuilder(kernels.description()).append('\n');
-        for (Step s : steps) sb.append(String.format(Locale.ROOT, "  %-40s %-16s %s%n", s.name, s.kind, s.outShape));
+        for (Step s : steps) sb.append(String.format(Locale.ROOT, "  %-40s %-16s %s%n", s.label(), s.kind, s.outShape));
         return sb.toString();
     }
 
@@ -316,6 +389,7 @@ public final class FloatExecutor implements AutoCloseable {
         }
 
         String path() { return kernels.name(); }
+        String label() { return name; }
         long macsPerImage() { return 0; }
         long work() { return macsPerImage() > 0 ? macsPerImage() * batch : out.size * batch; }
 
@@ -323,31 +397,37 @@ public final class FloatExecutor implements AutoCloseable {
         int from(int n, int w, int workers) { return (int) ((long) n * w / workers); }
     }
 
+    /** A convolution over the whole batch at once; with {@code res}, a residual add (and its activation) fused in. */
     private final class ConvStep extends Step {
         final ConvSpec spec;
-        final FloatKernelSupport.ConvKernel conv;
+        final FusedOp.Conv op;
+        FloatKernels.BatchConv conv;
+        Tensor res;
+        String fused = "";
 
-        ConvStep(String name, ConvSpec spec, FloatKernelSupport.ConvKernel conv) {
+        ConvStep(String name, ConvSpec spec, FusedOp.Conv op, FloatKernels.BatchConv conv) {
             super(name, "conv");
             this.spec = spec;
+            this.op = op;
             this.conv = conv;
         }
 
+        @Override String label() { return name + fused; }
         @Override long macsPerImage() { return spec.macs(); }
 
         @Override public void execute(int phase, int w, int workers) {
             int inSize = spec.inputSize(), outSize = spec.outputSize(), m = spec.outChannels();
-            float[] sc = scratch[w];
+            float[] sc = scratch[w], r = res == null ? null : arena;
+            int ro = res == null ? 0 : res.offset;
             if (workers == 1 || batch >= workers) {
-                for (int b = from(batch, w, workers), e = from(batch, w + 1, workers); b < e; b++) {
-                    conv.run(arena, in.offset + b * inSize, arena, out.offset + b * outSize, 0, m, sc);
-                }
+                int b = first + from(batch, w, workers), e = first + from(batch, w + 1, workers);
+                if (b < e) conv.run(arena, in.offset + b * inSize, e - b, arena, out.offset + b * outSize, r, ro + b * outSize, 0, m, sc);
             } else {
                 // fewer images than workers: split output channels in whole kernel blocks
                 int blk = conv.channelBlock(), blocks = (m + blk - 1) / blk;
                 int o0 = from(blocks, w, workers) * blk, o1 = Math.min(m, from(blocks, w + 1, workers) * blk);
                 if (o0 >= o1) return;
-                for (int b = 0; b < batch; b++) conv.run(arena, in.offset + b * inSize, arena, out.offset + b * outSize, o0, o1, sc);
+                conv.run(arena, in.offset + first * inSize, batch, arena, out.offset + first * outSize, r, ro + first * outSize, o0, o1, sc);
             }
         }
     }
@@ -368,7 +448,7 @@ public final class FloatExecutor implements AutoCloseable {
         @Override public void execute(int phase, int w, int workers) {
             int blk = lin.block(), blocks = (outF + blk - 1) / blk;
             int o0 = from(blocks, w, workers) * blk, o1 = Math.min(outF, from(blocks, w + 1, workers) * blk);
-            if (o0 < o1) lin.run(arena, in.offset, batch, arena, out.offset, o0, o1);
+            if (o0 < o1) lin.run(arena, in.offset + first * inF, batch, arena, out.offset + first * outF, o0, o1);
         }
     }
 
@@ -383,16 +463,16 @@ public final class FloatExecutor implements AutoCloseable {
             this.which = which;
         }
 
-        @Override String path() { return "java"; }
+        @Override String path() { return kernels.vectorized() ? kernels.name() : "java"; }
 
         @Override public void execute(int phase, int w, int workers) {
-            int planes = batch * channels, a = from(planes, w, workers), z = from(planes, w + 1, workers);
+            int planes = batch * channels, a = first * channels + from(planes, w, workers), z = first * channels + from(planes, w + 1, workers);
             if (a == z) return;
             int src = in.offset + a * spec.inPlane();
             switch (which) {
-                case 0 -> FloatKernels.maxPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
-                case 1 -> FloatKernels.avgPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
-                default -> FloatKernels.globalAvgPool(spec.inPlane(), arena, src, arena, out.offset + a, z - a);
+                case 0 -> elt.maxPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                case 1 -> elt.avgPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
+                default -> elt.globalAvgPool(spec.inPlane(), arena, src, arena, out.offset + a, z - a);
             }
         }
     }
@@ -409,16 +489,16 @@ public final class FloatExecutor implements AutoCloseable {
             this.size = size;
         }
 
-        @Override String path() { return "java"; }
+        @Override String path() { return kernels.vectorized() ? kernels.name() : "java"; }
 
         @Override public void execute(int phase, int w, int workers) {
-            int n = batch * size, a = from(n, w, workers), z = from(n, w + 1, workers);
+            int n = batch * size, a = first * size + from(n, w, workers), z = first * size + from(n, w + 1, workers);
             if (a >= z) return;
             if (b == null) {
                 System.arraycopy(arena, in.offset + a, arena, out.offset + a, z - a);
-                FloatKernels.activate(act, arena, out.offset + a, z - a);
+                elt.activate(act, arena, out.offset + a, z - a);
             } else {
-                FloatKernels.add(act, arena, in.offset + a, arena, b.offset + a, arena, out.offset + a, z - a);
+                elt.add(act, arena, in.offset + a, arena, b.offset + a, arena, out.offset + a, z - a);
             }
         }
     }

@@ -6,8 +6,8 @@ import java.util.function.Consumer;
 
 /**
  * Float32 kernels of {@link FloatExecutor}: convolution and fully connected with bias and fused
- * activation, plus the memory-bound ops (pools, add, activation) as plain loops shared by both
- * implementations. Selected exactly like {@link Int8Kernels}: the <b>panama</b> implementation
+ * activation, plus the memory-bound ops (pools, add, activation) as plain loops, which an implementation
+ * may replace with its own ({@link Elementwise}; the Panama one does). Selected exactly like {@link Int8Kernels}: the <b>panama</b> implementation
  * ({@code dev.squeeze.exec.panama.PanamaFloatKernels}, loaded by name) when {@code jdk.incubator.vector}
  * is in the boot layer, else <b>scalar</b> with one warning per JVM (shared with the int8 kernels);
  * {@value Int8Kernels#SCALAR_PROPERTY}{@code =true} forces scalar.
@@ -94,6 +94,56 @@ public final class FloatKernels {
         }
     }
 
+    // ---- extensions both implementations provide (kept here, next to the facade, so that the kernel
+    //      SPI FloatKernelSupport stays as it is; a kernel set without them gets the plain loops below) --
+
+    /**
+     * A {@link FloatKernelSupport.ConvKernel} that also runs several images per call (so a kernel may share
+     * packed panels and weight traffic across images) and fuses a residual: output channel {@code o} of
+     * image {@code b} is {@code act(bias[o] + Σ in · w + res[b, o, ..])} when {@code res != null}, the
+     * activation being the one the kernel was packed with. Images are contiguous: input image {@code b} at
+     * {@code inOff + b · inputSize}, output and residual at {@code b · outputSize}. {@link #scratchFloats()}
+     * does not depend on the number of images.
+     */
+    public interface BatchConv extends FloatKernelSupport.ConvKernel {
+        void run(float[] in, int inOff, int images, float[] out, int outOff, float[] res, int resOff, int oc0, int oc1, float[] scratch);
+
+        @Override default void run(float[] in, int inOff, float[] out, int outOff, int oc0, int oc1, float[] scratch) {
+            run(in, inOff, 1, out, outOff, null, 0, oc0, oc1, scratch);
+        }
+    }
+
+    /** The memory-bound ops in an implementation's own (e.g. vector) form; same contracts as the static loops below. */
+    public interface Elementwise {
+        void activate(Activation act, float[] x, int off, int n);
+        void add(Activation act, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+        void maxPool(PoolSpec s, float[] in, int inOff, float[] out, int outOff, int planes);
+        void avgPool(PoolSpec s, float[] in, int inOff, float[] out, int outOff, int planes);
+        void globalAvgPool(int size, float[] in, int inOff, float[] out, int outOff, int planes);
+    }
+
+    /** The plain loops as an {@link Elementwise} (the reference, and the fallback for cases a vector form does not cover). */
+    public static Elementwise loops() { return LOOPS; }
+
+    private static final Elementwise LOOPS = new Elementwise() {
+        @Override public void activate(Activation act, float[] x, int off, int n) { FloatKernels.activate(act, x, off, n); }
+        @Override public void add(Activation act, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+            FloatKernels.add(act, a, aOff, b, bOff, out, outOff, n);
+        }
+        @Override public void maxPool(PoolSpec s, float[] in, int inOff, float[] out, int outOff, int planes) {
+            FloatKernels.maxPool(s, in, inOff, out, outOff, planes);
+        }
+        @Override public void avgPool(PoolSpec s, float[] in, int inOff, float[] out, int outOff, int planes) {
+            FloatKernels.avgPool(s, in, inOff, out, outOff, planes);
+        }
+        @Override public void globalAvgPool(int size, float[] in, int inOff, float[] out, int outOff, int planes) {
+            FloatKernels.globalAvgPool(size, in, inOff, out, outOff, planes);
+        }
+    };
+
+    /** The implementation's memory-bound ops, or the plain loops. */
+    Elementwise elementwise() { return impl instanceof Elementwise e ? e : LOOPS; }
+
     public String description() { return impl.description(); }
     public String name() { return impl.name(); }
     public boolean vectorized() { return !"scalar".equals(impl.name()); }
@@ -113,6 +163,30 @@ public final class FloatKernels {
             throw new IllegalArgumentException(spec + " needs " + spec.outChannels() + " biases, got " + bias.length);
         }
         return impl.conv(spec, weight, bias, act);
+    }
+
+    /**
+     * {@link #conv} as a {@link BatchConv}: the implementation's own when it has one, else its per-image
+     * kernel (packed without the activation) followed by the residual add and the activation as loops.
+     */
+    public BatchConv batchConv(ConvSpec spec, float[] weight, float[] bias, Activation act) {
+        FloatKernelSupport.ConvKernel k = conv(spec, weight, bias, act);
+        if (k instanceof BatchConv b) return b;
+        FloatKernelSupport.ConvKernel plain = impl.conv(spec, weight, bias, Activation.NONE);
+        int inSize = spec.inputSize(), outSize = spec.outputSize(), p = spec.outHeight() * spec.outWidth();
+        return new BatchConv() {
+            @Override public int scratchFloats() { return plain.scratchFloats(); }
+            @Override public int channelBlock() { return plain.channelBlock(); }
+            @Override public void run(float[] in, int inOff, int images, float[] out, int outOff, float[] res, int resOff, int oc0, int oc1,
+                    float[] scratch) {
+                for (int b = 0; b < images; b++) {
+                    int o = outOff + b * outSize + oc0 * p, n = (oc1 - oc0) * p;
+                    plain.run(in, inOff + b * inSize, out, outOff + b * outSize, oc0, oc1, scratch);
+                    if (res == null) activate(act, out, o, n);
+                    else add(act, out, o, res, resOff + b * outSize + oc0 * p, out, o, n);
+                }
+            }
+        };
     }
 
     /** Packs a fully connected layer; {@code weight [out, in]}, {@code bias [out]}. */

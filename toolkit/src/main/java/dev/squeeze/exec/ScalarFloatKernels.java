@@ -21,8 +21,11 @@ final class ScalarFloatKernels implements FloatKernelSupport {
         return new Linear(in, out, weight.clone(), bias.clone(), act);
     }
 
-    /** {@code out[o] = act(bias[o] + Σ in[g·Cg + i, y·s − p + ky, x·s − p + kx] · w[o, i, ky, kx])}, padding 0. */
-    static final class Conv implements ConvKernel {
+    /**
+     * {@code out[o] = act(bias[o] + Σ in[g·Cg + i, y·s − p + ky, x·s − p + kx] · w[o, i, ky, kx] (+ res[o]))}, padding 0;
+     * several images per call just loop.
+     */
+    static final class Conv implements FloatKernels.BatchConv {
         final ConvSpec s;
         final float[] w, bias;
         final Activation act;
@@ -37,7 +40,15 @@ final class ScalarFloatKernels implements FloatKernelSupport {
         @Override public int scratchFloats() { return 0; }
         @Override public int channelBlock() { return 1; }
 
-        @Override public void run(float[] in, int inOff, float[] out, int outOff, int oc0, int oc1, float[] scratch) {
+        @Override public void run(float[] in, int inOff, int images, float[] out, int outOff, float[] res, int resOff, int oc0, int oc1,
+                float[] scratch) {
+            int inSize = s.inputSize(), outSize = s.outputSize();
+            for (int b = 0; b < images; b++) {
+                one(in, inOff + b * inSize, out, outOff + b * outSize, res, resOff + b * outSize, oc0, oc1);
+            }
+        }
+
+        private void one(float[] in, int inOff, float[] out, int outOff, float[] res, int resOff, int oc0, int oc1) {
             int H = s.inHeight(), W = s.inWidth(), OH = s.outHeight(), OW = s.outWidth(), k = s.kernel(), st = s.stride(), p = s.padding();
             int cg = s.groupInChannels(), mg = s.groupOutChannels(), P = OH * OW;
             for (int o = oc0; o < oc1; o++) {
@@ -59,6 +70,7 @@ final class ScalarFloatKernels implements FloatKernelSupport {
                         }
                     }
                 }
+                if (res != null) for (int j = 0, r = resOff + o * P; j < P; j++) out[dst + j] += res[r + j];
                 FloatKernels.activate(act, out, dst, P);
             }
         }

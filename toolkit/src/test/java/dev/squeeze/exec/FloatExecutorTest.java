@@ -113,7 +113,7 @@ class FloatExecutorTest {
         int[][] shapes = {{512, 10}, {100, 64}, {7, 33}, {1, 1}};
         for (FloatKernels k : impls()) {
             for (int[] sh : shapes) {
-                int in = sh[0], out = sh[1], batch = 3;
+                int in = sh[0], out = sh[1], batch = 6; // a group of four images and two single ones
                 float[] x = random(batch * in, r), w = random(in * out, r), b = random(out, r);
                 float[] want = new float[batch * out];
                 for (int n = 0; n < batch; n++) for (int o = 0; o < out; o++) {
@@ -223,6 +223,36 @@ class FloatExecutorTest {
     @Test void resnet18WithFoldedBatchNormMatchesDjl() { checkModel(Zoo.resnet18(new int[] {3, 32, 32}, 10), true); }
 
     @Test void kerasStudentWithLeakyReluMatchesDjl() { checkModel(Zoo.kerasStudent(new int[] {1, 28, 28}, 10), true); }
+
+    @Test
+    void imageGroupsOfTheFirstStageGiveTheSameLogitsAsSingleImages() {
+        int saved = FloatExecutor.subBatch;
+        try (Network net = Network.create(Zoo.resnet18(new int[] {3, 32, 32}, 10), 5)) {
+            randomize(net, 6);
+            FusedGraph g = FusedGraph.of(net);
+            int batch = 5, per = 3 * 32 * 32;
+            float[] x = random(batch * per, new SplittableRandom(14));
+            for (FloatKernels k : impls()) {
+                for (int threads : new int[] {1, 2}) {
+                    FloatExecutor.subBatch = 2; // groups of 2, 2 and 1
+                    try (FloatExecutor grouped = FloatExecutor.of(g, k, new Executor.Options(threads, batch))) {
+                        FloatExecutor.subBatch = 0;
+                        try (FloatExecutor plain = FloatExecutor.of(g, k, new Executor.Options(threads, 1))) {
+                            float[] got = grouped.run(x, batch);
+                            int c = grouped.outputSize();
+                            for (int n = 0; n < batch; n++) {
+                                float[] one = plain.run(java.util.Arrays.copyOfRange(x, n * per, (n + 1) * per), 1);
+                                double e = relErr(java.util.Arrays.copyOfRange(got, n * c, (n + 1) * c), one, 0, c);
+                                assertTrue(e <= 1e-6, k.name() + " threads " + threads + " image " + n + ": rel err " + e);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            FloatExecutor.subBatch = saved;
+        }
+    }
 
     @Test
     void runIntoPreallocatedLogitsChecksSizes() {
