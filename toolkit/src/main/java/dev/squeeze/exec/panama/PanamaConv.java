@@ -241,7 +241,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     @Override public long localInts(int batch) {
         // tile accumulators (MR·NR, also the lanes tile 4·NR), runs (4 ints each, at most NR), and the packed panel;
         // pooled direct mode: instead of the panel, MR channel rows of one image's wide accumulators and a pooled vector
-        long base = MR * NR + 4L * NR; // = WB: the widened weight block of lanes mode needs KP2·NR ints, like the panel
+        long base = MR * NR + 4L * NR;
         return base + Math.max((long) KP2 * NR, pooled ? (long) MR * blocksPerImage * NR + 2L * L + (PP + 2L * L) : 0);
     }
 
@@ -344,13 +344,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
             int qEnd = Math.min(groups, q + (to - u));
             u += qEnd - q;
             int wOff = (g * NBL + nb) * KP2 * NRL, c0 = g * Mg + nb * NRL, chans = Math.min(NRL, Mg - nb * NRL);
-            int[] wts = bw;
-            int wBase = wOff;
-            if (bytesW) { // this block's int8 weights, widened once into the local ints
-                Vec.widenPairs(bwb, wOff / 2, local, WB, KP2);
-                wts = local;
-                wBase = WB;
-            }
             int n = q * per, b = n / P, rem = n % P;
             for (; q < qEnd; q++) {
                 int cnt = Math.min(per, N - q * per);
@@ -366,8 +359,10 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                         po[PO + i] = po[PO];
                     }
                 }
-                if (per == 4) {
-                    Vec.gemmT4(wts, wBase, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
+                if (per == 4 && bytesW) {
+                    Vec.gemmT4b(bwb, wOff / 2, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
+                } else if (per == 4) {
+                    Vec.gemmT4(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
                 } else {
                     Vec.gemmT8(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], po[PO + 4], po[PO + 5], po[PO + 6], po[PO + 7],
                             tap, KP2, local, 0);
@@ -410,8 +405,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
 
     /** Where the lanes modes keep per-call pixel offsets in the local ints: after the accumulators (4·NR ints). */
     private static final int PO = MR * NR;
-    /** Where lanes mode widens a block of int8 weights: after the accumulators and offsets. */
-    private static final int WB = MR * NR + 4 * NR;
+
 
     /**
      * Lanes mode with the fused max pool: each call takes whole 2×2 windows (one with 4×NR tiles, two with
