@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class Int8KernelsTest {
     static final String MODE = "squeeze.exec.convMode";
-    static final String LANES_WEIGHTS = "squeeze.exec.lanesWeights";
     static int configs; // counted across the class, printed by each test
 
     static List<Int8Kernels> impls() {
@@ -64,16 +63,13 @@ class Int8KernelsTest {
             Oracle.Out o = RandomLayers.out(r, spec.outChannels(), RandomLayers.grid(r, outType));
             int[] want = Oracle.conv(spec, Oracle.decode(x, t), zpIn, w, bias, o, batch);
             String mode = new String[] {"auto", "direct", "packed", "lanes"}[it % 4];
-            String weights = new String[] {"auto", "bytes", "ints"}[(it / 4) % 3]; // lanes mode's int8 or int16 weight panels
             for (Int8Kernels kern : impls) {
                 System.setProperty(MODE, mode);
-                System.setProperty(LANES_WEIGHTS, weights);
                 Int8Conv2d conv;
                 try {
                     conv = kern.conv2d(spec, t, zpIn, w, bias, o.stage());
                 } finally {
                     System.clearProperty(MODE);
-                    System.clearProperty(LANES_WEIGHTS);
                 }
                 int workers = 1 + (it % 5 == 0 ? 1 : 0);
                 Scratch scratch = new Scratch(workers).reserve(conv.kernel(), batch);

@@ -58,8 +58,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     private final int[] pixOff;
     private int[] winOff;
     private final int[] a, bw, tap, biasEff;
-    /** The lanes panels again with int8 weights, four per int, for few-pixel batches: see {@link Vec#gemmT4b}. */
-    private final int[] bwb;
     private final Vec.Stage stage;
     private final boolean uint8;
     private final int forced; // 0 auto, 1 direct, 2 packed
@@ -169,19 +167,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                 }
             }
         }
-        // Int8 panels for lanes mode (NRL = NR): per channel block and pair step kp (even), one int per channel
-        // holding the bytes [lo(kp), lo(kp+1), hi(kp), hi(kp+1)] (see Vec.gemmT4b); KP2 is even.
-        bwb = NRL == NR ? new int[bw.length / 2] : null;
-        if (bwb != null) {
-            for (int blk = 0; blk < G * NBL; blk++) {
-                for (int q = 0; q < KP2; q += 2) {
-                    for (int j = 0; j < NR; j++) {
-                        int p0 = bw[(blk * KP2 + q) * NR + j], p1 = bw[(blk * KP2 + q + 1) * NR + j];
-                        bwb[(blk * KP2 + q) / 2 * NR + j] = (p0 & 0xFF) | (p1 & 0xFF) << 8 | ((p0 >> 16) & 0xFF) << 16 | ((p1 >> 16) & 0xFF) << 24;
-                    }
-                }
-            }
-        }
+
         pixOff = new int[P];
         for (int n = 0; n < P; n++) pixOff[n] = n / OW * Wph + n % OW;
         blocksPerImage = (OH * Wph + NR - 1) / NR;
@@ -199,15 +185,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     }
 
     private static final int DIRECT = 1, PACKED = 2, LANES = 3;
-    /** Lanes mode reads int8 weight pairs when a channel block has at most this many pixel groups (fitted on ResNet18). */
-    private static final int BYTES_MAX_GROUPS = 8;
-    /** Tests force the weight width of lanes mode: {@code squeeze.exec.lanesWeights} = {@code bytes} or {@code ints}. */
-    static final String LANES_WEIGHTS_PROPERTY = "squeeze.exec.lanesWeights";
-    private final int forcedBytes = switch (System.getProperty(LANES_WEIGHTS_PROPERTY, "auto")) {
-        case "bytes" -> 1;
-        case "ints" -> 2;
-        default -> 0;
-    };
 
     /**
      * Direct, packed or lanes for this batch. Cost model in micro-kernel columns × rows, fitted to
@@ -336,8 +313,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
         // as much as a short reduction).
         int N = batch * P, groups = (N + per - 1) / per, units = G * NBL * groups;
         int from = (int) ((long) units * worker / workers), to = (int) ((long) units * (worker + 1) / workers);
-        // Few pixel groups per channel block: each weight is used only a few times, so stream half the bytes.
-        boolean bytesW = bwb != null && (forcedBytes == 0 ? groups <= BYTES_MAX_GROUPS : forcedBytes == 1);
         int[] po = local; // pixel plane offsets at local[PO ..], output offsets at local[PO + 8 ..]
         for (int u = from; u < to; ) {
             int q = u % groups, gn = u / groups, nb = gn % NBL, g = gn / NBL;
@@ -359,9 +334,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                         po[PO + i] = po[PO];
                     }
                 }
-                if (per == 4 && bytesW) {
-                    Vec.gemmT4b(bwb, wOff / 2, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
-                } else if (per == 4) {
+                if (per == 4) {
                     Vec.gemmT4(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
                 } else {
                     Vec.gemmT8(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], po[PO + 4], po[PO + 5], po[PO + 6], po[PO + 7],
@@ -405,7 +378,6 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
 
     /** Where the lanes modes keep per-call pixel offsets in the local ints: after the accumulators (4·NR ints). */
     private static final int PO = MR * NR;
-
 
     /**
      * Lanes mode with the fused max pool: each call takes whole 2×2 windows (one with 4×NR tiles, two with
