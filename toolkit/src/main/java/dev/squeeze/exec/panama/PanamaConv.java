@@ -20,11 +20,13 @@ import jdk.incubator.vector.IntVector;
  *
  * <h2>Layout</h2>
  * Phase 0 turns each image's input into pair planes: for every group, pair of input channels
- * {@code (2cp, 2cp+1)} of the group (the last one paired with a zero channel when the group has an odd
- * count) and stride phase {@code (py, px)}, an int plane {@code [Hph][Wph]} holding
+ * {@code (2cp, 2cp+1)} of the group and stride phase {@code (py, px)}, an int plane {@code [Hph][Wph]} holding
  * {@code pair(x_s[2cp][y][x], x_s[2cp+1][y][x])} at padded position {@code (y, x) = (yy·s + py, xx·s + px)},
- * with {@code x_s = x − off} and the padding holding {@code zp_s = zp − off}. Reduction index order is
- * {@code (ky, kx, cp)}; weights are packed once as {@code [group][channel block of 4][kp][4]} pairs.
+ * with {@code x_s = x − off} and the padding holding {@code zp_s = zp − off}. An odd last channel is paired
+ * with itself one row down ({@code pair(x_s[c][y][x], x_s[c][y+1][x])}, stride 1: ⌈k/2⌉·k pairs instead of
+ * k·k) or, at stride 2, with zeros. Reduction pairs: for every tap {@code (ky, kx)} the channel pairs, then
+ * the odd channel's pairs; weights are packed once as {@code [group][channel block of 4][kp][4]} pairs
+ * (pixels as lanes) and as {@code [group][channel block of NRL][kp][NRL]} (channels as lanes).
  *
  * <p>With the planes so arranged, the input of tap {@code (ky, kx, cp)} for output {@code (oy, ox)} is
  * plane {@code (cp, ky mod s, kx mod s)} at {@code (oy + ky/s)·Wph + ox + kx/s}: for a fixed tap it is
@@ -33,16 +35,21 @@ import jdk.incubator.vector.IntVector;
  *   <li><b>direct</b> mode runs the micro-kernel straight on the planes with one offset per tap,
  *       computing {@code OH·Wph} wide pixels of which {@code Wph − OW} per row are discarded — no
  *       packing at all, at the price of those junk columns;</li>
- *   <li><b>packed</b> mode (small planes, where junk would dominate) copies the exact pixels of
- *       {@code NR} outputs — across image boundaries, so a batch of 4×4 maps fills whole tiles — into
- *       a panel {@code [kp][NR]}, each tap row being a few contiguous runs.</li>
+ *   <li><b>packed</b> mode copies the exact pixels of {@code NR} outputs — across image boundaries, so a
+ *       batch of 4×4 maps fills whole tiles — into a panel {@code [kp][NR]}, each tap row being a few
+ *       contiguous runs;</li>
+ *   <li><b>lanes</b> mode (small maps with many channels) turns the tile around: output channels are the
+ *       lanes ({@link Vec#gemmT4}, {@link Vec#gemmT8}) and four (eight) exact pixels are broadcast straight
+ *       from the planes through the tap offsets — no panel and no junk columns.</li>
  * </ul>
- * Either way every product is exact in int16 and accumulation is int32; the bias absorbs
- * {@code −zp_s·Σw} and the tile epilogue requantizes two vectors per channel row
- * ({@link Vec.Stage}) and stores bytes. Workers split images (phase 0) and tiles (phase 1).
+ * A cost model fitted to forced-mode measurements picks the mode per layer and batch. Every product is
+ * exact in int16 and accumulation is int32; the bias absorbs {@code −zp_s·Σw} and the epilogue requantizes
+ * ({@link Vec.Stage}) and stores bytes. {@link #withMaxPool2x2()} gives the same layer with a 2×2 stride-2
+ * max pool fused: the max of each window's accumulators is requantized once. Workers split images (phase 0)
+ * and tiles (phase 1).
  */
 final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
-    /** Force a mode for tests: {@code direct}, {@code packed} or (default) {@code auto}. */
+    /** Force a mode for tests: {@code direct}, {@code packed}, {@code lanes} or (default) {@code auto}. */
     static final String MODE_PROPERTY = "squeeze.exec.convMode";
 
     private final int C, M, k, s, G, H, W, OH, OW, Cg, Mg, CPg, CPf, P;
