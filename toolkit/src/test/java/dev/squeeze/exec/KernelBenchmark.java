@@ -1,7 +1,7 @@
 package dev.squeeze.exec;
 
 import dev.squeeze.Environment;
-import dev.squeeze.exec.panama.FloatBaseline;
+import dev.squeeze.quant.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.Random;
 
 /**
  * Micro-benchmark (not a unit test) of the int8 Panama kernels against the int8 scalar kernels and a
- * float32 FloatVector baseline ({@link FloatBaseline}) on the seed CNN's and ResNet18's (CIFAR, 32×32)
+ * the float32 executor's kernels ({@link FloatKernels}) on the seed CNN's and ResNet18's (CIFAR, 32×32)
  * layer shapes. JMH-free: per layer every variant is warmed up, then measured in interleaved rounds
  * (variant A, B, C, A, B, C, …) of about 25 ms each, so that drift on a shared machine hits all
  * variants alike; the table gives median [min–max] GOP/s (2 ops per multiply-accumulate) over the rounds.
@@ -54,7 +54,7 @@ public final class KernelBenchmark {
         System.out.println("one thread; median [min–max] GOP/s over " + rounds + " interleaved rounds of ~25 ms; 2 ops per MAC");
         warmUp(panama, layers);
         System.out.printf(Locale.ROOT, "%-9s %-27s %8s  %-22s %-22s %-22s %6s  %s%n", "net", "layer", "MMAC", "int8 panama", "int8 scalar",
-                "float32 FloatVector", "i8/f32", "int8 path / float32 mode");
+                "float32 executor", "i8/f32", "int8 path");
         for (Layer l : layers) {
             Random r = new Random(1);
             List<String> names = new ArrayList<>();
@@ -73,11 +73,11 @@ public final class KernelBenchmark {
                 float[] fw = new float[w.length], fb = new float[s.outChannels()], fx = new float[x.length], fy = new float[y.length];
                 for (int i = 0; i < fw.length; i++) fw[i] = w[i] * 0.01f;
                 for (int i = 0; i < fx.length; i++) fx[i] = r.nextFloat();
-                FloatBaseline.Conv fd = new FloatBaseline.Conv(s, fw, fb, l.batch(), 1), fp = new FloatBaseline.Conv(s, fw, fb, l.batch(), 2);
+                FloatKernels.BatchConv fc = FloatKernels.get().batchConv(s, fw, fb, Activation.NONE);
+                float[] fs = new float[Math.max(1, fc.scratchFloats())];
                 vs.add(() -> pc.run(x, 0, l.batch(), y, 0, ps));
                 vs.add(() -> sc.run(x, 0, l.batch(), y, 0, ss));
-                vs.add(() -> fd.run(fx, l.batch(), fy));
-                vs.add(() -> fp.run(fx, l.batch(), fy));
+                vs.add(() -> fc.run(fx, 0, l.batch(), fy, 0, null, 0, 0, s.outChannels(), fs));
                 path = pc.path();
             } else {
                 int[] w = new int[l.in() * l.out()];
@@ -90,21 +90,15 @@ public final class KernelBenchmark {
                 Scratch ps = new Scratch(1).reserve(pl.kernel(), l.batch()), ss = new Scratch(1).reserve(sl.kernel(), l.batch());
                 float[] fw = new float[w.length], fx = new float[x.length], fy = new float[y.length];
                 for (int i = 0; i < fw.length; i++) fw[i] = w[i] * 0.01f;
-                FloatBaseline.Linear fl = new FloatBaseline.Linear(l.in(), l.out(), fw, new float[l.out()]);
+                FloatKernelSupport.LinearKernel fl = FloatKernels.get().linear(l.in(), l.out(), fw, new float[l.out()], Activation.NONE);
                 vs.add(() -> pl.run(x, 0, l.batch(), y, 0, ps));
                 vs.add(() -> sl.run(x, 0, l.batch(), y, 0, ss));
-                vs.add(() -> fl.run(fx, l.batch(), fy));
+                vs.add(() -> fl.run(fx, 0, l.batch(), fy, 0, 0, l.out()));
                 path = pl.path();
             }
             double[][] gops = measure(vs, l.macs(), rounds);
-            String floatMode = "";
-            if (gops.length == 4) { // float32: the better of direct and packed
-                boolean packedBetter = median(gops[3]) > median(gops[2]);
-                floatMode = packedBetter ? " / f32 packed" : " / f32 direct";
-                gops = new double[][] {gops[0], gops[1], packedBetter ? gops[3] : gops[2]};
-            }
             System.out.printf(Locale.ROOT, "%-9s %-27s %8.2f  %-22s %-22s %-22s %6.2f  %s%n", l.net(), l.name(), l.macs() / 1e6, cell(gops[0]),
-                    cell(gops[1]), cell(gops[2]), median(gops[0]) / median(gops[2]), path + floatMode);
+                    cell(gops[1]), cell(gops[2]), median(gops[0]) / median(gops[2]), path);
         }
         System.out.printf(Locale.ROOT, "peak (Int8Kernels.peakGops: best of conv 128→128 3×3 @16 and 256→256 3×3 @8): panama %.1f, scalar %.1f GOP/s%n", panama.peakGops(),
                 scalar.peakGops());
