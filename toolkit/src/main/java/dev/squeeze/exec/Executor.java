@@ -1,5 +1,6 @@
 package dev.squeeze.exec;
 
+import dev.squeeze.exec.Arena.Tensor;
 import dev.squeeze.quant.QuantParams;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -152,20 +153,6 @@ public final class Executor implements AutoCloseable {
         String describe() { return shape() + " " + type() + " zp " + zp(); }
     }
 
-    /** Memory of one tensor: per-image size, lifetime (step indices), arena offset. */
-    private static final class Tensor {
-        final long size;
-        final int birth;
-        int death;
-        int offset;
-
-        Tensor(long size, int birth) {
-            this.size = size;
-            this.birth = birth;
-            this.death = birth;
-        }
-    }
-
     private Tensor newTensor(long size, int birth) {
         Tensor t = new Tensor(size, birth);
         tensors.add(t);
@@ -274,30 +261,8 @@ public final class Executor implements AutoCloseable {
 
     /** Arena offsets for {@code batch} by first fit over tensors ordered by birth; reserves scratch. */
     private void plan(int b) {
-        List<Tensor> placed = new ArrayList<>();
-        long end = 0;
-        for (Tensor t : tensors) {
-            long need = t.size * b, off = 0;
-            boolean moved = true;
-            while (moved) {
-                moved = false;
-                for (Tensor o : placed) {
-                    boolean live = o.birth <= t.death && t.birth <= o.death;
-                    long oSize = o.size * b;
-                    if (live && off < o.offset + oSize && o.offset < off + need) {
-                        off = o.offset + oSize;
-                        moved = true;
-                    }
-                }
-            }
-            if (off + need > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("Executor: activations of batch " + b + " need more than 2 GB; run smaller batches");
-            }
-            t.offset = (int) off;
-            placed.add(t);
-            end = Math.max(end, off + need);
-        }
-        arena = new byte[(int) end];
+        int end = Arena.place(tensors, b, Arena.Lifetime.AS_RECORDED, "Executor: activations");
+        arena = new byte[end];
         for (Step s : steps) s.reserve(scratch, b);
         planned = b;
     }

@@ -1,5 +1,6 @@
 package dev.squeeze.exec;
 
+import dev.squeeze.exec.Arena.Tensor;
 import dev.squeeze.model.Layer;
 import dev.squeeze.quant.Activation;
 import dev.squeeze.quant.FusedGraph;
@@ -105,18 +106,6 @@ public final class FloatExecutor implements AutoCloseable {
         String shape() { return h == 1 && w == 1 ? "[" + c + "]" : c + "×" + h + "×" + w; }
     }
 
-    private static final class Tensor {
-        final long size;
-        final int birth;
-        int death, offset;
-
-        Tensor(long size, int birth) {
-            this.size = size;
-            this.birth = birth;
-            this.death = birth;
-        }
-    }
-
     private Tensor newTensor(long size, int birth) {
         Tensor t = new Tensor(size, birth);
         tensors.add(t);
@@ -209,36 +198,17 @@ public final class FloatExecutor implements AutoCloseable {
      * leading steps will run in image groups, every tensor they touch is live through all of them.
      */
     private void plan(int b) {
-        List<Tensor> placed = new ArrayList<>();
-        long end = 0;
-        boolean groups = grouped(b);
-        for (Tensor t : tensors) {
-            long need = t.size * b, off = 0;
-            boolean moved = true;
-            while (moved) {
-                moved = false;
-                for (Tensor o : placed) {
-                    boolean live = groups ? birth(o) <= death(t) && birth(t) <= death(o) : o.birth <= t.death && t.birth <= o.death;
-                    if (live && off < o.offset + o.size * b && o.offset < off + need) {
-                        off = o.offset + o.size * b;
-                        moved = true;
-                    }
-                }
-            }
-            if (off + need > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("FloatExecutor: activations of batch " + b + " need more than 2^31 floats; run smaller batches");
-            }
-            t.offset = (int) off;
-            placed.add(t);
-            end = Math.max(end, off + need);
-        }
-        arena = new float[(int) end];
+        // Running a prefix of steps in image groups keeps the prefix's tensors alive across it.
+        Arena.Lifetime life = !grouped(b) ? Arena.Lifetime.AS_RECORDED : new Arena.Lifetime() {
+            @Override public int birth(Tensor t) { return t.birth < prefix ? -1 : t.birth; }
+            @Override public int death(Tensor t) { return t.birth < prefix ? Math.max(t.death, prefix - 1) : t.death; }
+        };
+        int end = Arena.place(tensors, b, life, "FloatExecutor: activations");
+        arena = new float[end];
         planned = b;
     }
 
     private boolean grouped(int b) { return prefix > 0 && b > group; }
-    private int birth(Tensor t) { return t.birth < prefix ? -1 : t.birth; }
-    private int death(Tensor t) { return t.birth < prefix ? Math.max(t.death, prefix - 1) : t.death; }
 
     // ---- running ------------------------------------------------------------------------------------
 
