@@ -10,19 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * MERGE NOTE (lead): this file lives in {@code toolkit/src/merge/} because {@code Int8Model} exists
- * only in the wt-int8 worktree. After merging both, move it to {@code src/main/java/dev/squeeze/exec/}
- * (and {@code Int8ModelAdapterTest} to {@code src/test/java/dev/squeeze/exec/}), then add to
- * {@link Executor}:
- * <pre>
- *   public static Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
- *   public static Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
- * </pre>
- * Written against wt-int8's API as of this writing ({@code Int8Op} records, {@code Requantization} with
- * uniform per-branch clamps, {@code Int8Weights.unpackInts()}); checked bit-exact against
- * {@code IntegerReference} in a merged build (see the test).
- *
- * <p>Packs an {@link Int8Model} for the int8 executor: every op maps one to one onto an {@link ExecOp}
+ * Packs an {@link Int8Model} for the int8 executor: every op maps one to one onto an {@link ExecOp}
  * with the same arithmetic ({@code IntegerReference}'s). Weights are unpacked from their stored bit width
  * and offset by their channel's zero point ({@code w − zp_w}); layers whose offset weights leave
  * [−128, 127] run on the scalar kernels (see {@link Int8Kernels#conv2d}). Each {@code Requantization}

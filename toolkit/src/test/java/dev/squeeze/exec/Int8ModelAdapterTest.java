@@ -8,12 +8,7 @@ import dev.squeeze.model.Layer;
 import dev.squeeze.model.Layer.AvgPool;
 import dev.squeeze.model.Layer.BatchNorm;
 import dev.squeeze.model.Layer.Conv2d;
-import dev.squeeze.model.Layer.Flatten;
-import dev.squeeze.model.Layer.GlobalAvgPool;
-import dev.squeeze.model.Layer.LeakyRelu;
 import dev.squeeze.model.Layer.Linear;
-import dev.squeeze.model.Layer.MaxPool;
-import dev.squeeze.model.Layer.Relu;
 import dev.squeeze.model.Layer.Residual;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Zoo;
@@ -33,30 +28,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * MERGE NOTE: runs only in a build that has wt-int8's Int8Model (see Int8ModelAdapter). Converted models
- * (seed CNN, a small residual net with LeakyReLU, grouped conv, pools and stand-alone activations, and
+ * Converted models (seed CNN, a small residual net with LeakyReLU, grouped conv, pools and stand-alone activations, and
  * ResNet18) under several weight formats must give exactly IntegerReference's output codes, on both
  * kernel implementations and with 1 and 2 threads.
  */
 class Int8ModelAdapterTest {
 
-    static Architecture tinyResNet() {
-        List<Layer> layers = List.of(
-                new Conv2d(3, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
-                new MaxPool(3, 2, 1),
-                new Residual(List.of(new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
-                        new Conv2d(8, 8, 3, 1, 1, 8, false), new BatchNorm(8)), List.of()),
-                new Relu(),
-                new Residual(List.of(new Conv2d(8, 16, 3, 2, 1, 1, false), new BatchNorm(16), new LeakyRelu(0.1f),
-                        new Conv2d(16, 16, 3, 1, 1, 2, false), new BatchNorm(16)),
-                        List.of(new Conv2d(8, 16, 1, 2, 0, 1, false), new BatchNorm(16))),
-                new Relu(),
-                new AvgPool(2, 2, 0), new LeakyRelu(0.2f),
-                new GlobalAvgPool(), new Flatten(),
-                new Linear(16, 24, true), new Relu(),
-                new Linear(24, 10, true));
-        return new Architecture("tiny-resnet", new int[] {3, 16, 16}, layers);
-    }
+    /** The quantization fixtures' small ResNet with a depthwise conv in the identity residual. */
+    static Architecture tinyResNet() { return dev.squeeze.quant.Int8Fixtures.tinyResNet(8, new AvgPool(2, 2, 0)); }
 
     static List<NamedTensor> randomParams(List<Layer> layers, List<NamedTensor> out, SplittableRandom r) {
         for (Layer l : layers) {

@@ -13,28 +13,8 @@ import java.util.SplittableRandom;
 final class ExportFixtures {
     private ExportFixtures() {}
 
-    /**
-     * A small ResNet-like model with every layer kind: conv + BN + ReLU, max-pool with padding, an
-     * identity residual, a projection residual with a grouped conv and LeakyReLU inside, average pool
-     * with padding, standalone LeakyReLU, global average pool, flatten, fc + ReLU, fc.
-     */
-    static Architecture tinyResNet() {
-        List<Layer> layers = List.of(
-                new Conv2d(3, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
-                new MaxPool(3, 2, 1),
-                new Residual(List.of(new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
-                        new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8)), List.of()),
-                new Relu(),
-                new Residual(List.of(new Conv2d(8, 16, 3, 2, 1, 1, false), new BatchNorm(16), new LeakyRelu(0.1f),
-                        new Conv2d(16, 16, 3, 1, 1, 2, false), new BatchNorm(16)),
-                        List.of(new Conv2d(8, 16, 1, 2, 0, 1, false), new BatchNorm(16))),
-                new Relu(),
-                new AvgPool(3, 1, 1), new LeakyRelu(0.2f),
-                new GlobalAvgPool(), new Flatten(),
-                new Linear(16, 24, true), new Relu(),
-                new Linear(24, 10, true));
-        return new Architecture("tiny-resnet", new int[] {3, 16, 16}, layers);
-    }
+    /** The quantization fixtures' small ResNet with an average pool that pads (3×3, stride 1, padding 1). */
+    static Architecture tinyResNet() { return dev.squeeze.quant.Int8Fixtures.tinyResNet(1, new AvgPool(3, 1, 1)); }
 
     /** {@link Network#create} with random BatchNorm statistics (γ, var in [0.6, 1.4], β, mean in ±0.3) so that BN matters. */
     static Network network(Architecture a, long seed) {

@@ -48,21 +48,28 @@ public final class Int8Fixtures {
 
     /**
      * A small ResNet-like model exercising every op: conv + BN + ReLU, max-pool with padding, an
-     * identity residual, a projection residual with LeakyReLU inside and a ReLU after the add, an
-     * average pool followed by a standalone LeakyReLU, global average pool, flatten, fc with ReLU, fc.
+     * identity residual, a projection residual with a grouped conv and LeakyReLU inside and a ReLU after
+     * the add, an average pool followed by a standalone LeakyReLU, global average pool, flatten, fc with
+     * ReLU, fc. The quantization tests' variant: plain identity residual, 2×2 average pool.
      */
-    static Architecture tinyResNet() {
+    static Architecture tinyResNet() { return tinyResNet(1, new AvgPool(2, 2, 0)); }
+
+    /**
+     * {@link #tinyResNet()} with the identity residual's second conv in {@code identityGroups} groups
+     * (8: depthwise) and the given average pool, for the executor's and the exporter's variants.
+     */
+    public static Architecture tinyResNet(int identityGroups, AvgPool pool) {
         List<Layer> layers = List.of(
                 new Conv2d(3, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
                 new MaxPool(3, 2, 1),
                 new Residual(List.of(new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
-                        new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8)), List.of()),
+                        new Conv2d(8, 8, 3, 1, 1, identityGroups, false), new BatchNorm(8)), List.of()),
                 new Relu(),
                 new Residual(List.of(new Conv2d(8, 16, 3, 2, 1, 1, false), new BatchNorm(16), new LeakyRelu(0.1f),
                         new Conv2d(16, 16, 3, 1, 1, 2, false), new BatchNorm(16)),
                         List.of(new Conv2d(8, 16, 1, 2, 0, 1, false), new BatchNorm(16))),
                 new Relu(),
-                new AvgPool(2, 2, 0), new LeakyRelu(0.2f),
+                pool, new LeakyRelu(0.2f),
                 new GlobalAvgPool(), new Flatten(),
                 new Linear(16, 24, true), new Relu(),
                 new Linear(24, 10, true));
