@@ -6,7 +6,6 @@ import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
 import dev.squeeze.model.Architecture;
-import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
 import dev.squeeze.train.Evaluation;
@@ -15,7 +14,6 @@ import dev.squeeze.train.Progress;
 import dev.squeeze.train.TrainConfig;
 import dev.squeeze.train.Training;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,27 +31,11 @@ class Int8ConversionTest {
      * random BatchNorm statistics so that folding is exercised.
      */
     static Network trained(Architecture a, long seed) {
-        Network net = network(a, seed);
+        Network net = Int8Fixtures.network(a, seed);
         TrainConfig cfg = TrainConfig.builder().setEpochs(6).setOptimizer(OptimizerConfig.adam(3e-3f)).optBatchSize(32)
                 .optSeed(seed).optPreprocessing(PREP).optProgress(Progress.silent()).build();
         int[] in = a.inputShape();
         Training.fit(net, Int8Fixtures.images(600, in[0], in[1], in[2], 100 + seed), Int8Fixtures.images(100, in[0], in[1], in[2], 200 + seed), cfg);
-        return net;
-    }
-
-    /** A network with random weights and random BatchNorm statistics. */
-    static Network network(Architecture a, long seed) {
-        Network net = Network.create(a, seed);
-        SplittableRandom r = new SplittableRandom(seed);
-        for (NamedTensor t : net.parameters()) {
-            float[] v = t.values();
-            switch (t.type()) {
-                case "GAMMA", "RUNNING_VAR" -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.6 + 0.8 * r.nextDouble()); }
-                case "BETA", "RUNNING_MEAN" -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.3 * (r.nextDouble() * 2 - 1)); }
-                default -> { continue; }
-            }
-            net.setParameter(t.name(), v);
-        }
         return net;
     }
 
@@ -111,7 +93,7 @@ class Int8ConversionTest {
 
     @Test
     void convertRefusesUncalibratedDynamicAndFloatInputNetworks() {
-        try (Network net = network(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 3)) {
+        try (Network net = Int8Fixtures.network(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 3)) {
             try (QuantizedNetwork q = Quantization.prepareQat(net, QConfig.x86(), false)) {
                 IllegalStateException e = assertThrows(IllegalStateException.class, q::convert);
                 assertTrue(e.getMessage().contains("input is not quantized") && e.getMessage().contains("prepareQat(net, config, true)"),
@@ -132,7 +114,7 @@ class Int8ConversionTest {
     @Test
     void provenanceRecordsHowTheModelWasMade() {
         ImageSet calib = Int8Fixtures.images(64, 3, 32, 32, 1);
-        try (Network net = network(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 3);
+        try (Network net = Int8Fixtures.network(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 3);
              QuantizedNetwork q = Quantization.calibrate(net, calib, PREP, CalibrationMethod.PERCENTILE)) {
             q.network().provenance().put("calibration_data", "synthetic 64");
             Int8Model m = q.convert();

@@ -5,6 +5,7 @@ import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Layer.*;
 import dev.squeeze.model.NamedTensor;
+import dev.squeeze.model.Network;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -123,5 +124,21 @@ public final class Int8Fixtures {
         m.put(-1, QuantParams.fromRange(-1f, 1f, QScheme.PER_TENSOR_AFFINE));
         for (FusedOp op : g.flatOps()) if (op.producesNewRange()) m.put(op.id(), QuantParams.fromRange(lo, hi, QScheme.PER_TENSOR_AFFINE));
         return m;
+    }
+
+    /** {@link Network#create} with random BatchNorm statistics (γ, var in [0.6, 1.4], β, mean in ±0.3) so that BN folding matters. */
+    public static Network network(Architecture a, long seed) {
+        Network net = Network.create(a, seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (NamedTensor t : net.parameters()) {
+            float[] v = t.values();
+            switch (t.type()) {
+                case "GAMMA", "RUNNING_VAR" -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.6 + 0.8 * r.nextDouble()); }
+                case "BETA", "RUNNING_MEAN" -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.3 * (r.nextDouble() * 2 - 1)); }
+                default -> { continue; }
+            }
+            net.setParameter(t.name(), v);
+        }
+        return net;
     }
 }
