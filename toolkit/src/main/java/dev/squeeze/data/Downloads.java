@@ -1,5 +1,6 @@
 package dev.squeeze.data;
 
+import dev.squeeze.util.Sha256;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -140,7 +140,7 @@ final class Downloads {
             HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(2))
                     .header("User-Agent", "squeeze-toolkit").GET().build();
             HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            MessageDigest md = sha256Digest();
+            MessageDigest md = Sha256.digest();
             try (InputStream in = resp.body()) {
                 if (resp.statusCode() != 200) {
                     throw new SqueezeDataException("Download of " + url + " failed: HTTP status " + resp.statusCode()
@@ -250,7 +250,7 @@ final class Downloads {
     }
 
     static String sha256(Path file) {
-        MessageDigest md = sha256Digest();
+        MessageDigest md = Sha256.digest();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
             int n;
@@ -259,14 +259,6 @@ final class Downloads {
             throw new SqueezeDataException("Cannot read " + file + " to check its SHA-256: " + e + ".", e);
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
     }
 
     private static void deleteTree(Path dir) {

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.squeeze.util.AtomicFiles;
+import dev.squeeze.util.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,8 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,7 @@ public final class ModelFile {
             }
         }
         byte[] body = buf.array();
-        byte[] sum = sha256(body, body.length);
+        byte[] sum = Sha256.of(body, body.length);
         AtomicFiles.write(path, out -> { out.write(body); out.write(sum); });
     }
 
@@ -132,7 +131,7 @@ public final class ModelFile {
             throw new IllegalArgumentException("Model file " + path + " does not start with Squeeze's fp32 magic 'SQZFP32'"
                     + " (" + all.length + " bytes); it is not a Squeeze fp32 model (int8 models load with Int8Model.read)");
         }
-        byte[] want = sha256(all, all.length - 32);
+        byte[] want = Sha256.of(all, all.length - 32);
         if (!Arrays.equals(want, Arrays.copyOfRange(all, all.length - 32, all.length))) {
             throw new IllegalArgumentException("Model file " + path + " fails its SHA-256 check (" + all.length
                     + " bytes): it is truncated or was modified after writing; save the model again");
@@ -191,15 +190,5 @@ public final class ModelFile {
 
     /** The architecture stored in a model file, without loading weights. */
     public static Architecture readArchitecture(Path path) { return parse(path).architecture; }
-
-    static byte[] sha256(byte[] data, int len) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(data, 0, len);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
 }

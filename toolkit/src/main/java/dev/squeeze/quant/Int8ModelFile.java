@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.squeeze.model.Layer;
+import dev.squeeze.util.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,8 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,7 +48,7 @@ final class Int8ModelFile {
         ByteBuffer buf = ByteBuffer.allocate(PREFIX + header.length + body.length + SHA).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(MAGIC).putInt(Int8Model.FORMAT_VERSION).putInt(header.length).put(header).put(body);
         byte[] all = buf.array();
-        System.arraycopy(sha256(all, all.length - SHA), 0, all, all.length - SHA, SHA);
+        System.arraycopy(Sha256.of(all, all.length - SHA), 0, all, all.length - SHA, SHA);
         return all;
     }
 
@@ -218,7 +217,7 @@ final class Int8ModelFile {
             throw new IllegalArgumentException("Int8 model file " + where + " is truncated: " + all.length
                     + " bytes, shorter than the fixed " + (PREFIX + SHA) + "-byte frame" + REEXPORT);
         }
-        byte[] want = sha256(all, all.length - SHA);
+        byte[] want = Sha256.of(all, all.length - SHA);
         if (!Arrays.equals(want, Arrays.copyOfRange(all, all.length - SHA, all.length))) {
             throw new IllegalArgumentException("Int8 model file " + where + " fails its SHA-256 check (" + all.length
                     + " bytes): it is truncated or was modified after writing" + REEXPORT);
@@ -415,16 +414,6 @@ final class Int8ModelFile {
             int[] v = new int[n];
             for (int i = 0; i < n; i++) v[i] = b[i];
             return v;
-        }
-    }
-
-    static byte[] sha256(byte[] data, int len) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(data, 0, len);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -145,7 +145,7 @@ class Int8ModelTest {
         // A version-1 file (double-rounding requantization) is refused with the reason and the fix.
         byte[] v1 = frame(header, payload);
         ByteBuffer.wrap(v1).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
-        System.arraycopy(Int8ModelFile.sha256(v1, v1.length - 32), 0, v1, v1.length - 32, 32);
+        System.arraycopy(dev.squeeze.util.Sha256.of(v1, v1.length - 32), 0, v1, v1.length - 32, 32);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFile.decode(v1, "old.sqz8"));
         assertTrue(e.getMessage().contains("old.sqz8") && e.getMessage().contains("version 1") && e.getMessage().contains("rounded twice")
                 && e.getMessage().contains("re-export"), e.getMessage());
@@ -156,7 +156,7 @@ class Int8ModelTest {
         ByteBuffer b = ByteBuffer.allocate(16 + h.length + payload.length + 32).order(ByteOrder.LITTLE_ENDIAN);
         b.put("SQZINT8\0".getBytes(StandardCharsets.US_ASCII)).putInt(Int8Model.FORMAT_VERSION).putInt(h.length).put(h).put(payload);
         byte[] all = b.array();
-        System.arraycopy(Int8ModelFile.sha256(all, all.length - 32), 0, all, all.length - 32, 32);
+        System.arraycopy(dev.squeeze.util.Sha256.of(all, all.length - 32), 0, all, all.length - 32, 32);
         return all;
     }
 
