@@ -1,5 +1,7 @@
 package dev.squeeze.exec;
 
+import dev.squeeze.quant.QuantParams;
+
 /**
  * The plain-Java kernels: the default when the Vector API is absent and the reference the Panama
  * kernels are tested against. Straightforward loops with the exact arithmetic of the
@@ -149,8 +151,7 @@ final class ScalarInt8Kernels implements Int8KernelSupport {
         for (int i = 0; i < count; i++) {
             float x = in[inOff + i];
             if (Float.isNaN(x)) throw new IllegalArgumentException("input value " + i + " is NaN; check the preprocessing");
-            double r = Math.rint(x * inv) + zp;
-            out[outOff + i] = (byte) (r <= qmin ? qmin : r >= qmax ? qmax : (int) r);
+            out[outOff + i] = (byte) QuantParams.quantize(x, inv, zp, qmin, qmax);
         }
     }
 

@@ -145,7 +145,13 @@ public record QuantParams(float scale, int zeroPoint, int qmin, int qmax) {
     /** Largest representable value, {@code dequantize(qmax)}. */
     public float maxRepresentable() { return dequantize(qmax); }
 
-    static int quantize(float x, float inv, int zp, int qmin, int qmax) {
+    /**
+     * The quantization formula itself, for callers that hoist {@code inv = 1.0f/scale} out of a loop (the
+     * executor's scalar kernels): {@code clamp(rint(x · inv) + zp, qmin, qmax)}, the product in float32.
+     *
+     * @throws IllegalArgumentException for NaN
+     */
+    public static int quantize(float x, float inv, int zp, int qmin, int qmax) {
         if (Float.isNaN(x)) {
             throw new IllegalArgumentException("QuantParams.quantize: NaN has no quantized code");
         }
