@@ -63,7 +63,7 @@ public final class Cifar10Reader {
         if (total * IMAGE_BYTES > Integer.MAX_VALUE - 8) {
             throw new SqueezeDataException("CIFAR-10 " + split.folder() + " split in " + dir + " has " + total
                     + " records, more than one Java array holds; the official split has "
-                    + (split == Split.TRAIN ? 50_000 : 10_000) + ". " + Fixes.forSet(setName));
+                    + (split == Split.TRAIN ? 50_000 : 10_000) + ". " + DataFixHints.forSet(setName));
         }
         int n = (int) total;
         byte[] pixels = new byte[n * IMAGE_BYTES];
@@ -80,7 +80,7 @@ public final class Cifar10Reader {
                     throw new SqueezeDataException(file + ": record " + r + " (byte offset " + off
                             + ") has label byte " + label + ", but CIFAR-10 labels are 0–9; the file is"
                             + " corrupt or not a CIFAR-10 batch (CIFAR-100 records are 3074 bytes with"
-                            + " two label bytes). " + Fixes.forSet(setName));
+                            + " two label bytes). " + DataFixHints.forSet(setName));
                 }
                 labels[next] = label;
                 System.arraycopy(buf, off + 1, pixels, next * IMAGE_BYTES, IMAGE_BYTES);
@@ -106,12 +106,12 @@ public final class Cifar10Reader {
             }
         } catch (IOException e) {
             throw new SqueezeDataException("Cannot read " + meta + ": " + e + ". Delete it to use the"
-                    + " standard class names, or " + Fixes.action("cifar10"), e);
+                    + " standard class names, or " + DataFixHints.action("cifar10"), e);
         }
         if (names.size() != CLASSES.size()) {
             throw new SqueezeDataException(meta + " lists " + names.size() + " class names, CIFAR-10 has "
                     + CLASSES.size() + " (" + String.join(", ", CLASSES) + "). Delete it to use the"
-                    + " standard names, or " + Fixes.action("cifar10"));
+                    + " standard names, or " + DataFixHints.action("cifar10"));
         }
         return List.copyOf(names);
     }
@@ -120,14 +120,14 @@ public final class Cifar10Reader {
         if (!Files.isRegularFile(file)) {
             throw new SqueezeDataException("CIFAR-10 batch file " + file + " is missing (the "
                     + split.folder() + " split needs " + String.join(", ", files(split)) + "). "
-                    + Fixes.forSet(setName));
+                    + DataFixHints.forSet(setName));
         }
         long size;
         try {
             size = Files.size(file);
         } catch (IOException e) {
             throw new SqueezeDataException("Cannot read the size of " + file + ": " + e + ". "
-                    + Fixes.forSet(setName), e);
+                    + DataFixHints.forSet(setName), e);
         }
         if (size == 0 || size % RECORD_BYTES != 0) {
             long whole = size / RECORD_BYTES;
@@ -135,7 +135,7 @@ public final class Cifar10Reader {
                     + RECORD_BYTES + "-byte CIFAR-10 records (" + whole + " whole records, then "
                     + (size - whole * RECORD_BYTES) + " stray bytes from offset " + whole * RECORD_BYTES
                     + "; an official batch is 30730000 bytes). The file is truncated or not a CIFAR-10"
-                    + " binary batch. " + Fixes.forSet(setName));
+                    + " binary batch. " + DataFixHints.forSet(setName));
         }
         return size;
     }
@@ -146,10 +146,10 @@ public final class Cifar10Reader {
             int got = in.readNBytes(buf, 0, buf.length);
             if (got != buf.length) {
                 throw new SqueezeDataException(file + " ended at byte offset " + got + " while reading "
-                        + size + " bytes; it shrank while being read. " + Fixes.forSet(setName));
+                        + size + " bytes; it shrank while being read. " + DataFixHints.forSet(setName));
             }
         } catch (IOException e) {
-            throw new SqueezeDataException("Cannot read " + file + ": " + e + ". " + Fixes.forSet(setName), e);
+            throw new SqueezeDataException("Cannot read " + file + ": " + e + ". " + DataFixHints.forSet(setName), e);
         }
         return buf;
     }

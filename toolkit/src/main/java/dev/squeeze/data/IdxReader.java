@@ -75,7 +75,7 @@ public final class IdxReader {
         if (labels == null) missing.add(String.join(" or ", acceptedNames(stem(split, false))));
         if (!missing.isEmpty()) {
             throw new SqueezeDataException("The " + split.folder() + " split of " + key + " in " + dir
-                    + " is incomplete: no " + String.join("; no ", missing) + ". " + Fixes.forDataset(key));
+                    + " is incomplete: no " + String.join("; no ", missing) + ". " + DataFixHints.forDataset(key));
         }
         return read(images, labels, setName, classes);
     }
@@ -94,7 +94,7 @@ public final class IdxReader {
         if (labels.dims[0] != n) {
             throw new SqueezeDataException("Image and label counts differ: " + imagesFile + " holds " + n
                     + " images but " + labelsFile + " holds " + labels.dims[0] + " labels; they must come"
-                    + " from the same split of the same download. " + Fixes.forSet(name));
+                    + " from the same split of the same download. " + DataFixHints.forSet(name));
         }
         int[] l = new int[n];
         for (int i = 0; i < n; i++) {
@@ -102,8 +102,8 @@ public final class IdxReader {
             if (v >= classes.size()) {
                 throw new SqueezeDataException(labelsFile + ": label " + i + " (byte offset " + (8 + i)
                         + " of the " + (labels.gzipped ? "decompressed " : "") + "file) is " + v
-                        + ", but " + Fixes.keyOf(name) + " has " + classes.size() + " classes (0–"
-                        + (classes.size() - 1) + "). " + Fixes.forSet(name));
+                        + ", but " + DataFixHints.keyOf(name) + " has " + classes.size() + " classes (0–"
+                        + (classes.size() - 1) + "). " + DataFixHints.forSet(name));
             }
             l[i] = v;
         }
@@ -126,7 +126,7 @@ public final class IdxReader {
             int got = in.readNBytes(head, 0, 4);
             if (got < 4) {
                 throw new SqueezeDataException(file + " ends after " + got + " bytes" + where
-                        + ", before its 4-byte IDX magic number; the file is truncated. " + Fixes.forSet(setName));
+                        + ", before its 4-byte IDX magic number; the file is truncated. " + DataFixHints.forSet(setName));
             }
             int magic = bigEndian(head, 0);
             if (magic != expectedMagic) {
@@ -135,14 +135,14 @@ public final class IdxReader {
                                 + " file: are the images and labels file names swapped?"
                         : " It is not an IDX " + kind + " file" + (gz ? "" : " (nor gzipped)") + ".";
                 throw new SqueezeDataException(file + " starts with magic number " + hex(magic) + ", expected "
-                        + hex(expectedMagic) + " for IDX " + kind + "." + hint + " " + Fixes.forSet(setName));
+                        + hex(expectedMagic) + " for IDX " + kind + "." + hint + " " + DataFixHints.forSet(setName));
             }
             int ndims = magic & 0xFF;
             byte[] dimBytes = new byte[4 * ndims];
             got = in.readNBytes(dimBytes, 0, dimBytes.length);
             if (got < dimBytes.length) {
                 throw new SqueezeDataException(file + " ends at byte offset " + (4 + got) + where
-                        + ", inside its " + ndims + " dimension sizes; the file is truncated. " + Fixes.forSet(setName));
+                        + ", inside its " + ndims + " dimension sizes; the file is truncated. " + DataFixHints.forSet(setName));
             }
             int[] dims = new int[ndims];
             long total = 1;
@@ -151,13 +151,13 @@ public final class IdxReader {
                 if (dims[d] < 0 || (d > 0 && dims[d] == 0)) {
                     throw new SqueezeDataException(file + ": dimension " + d + " (byte offset " + (4 + 4 * d)
                             + where + ") is " + Integer.toUnsignedString(dims[d]) + ", not a valid size. "
-                            + Fixes.forSet(setName));
+                            + DataFixHints.forSet(setName));
                 }
                 total *= dims[d];
             }
             if (total > Integer.MAX_VALUE - 8) {
                 throw new SqueezeDataException(file + " declares " + shape(dims) + " = " + total
-                        + " bytes, more than one Java array holds; the header is corrupt. " + Fixes.forSet(setName));
+                        + " bytes, more than one Java array holds; the header is corrupt. " + DataFixHints.forSet(setName));
             }
             int header = 4 + 4 * ndims;
             byte[] data = new byte[(int) total];
@@ -169,27 +169,27 @@ public final class IdxReader {
             } catch (EOFException e) {
                 throw new SqueezeDataException(file + " is a truncated gzip stream: it breaks off at byte offset "
                         + (header + got) + " of the decompressed file, but its header declares " + shape(dims)
-                        + " = " + total + " data bytes after the " + header + "-byte header. " + Fixes.forSet(setName), e);
+                        + " = " + total + " data bytes after the " + header + "-byte header. " + DataFixHints.forSet(setName), e);
             }
             if (got < data.length) {
                 throw new SqueezeDataException(file + " is truncated: its header declares " + shape(dims)
                         + " = " + total + " data bytes after the " + header + "-byte header, but the"
                         + (gz ? " decompressed" : "") + " file ends at byte offset " + (header + got)
-                        + " (" + (total - got) + " bytes short). " + Fixes.forSet(setName));
+                        + " (" + (total - got) + " bytes short). " + DataFixHints.forSet(setName));
             }
             if (in.read() != -1) {
                 throw new SqueezeDataException(file + " has data after byte offset " + (header + total) + where
                         + ", where its header (" + shape(dims) + ") says it ends; header and data disagree. "
-                        + Fixes.forSet(setName));
+                        + DataFixHints.forSet(setName));
             }
             return new Idx(dims, data, gz);
         } catch (EOFException e) {
-            throw new SqueezeDataException(file + " is a truncated gzip stream. " + Fixes.forSet(setName), e);
+            throw new SqueezeDataException(file + " is a truncated gzip stream. " + DataFixHints.forSet(setName), e);
         } catch (ZipException e) {
             throw new SqueezeDataException(file + " is not a valid gzip stream (" + e.getMessage() + "). "
-                    + Fixes.forSet(setName), e);
+                    + DataFixHints.forSet(setName), e);
         } catch (IOException e) {
-            throw new SqueezeDataException("Cannot read " + file + ": " + e + ". " + Fixes.forSet(setName), e);
+            throw new SqueezeDataException("Cannot read " + file + ": " + e + ". " + DataFixHints.forSet(setName), e);
         }
     }
 

@@ -60,19 +60,19 @@ public final class ImageFolderReader {
                     } else {
                         throw new SqueezeDataException(root + " has no " + split.folder() + "/ folder at its top"
                                 + " level or one folder down (top level holds: " + names(children) + "). Expected"
-                                + " " + split.folder() + "/<class>/<image>. " + Fixes.forSet(name));
+                                + " " + split.folder() + "/<class>/<image>. " + DataFixHints.forSet(name));
                     }
                 }
                 return readClassFolders(dir, name, root + "!");
             } catch (IOException e) {
                 throw new SqueezeDataException("Cannot open " + root + " as a zip file: " + e + ". "
-                        + Fixes.forSet(name), e);
+                        + DataFixHints.forSet(name), e);
             }
         }
         Path dir = root.resolve(split.folder());
         if (!Files.isDirectory(dir)) {
             throw new SqueezeDataException("No " + split.folder() + "/ folder in " + root + "; the image-folder"
-                    + " layout is " + root + "/" + split.folder() + "/<class>/<image>. " + Fixes.forSet(name));
+                    + " layout is " + root + "/" + split.folder() + "/<class>/<image>. " + DataFixHints.forSet(name));
         }
         return readClassFolders(dir, name, "");
     }
@@ -86,7 +86,7 @@ public final class ImageFolderReader {
         List<Path> classDirs = list(dir, Files::isDirectory, dir);
         if (classDirs.isEmpty()) {
             throw new SqueezeDataException(shownPrefix + dir + " has no class folders; expected "
-                    + dir + "/<class>/<image>. " + Fixes.forSet(name));
+                    + dir + "/<class>/<image>. " + DataFixHints.forSet(name));
         }
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -102,7 +102,7 @@ public final class ImageFolderReader {
         int n = files.size();
         if (n == 0) {
             throw new SqueezeDataException(shownPrefix + dir + " has class folders (" + String.join(", ", classes)
-                    + ") but no images with extension " + String.join(", ", EXTENSIONS) + ". " + Fixes.forSet(name));
+                    + ") but no images with extension " + String.join(", ", EXTENSIONS) + ". " + DataFixHints.forSet(name));
         }
         // Decoding dominates (tens of thousands of small JPEGs); ImageIO readers are per call, so
         // decoding in parallel is safe and the result is still in file order.
@@ -116,7 +116,7 @@ public final class ImageFolderReader {
                 throw new SqueezeDataException(shownPrefix + files.get(i) + " is " + d.width + "×" + d.height
                         + " pixels, but " + shownPrefix + files.get(0) + " (the first image) is " + first.width
                         + "×" + first.height + "; all images of a set must share one size. Resize or remove it. "
-                        + Fixes.forSet(name));
+                        + DataFixHints.forSet(name));
             }
             channels = Math.max(channels, d.channels);
         }
@@ -145,12 +145,12 @@ public final class ImageFolderReader {
         } catch (IOException | RuntimeException e) {
             // Corrupt JPEGs surface as IIOException and sometimes as runtime exceptions from the decoder.
             throw new SqueezeDataException("Cannot decode image " + shownPrefix + file + ": " + e
-                    + ". Replace or remove the file. " + Fixes.forSet(name), e);
+                    + ". Replace or remove the file. " + DataFixHints.forSet(name), e);
         }
         if (img == null) {
             throw new SqueezeDataException("Cannot decode image " + shownPrefix + file + ": no image reader"
                     + " recognises its contents (not a PNG/JPEG/BMP/GIF, or corrupt). Replace or remove the file. "
-                    + Fixes.forSet(name));
+                    + DataFixHints.forSet(name));
         }
         int w = img.getWidth(), h = img.getHeight(), plane = w * h;
         ColorModel cm = img.getColorModel();

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Activation memory shared by the int8 {@link Executor} and the {@link FloatExecutor}: each tensor has a
+ * Activation memory shared by the int8 {@link Int8Executor} and the {@link FloatExecutor}: each tensor has a
  * per-image size and a lifetime in step indices, and {@link #place} gives every tensor an offset in one
  * array by first fit, so tensors whose lifetimes do not overlap share memory. Planned once per batch size.
  */
@@ -39,7 +39,7 @@ final class Arena {
      * Sets every tensor's offset for batch {@code b} (tensors in creation order, each placed at the lowest
      * offset that overlaps no live tensor placed before it) and returns the arena length.
      *
-     * @param who names the executor and the element ("Executor: activations … need more than 2 GB") in the error
+     * @param who names the executor and the element ("Int8Executor: activations … need more than 2 GB") in the error
      * @throws IllegalArgumentException when the arena would exceed a Java array
      */
     static int place(List<Tensor> tensors, int b, Lifetime life, String who) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One op of an {@link Executor}'s graph. Shapes and input grids are not repeated here: the executor
+ * One op of an {@link Int8Executor}'s graph. Shapes and input grids are not repeated here: the executor
  * follows them from its input through the list and checks each packed layer against them. Ops that
  * keep their input's grid (pools, flatten) name no output grid.
  */

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Runs a {@link FusedGraph} (BatchNorm folded, activations fused) in float32 on the CPU: float input
- * {@code [batch, C, H, W]} → logits {@code [batch, classes]}. The float twin of {@link Executor}, planned
+ * {@code [batch, C, H, W]} → logits {@code [batch, classes]}. The float twin of {@link Int8Executor}, planned
  * the same way: weights packed once by {@link FloatKernels}, activations in one float arena with offsets
  * from a liveness scan (an op's output never overlaps its inputs), per-thread kernel scratch, and the
  * worker threads started once. {@link #run(float[], int, float[])} allocates nothing once planned for
@@ -24,7 +24,7 @@ import java.util.Locale;
  * first). The leading steps with small weights (ResNet's first stage) run a few images at a time
  * ({@link #subBatch}) so that activations stay in cache from one step to the next.
  *
- * <p>Threads ({@link Executor.Options#threads()}): a convolution big enough ({@code Executor.splitMacs})
+ * <p>Threads ({@link Int8Executor.Options#threads()}): a convolution big enough ({@code Int8Executor.splitMacs})
  * is split by images when the batch has at least one per worker, else by blocks of output channels;
  * fully connected by blocks of output features; the other ops by planes or elements. Methods are
  * synchronized: one run at a time.
@@ -33,7 +33,7 @@ public final class FloatExecutor implements AutoCloseable {
 
     private final FloatKernels kernels;
     private final FloatKernels.Elementwise elt;
-    private final Executor.Options options;
+    private final Int8Executor.Options options;
     private final int[] inputShape;
     private final Tensor input;
     private final Tensor output;
@@ -50,7 +50,7 @@ public final class FloatExecutor implements AutoCloseable {
     /** The leading steps run {@code group} images at a time (see {@link #subBatch}); 0: none. */
     private final int prefix, group;
 
-    private FloatExecutor(FusedGraph graph, FloatKernels kernels, Executor.Options options) {
+    private FloatExecutor(FusedGraph graph, FloatKernels kernels, Int8Executor.Options options) {
         this.kernels = kernels;
         this.elt = kernels.elementwise();
         this.options = options;
@@ -89,13 +89,13 @@ public final class FloatExecutor implements AutoCloseable {
     static final int SUB_BATCH_WEIGHTS = 1 << 17;
 
     /** An executor for {@code graph} on the default kernels, one thread, planned for batch 1. */
-    public static FloatExecutor of(FusedGraph graph) { return of(graph, FloatKernels.get(), Executor.Options.defaults()); }
+    public static FloatExecutor of(FusedGraph graph) { return of(graph, FloatKernels.get(), Int8Executor.Options.defaults()); }
 
     /** An executor for {@code graph} on the default kernels. */
-    public static FloatExecutor of(FusedGraph graph, Executor.Options options) { return of(graph, FloatKernels.get(), options); }
+    public static FloatExecutor of(FusedGraph graph, Int8Executor.Options options) { return of(graph, FloatKernels.get(), options); }
 
     /** An executor on the given kernels (e.g. {@link FloatKernels#scalar()} to compare). */
-    public static FloatExecutor of(FusedGraph graph, FloatKernels kernels, Executor.Options options) {
+    public static FloatExecutor of(FusedGraph graph, FloatKernels kernels, Int8Executor.Options options) {
         return new FloatExecutor(graph, kernels, options);
     }
 
@@ -256,7 +256,7 @@ public final class FloatExecutor implements AutoCloseable {
     }
 
     private void runStep(Step s) {
-        boolean split = options.threads() > 1 && s.work() >= (s.macsPerImage() > 0 ? Executor.splitMacs : Executor.splitCodes);
+        boolean split = options.threads() > 1 && s.work() >= (s.macsPerImage() > 0 ? Int8Executor.splitMacs : Int8Executor.splitCodes);
         if (split) pool.run(s, 0);
         else s.execute(0, 0, 1);
     }
@@ -265,10 +265,10 @@ public final class FloatExecutor implements AutoCloseable {
 
     /**
      * Per-op medians over {@code repetitions} timed runs after {@code max(2, repetitions/5)} warm-ups. The
-     * float kernels have no measured peak, so {@link Executor.Profile#peakGops()} and each op's percent of
+     * float kernels have no measured peak, so {@link Int8Executor.Profile#peakGops()} and each op's percent of
      * peak are 0; GOP/s are real.
      */
-    public synchronized Executor.Profile profile(float[] in, int b, int repetitions) {
+    public synchronized Int8Executor.Profile profile(float[] in, int b, int repetitions) {
         if (repetitions < 1) throw new IllegalArgumentException("FloatExecutor.profile: repetitions must be ≥ 1, got " + repetitions);
         float[] logits = new float[b * outputSize];
         for (int i = 0; i < Math.max(2, repetitions / 5); i++) run(in, b, logits);
@@ -302,14 +302,14 @@ public final class FloatExecutor implements AutoCloseable {
             System.arraycopy(arena, output.offset, logits, 0, b * outputSize);
             total[r] = System.nanoTime() - start;
         }
-        List<Executor.OpProfile> ops = new ArrayList<>();
+        List<Int8Executor.OpProfile> ops = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Step s = steps.get(i);
             double ms = median(t[i]) / 1e6;
             long macs = s.macsPerImage() * b;
-            ops.add(new Executor.OpProfile(s.label(), s.kind, s.path(), s.outShape, macs, ms, macs == 0 ? 0 : 2.0 * macs / (ms * 1e6), 0));
+            ops.add(new Int8Executor.OpProfile(s.label(), s.kind, s.path(), s.outShape, macs, ms, macs == 0 ? 0 : 2.0 * macs / (ms * 1e6), 0));
         }
-        return new Executor.Profile(kernels.description(), options.threads(), b, repetitions, 0, List.copyOf(ops), median(total) / 1e6);
+        return new Int8Executor.Profile(kernels.description(), options.threads(), b, repetitions, 0, List.copyOf(ops), median(total) / 1e6);
     }
 
     private static double median(long[] v) {
@@ -323,7 +323,7 @@ public final class FloatExecutor implements AutoCloseable {
     public int[] inputShape() { return inputShape.clone(); }
     public int inputSize() { return inputShape[0] * inputShape[1] * inputShape[2]; }
     public int outputSize() { return outputSize; }
-    public Executor.Options options() { return options; }
+    public Int8Executor.Options options() { return options; }
     public FloatKernels kernels() { return kernels; }
 
     /** Multiply-accumulates per image over all conv and dense ops. */

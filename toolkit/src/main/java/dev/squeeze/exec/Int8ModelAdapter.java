@@ -21,11 +21,11 @@ public final class Int8ModelAdapter {
     private Int8ModelAdapter() {}
 
     /** An executor for {@code m}: quantize input, the model's ops, dequantize output. */
-    public static Executor executor(Int8Model m, Int8Kernels kernels, Executor.Options options) {
+    public static Int8Executor executor(Int8Model m, Int8Kernels kernels, Int8Executor.Options options) {
         List<Int8Op> ops = m.ops();
         List<ExecOp> list = convert(ops.subList(1, ops.size() - 1), kernels);
         TensorShape in = m.inputShape();
-        return Executor.of(kernels, in.toArray(), m.inputParams(), list, options);
+        return Int8Executor.of(kernels, in.toArray(), m.inputParams(), list, options);
     }
 
     static List<ExecOp> convert(List<Int8Op> ops, Int8Kernels k) {

@@ -1,6 +1,6 @@
 /**
  * The int8 CPU executor: integer kernels with the exact fixed-point requantization of
- * {@link dev.squeeze.quant.Requantizer}, and an {@link dev.squeeze.exec.Executor} that runs a graph of
+ * {@link dev.squeeze.quant.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
  * them on planned buffers.
  *
  * <h2>Layers</h2>
@@ -15,10 +15,10 @@
  *       {@code --add-modules jdk.incubator.vector} the scalar kernels run and one warning per JVM names
  *       the flag; {@code -Dsqueeze.exec.scalar=true} forces them. {@link dev.squeeze.exec.Int8Kernels#kernels()}
  *       says which run.</li>
- *   <li>{@link dev.squeeze.exec.ExecOp} and {@link dev.squeeze.exec.Executor}: a graph of packed ops,
+ *   <li>{@link dev.squeeze.exec.ExecOp} and {@link dev.squeeze.exec.Int8Executor}: a graph of packed ops,
  *       activations in one liveness-planned byte arena, kernel {@link dev.squeeze.exec.Scratch} reserved
  *       once, intra-op worker threads; {@code run} allocates nothing once planned;
- *       {@link dev.squeeze.exec.Executor#profile} reports per-op time, GOP/s and percent of
+ *       {@link dev.squeeze.exec.Int8Executor#profile} reports per-op time, GOP/s and percent of
  *       {@link dev.squeeze.exec.Int8Kernels#peakGops()}.</li>
  * </ul>
  *

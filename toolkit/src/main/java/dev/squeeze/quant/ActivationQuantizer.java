@@ -28,11 +28,11 @@ public final class ActivationQuantizer {
     private final int opId;
     private final String label;
     private final QScheme scheme;
-    private final Observer observer;
+    private final RangeObserver observer;
     private Mode mode = Mode.OFF;
     private QuantParams frozen;
 
-    ActivationQuantizer(int opId, String label, QScheme scheme, Observer observer) {
+    ActivationQuantizer(int opId, String label, QScheme scheme, RangeObserver observer) {
         this.opId = opId;
         this.label = label;
         this.scheme = scheme;
@@ -42,13 +42,13 @@ public final class ActivationQuantizer {
     /** -1 for the model input, else the id of the {@link FusedOp} whose output this is. */
     public int opId() { return opId; }
     public String label() { return label; }
-    public Observer observer() { return observer; }
+    public RangeObserver observer() { return observer; }
     public Mode mode() { return mode; }
     public QScheme scheme() { return scheme; }
 
     void setMode(Mode mode) { this.mode = mode; }
 
-    /** Fixes the range from what the observer has seen (after calibration or QAT). */
+    /** DataFixHints the range from what the observer has seen (after calibration or QAT). */
     void freeze() {
         frozen = params();
         mode = Mode.QUANTIZE;

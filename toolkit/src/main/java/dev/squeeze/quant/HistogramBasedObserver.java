@@ -5,7 +5,7 @@ package dev.squeeze.quant;
  * same number of bins, one of x (for affine schemes and for the MSE error integral) and one of |x|
  * (for symmetric schemes, whose clipping range is [-T, T]).
  */
-public abstract sealed class HistogramBasedObserver implements Observer permits HistogramObserver, PercentileObserver {
+public abstract sealed class HistogramBasedObserver implements RangeObserver permits HistogramObserver, PercentileObserver {
     final GrowingHistogram signed;
     final GrowingHistogram abs;
 

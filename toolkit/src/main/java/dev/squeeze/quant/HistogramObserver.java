@@ -72,7 +72,7 @@ public final class HistogramObserver extends HistogramBasedObserver {
         super(bins);
         if (!method.isSearch()) {
             throw new IllegalArgumentException("HistogramObserver.method must be ENTROPY_KL, SYMMETRIC_KL, "
-                    + "JENSEN_SHANNON or MSE, got " + method + " (use Observer.create for the others)");
+                    + "JENSEN_SHANNON or MSE, got " + method + " (use RangeObserver.create for the others)");
         }
         this.method = method;
     }

@@ -4,7 +4,7 @@ package dev.squeeze.quant;
  * Running minimum and maximum over all batches ({@code torch.ao.quantization.MinMaxObserver}).
  * No clipping: a single outlier sets the range.
  */
-public final class MinMaxObserver implements Observer {
+public final class MinMaxObserver implements RangeObserver {
     private float min = Float.POSITIVE_INFINITY;
     private float max = Float.NEGATIVE_INFINITY;
     private long count;

@@ -10,7 +10,7 @@ package dev.squeeze.quant;
  * </pre>
  * Empty batches are ignored.
  */
-public final class MovingAverageMinMaxObserver implements Observer {
+public final class MovingAverageMinMaxObserver implements RangeObserver {
     private final float averagingConstant;
     private float min, max;
     private long count;

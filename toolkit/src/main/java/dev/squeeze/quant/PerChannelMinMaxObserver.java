@@ -7,7 +7,7 @@ package dev.squeeze.quant;
  * values; block {@code c} belongs to channel {@code c}. For a weight {@code [out, in, kh, kw]} in
  * row-major order that is exactly one output channel per block.
  */
-public final class PerChannelMinMaxObserver implements Observer {
+public final class PerChannelMinMaxObserver implements RangeObserver {
     private final int channels;
     private final float[] mins, maxs;
     private long count;

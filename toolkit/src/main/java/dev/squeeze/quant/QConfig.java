@@ -135,8 +135,8 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         private Boolean perChannelWeights;
         private WeightMethod weightMethod = WeightMethod.UNIFORM;
         private CalibrationMethod calibration = CalibrationMethod.MSE;
-        private double percentile = Observer.DEFAULT_PERCENTILE;
-        private float averagingConstant = Observer.DEFAULT_AVERAGING_CONSTANT;
+        private double percentile = RangeObserver.DEFAULT_PERCENTILE;
+        private float averagingConstant = RangeObserver.DEFAULT_AVERAGING_CONSTANT;
 
         Builder() {}
 

@@ -38,7 +38,7 @@ public final class Quantization {
      */
     public static QuantizedNetwork prepareQat(Network net, QConfig config, boolean quantizeInput) {
         QuantizedNetwork q = build(net, config, quantizeInput, "qat",
-                (id) -> Observer.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX, config.percentile(), config.averagingConstant()));
+                (id) -> RangeObserver.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX, config.percentile(), config.averagingConstant()));
         q.setMode(ActivationQuantizer.Mode.QAT);
         return q;
     }
@@ -51,7 +51,7 @@ public final class Quantization {
      */
     public static QuantizedNetwork calibrate(Network net, ImageSet calibration, Preprocessing prep, QConfig config) {
         QuantizedNetwork q = build(net, config, true, "static-" + config.calibration().name().toLowerCase(java.util.Locale.ROOT),
-                (id) -> Observer.forActivations(config));
+                (id) -> RangeObserver.forActivations(config));
         q.observe(calibration, prep, 128);
         return q;
     }
@@ -76,7 +76,7 @@ public final class Quantization {
     }
 
     private static QuantizedNetwork build(Network net, QConfig config, boolean quantizeInput, String method,
-            java.util.function.IntFunction<Observer> observers) {
+            java.util.function.IntFunction<RangeObserver> observers) {
         FusedGraph g = FusedGraph.of(net);
         Map<Integer, ActivationQuantizer> qs = new LinkedHashMap<>();
         if (quantizeInput) qs.put(-1, new ActivationQuantizer(-1, "input", config.activationScheme(), observers.apply(-1)));

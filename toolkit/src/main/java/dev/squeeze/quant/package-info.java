@@ -7,7 +7,7 @@
  *       per-tensor/per-channel, narrow range) and the parameters derived from a float range,
  *       {@link dev.squeeze.quant.QuantParams} / {@link dev.squeeze.quant.PerChannelQuantParams}
  *       (PyTorch's formulas and float32 arithmetic, round half to even).</li>
- *   <li>Calibration: {@link dev.squeeze.quant.Observer} implementations selected by
+ *   <li>Calibration: {@link dev.squeeze.quant.RangeObserver} implementations selected by
  *       {@link dev.squeeze.quant.CalibrationMethod}: min-max, moving average, percentile, and the
  *       histogram searches (KL / symmetric KL / Jensen–Shannon / MSE) of
  *       {@link dev.squeeze.quant.HistogramObserver} over a {@link dev.squeeze.quant.GrowingHistogram}.</li>

@@ -71,17 +71,17 @@ final class BenchNets {
         return new ExecOp.MaxPool("max-pool " + kernel, kernel, kernel, 0);
     }
 
-    static Executor seedCnn(Int8Kernels k, Executor.Options o) {
+    static Int8Executor seedCnn(Int8Kernels k, Int8Executor.Options o) {
         BenchNets b = new BenchNets(k, 3, 32, 32);
         List<ExecOp> ops = new ArrayList<>(List.of(b.conv(16, 5, 1, 0, true, RELU), b.pool(2), b.conv(32, 5, 1, 0, true, RELU), b.pool(2),
                 new ExecOp.Flatten("flatten")));
         ops.add(b.linear(120, true));
         ops.add(b.linear(84, true));
         ops.add(b.linear(10, false));
-        return Executor.of(k, new int[] {3, 32, 32}, INPUT, ops, o);
+        return Int8Executor.of(k, new int[] {3, 32, 32}, INPUT, ops, o);
     }
 
-    static Executor resnet18(Int8Kernels k, Executor.Options o) {
+    static Int8Executor resnet18(Int8Kernels k, Int8Executor.Options o) {
         BenchNets b = new BenchNets(k, 3, 32, 32);
         List<ExecOp> ops = new ArrayList<>();
         ops.add(b.conv(64, 3, 1, 1, true, RELU));
@@ -119,7 +119,7 @@ final class BenchNets {
         b.w = 1;
         ops.add(new ExecOp.Flatten("flatten"));
         ops.add(b.linear(10, false));
-        return Executor.of(k, new int[] {3, 32, 32}, INPUT, ops, o);
+        return Int8Executor.of(k, new int[] {3, 32, 32}, INPUT, ops, o);
     }
 
     static float[] input(int batch) {

@@ -195,10 +195,10 @@ class FloatExecutorTest {
             FusedGraph g = FusedGraph.of(net);
             for (FloatKernels k : impls()) {
                 for (int threads : new int[] {1, 2}) {
-                    long saved = Executor.splitMacs, savedCodes = Executor.splitCodes;
-                    Executor.splitMacs = threads > 1 ? 0 : saved; // make small layers use the pool too
-                    Executor.splitCodes = threads > 1 ? 0 : savedCodes;
-                    try (FloatExecutor ex = FloatExecutor.of(g, k, new Executor.Options(threads, 1))) {
+                    long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
+                    Int8Executor.splitMacs = threads > 1 ? 0 : saved; // make small layers use the pool too
+                    Int8Executor.splitCodes = threads > 1 ? 0 : savedCodes;
+                    try (FloatExecutor ex = FloatExecutor.of(g, k, new Int8Executor.Options(threads, 1))) {
                         float[] got = ex.run(x, batch); // re-plans from batch 1 to 3
                         assertEquals(want.length, got.length);
                         int c = ex.outputSize();
@@ -210,8 +210,8 @@ class FloatExecutorTest {
                         float[] one = ex.run(x, 1);
                         assertTrue(relErr(one, want, 0, c) <= MODEL_TOL, arch.name() + " batch 1");
                     } finally {
-                        Executor.splitMacs = saved;
-                        Executor.splitCodes = savedCodes;
+                        Int8Executor.splitMacs = saved;
+                        Int8Executor.splitCodes = savedCodes;
                     }
                 }
             }
@@ -235,9 +235,9 @@ class FloatExecutorTest {
             for (FloatKernels k : impls()) {
                 for (int threads : new int[] {1, 2}) {
                     FloatExecutor.subBatch = 2; // groups of 2, 2 and 1
-                    try (FloatExecutor grouped = FloatExecutor.of(g, k, new Executor.Options(threads, batch))) {
+                    try (FloatExecutor grouped = FloatExecutor.of(g, k, new Int8Executor.Options(threads, batch))) {
                         FloatExecutor.subBatch = 0;
-                        try (FloatExecutor plain = FloatExecutor.of(g, k, new Executor.Options(threads, 1))) {
+                        try (FloatExecutor plain = FloatExecutor.of(g, k, new Int8Executor.Options(threads, 1))) {
                             float[] got = grouped.run(x, batch);
                             int c = grouped.outputSize();
                             for (int n = 0; n < batch; n++) {

@@ -101,7 +101,7 @@ class Int8ModelAdapterTest {
                 int[] want = IntegerReference.run(m, x, batch);
                 for (Int8Kernels k : impls) {
                     for (int threads : big ? new int[] {1} : new int[] {1, 2}) {
-                        try (Executor ex = Int8ModelAdapter.executor(m, k, new Executor.Options(threads, batch))) {
+                        try (Int8Executor ex = Int8ModelAdapter.executor(m, k, new Int8Executor.Options(threads, batch))) {
                             assertArrayEquals(want, ex.runCodes(x, batch), () -> arch.name() + " " + config + " " + k.name() + "\n" + ex.describe());
                             float[] logits = ex.run(x, batch);
                             float[] ref = IntegerReference.logits(m, x, batch);

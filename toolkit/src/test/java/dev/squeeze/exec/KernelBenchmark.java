@@ -105,26 +105,26 @@ public final class KernelBenchmark {
         if (!Arrays.asList(args).contains("--no-nets")) networks(quick);
     }
 
-    /** Whole networks through the Executor: latency per batch and the per-op profile of one configuration. */
+    /** Whole networks through the Int8Executor: latency per batch and the per-op profile of one configuration. */
     static void networks(boolean quick) {
         System.out.println();
-        System.out.println("End to end (Executor, random int8 weights, real shapes): median ms per batch over the profiled runs");
+        System.out.println("End to end (Int8Executor, random int8 weights, real shapes): median ms per batch over the profiled runs");
         System.out.printf(Locale.ROOT, "%-9s %-8s %7s %5s %10s %10s %8s %7s%n", "net", "kernels", "threads", "batch", "ms/batch", "images/s", "GOP/s",
                 "%peak");
-        Executor.Profile shown = null;
+        Int8Executor.Profile shown = null;
         for (String net : List.of("seed-cnn", "resnet18")) {
             for (Int8Kernels k : List.of(Int8Kernels.panama(), Int8Kernels.scalar())) {
                 for (int threads : new int[] {1, 2}) {
                     for (int batch : new int[] {1, 16}) {
                         boolean slow = !k.vectorized() && net.equals("resnet18");
                         if ((slow && (batch > 1 || threads > 1)) || (quick && (batch > 1 || threads > 1))) continue;
-                        Executor.Options o = new Executor.Options(threads, batch);
-                        try (Executor ex = net.equals("resnet18") ? BenchNets.resnet18(k, o) : BenchNets.seedCnn(k, o)) {
+                        Int8Executor.Options o = new Int8Executor.Options(threads, batch);
+                        try (Int8Executor ex = net.equals("resnet18") ? BenchNets.resnet18(k, o) : BenchNets.seedCnn(k, o)) {
                             float[] x = BenchNets.input(batch);
                             long t0 = System.nanoTime();
                             while (System.nanoTime() - t0 < (slow ? 2_000_000_000L : 1_500_000_000L)) ex.run(x, batch); // warm-up
                             int reps = slow ? 5 : Math.max(5, (int) (2e9 / Math.max(1, ex.profile(x, batch, 1).totalMillis() * 1e6)));
-                            Executor.Profile p = ex.profile(x, batch, Math.min(reps, 200));
+                            Int8Executor.Profile p = ex.profile(x, batch, Math.min(reps, 200));
                             System.out.printf(Locale.ROOT, "%-9s %-8s %7d %5d %10.3f %10.1f %8.1f %7.0f%n", net, k.name(), threads, batch, p.totalMillis(),
                                     batch * 1000 / p.totalMillis(), p.gops(), 100 * p.gops() / (p.peakGops() * threads));
                             if (net.equals("resnet18") && k.vectorized() && threads == 1 && batch == 1) shown = p;
@@ -135,7 +135,7 @@ public final class KernelBenchmark {
         }
         if (shown != null) {
             System.out.println();
-            System.out.println("Executor.profile of resnet18, panama, 1 thread, batch 1:");
+            System.out.println("Int8Executor.profile of resnet18, panama, 1 thread, batch 1:");
             System.out.print(shown);
         }
     }

@@ -1,13 +1,13 @@
 package dev.squeeze.bench;
 
-import dev.squeeze.exec.Executor;
+import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.exec.FloatExecutor;
 import dev.squeeze.quant.FusedGraph;
 
 /**
  * Squeeze's own CPU executors as benchmark runtimes:
  * <ul>
- *   <li>{@value #INT8}: {@link Executor} over the one int8 model of {@link Int8Models} (the same weights,
+ *   <li>{@value #INT8}: {@link Int8Executor} over the one int8 model of {@link Int8Models} (the same weights,
  *       scales and zero points that {@code ort-int8} runs);</li>
  *   <li>{@value #FP32}: {@link FloatExecutor} over {@code FusedGraph.of(network)} (BatchNorm folded,
  *       activations fused; the same float weights as {@code djl-fp32} and {@code ort-fp32}).</li>
@@ -38,7 +38,7 @@ public final class SqueezeRuntimes {
     /** Int8: the model is converted (or taken from the shared cache) once, in {@code create}. */
     private static final class Int8 implements Runtime {
         private final dev.squeeze.quant.Int8Model model;
-        private Executor exec;
+        private Int8Executor exec;
         private int batch, threads;
 
         Int8(BenchModel m) { model = Int8Models.of(m); }
@@ -48,7 +48,7 @@ public final class SqueezeRuntimes {
         @Override public void prepare(int b, int t) {
             if (exec != null && b == batch && t == threads) return;
             close();
-            exec = Executor.of(model, new Executor.Options(t, b));
+            exec = Int8Executor.of(model, new Int8Executor.Options(t, b));
             batch = b;
             threads = t;
         }
@@ -76,7 +76,7 @@ public final class SqueezeRuntimes {
         @Override public void prepare(int b, int t) {
             if (exec != null && b == batch && t == threads) return;
             close();
-            exec = FloatExecutor.of(graph, new Executor.Options(t, b));
+            exec = FloatExecutor.of(graph, new Int8Executor.Options(t, b));
             batch = b;
             threads = t;
         }

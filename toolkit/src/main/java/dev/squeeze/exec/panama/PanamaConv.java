@@ -1,9 +1,9 @@
 package dev.squeeze.exec.panama;
 
-import static dev.squeeze.exec.panama.Vec.IS;
-import static dev.squeeze.exec.panama.Vec.L;
-import static dev.squeeze.exec.panama.Vec.MR;
-import static dev.squeeze.exec.panama.Vec.NR;
+import static dev.squeeze.exec.panama.Int16PairKernel.IS;
+import static dev.squeeze.exec.panama.Int16PairKernel.L;
+import static dev.squeeze.exec.panama.Int16PairKernel.MR;
+import static dev.squeeze.exec.panama.Int16PairKernel.NR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
@@ -15,7 +15,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 
 /**
- * Convolution as an int16-pair GEMM ({@link Vec#gemm4}) over <em>pair planes</em>, with no im2col in
+ * Convolution as an int16-pair GEMM ({@link Int16PairKernel#gemm4}) over <em>pair planes</em>, with no im2col in
  * the common case.
  *
  * <h2>Layout</h2>
@@ -39,12 +39,12 @@ import jdk.incubator.vector.IntVector;
  *       batch of 4×4 maps fills whole tiles — into a panel {@code [kp][NR]}, each tap row being a few
  *       contiguous runs;</li>
  *   <li><b>lanes</b> mode (small maps with many channels) turns the tile around: output channels are the
- *       lanes ({@link Vec#gemmT4}, {@link Vec#gemmT8}) and four (eight) exact pixels are broadcast straight
+ *       lanes ({@link Int16PairKernel#gemmT4}, {@link Int16PairKernel#gemmT8}) and four (eight) exact pixels are broadcast straight
  *       from the planes through the tap offsets — no panel and no junk columns.</li>
  * </ul>
  * A cost model fitted to forced-mode measurements picks the mode per layer and batch. Every product is
  * exact in int16 and accumulation is int32; the bias absorbs {@code −zp_s·Σw} and the epilogue requantizes
- * ({@link Vec.Stage}) and stores bytes. {@link #withMaxPool2x2()} gives the same layer with a 2×2 stride-2
+ * ({@link Int16PairKernel.Stage}) and stores bytes. {@link #withMaxPool2x2()} gives the same layer with a 2×2 stride-2
  * max pool fused: the max of each window's accumulators is requantized once. Workers split images (phase 0)
  * and tiles (phase 1).
  */
@@ -65,7 +65,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     private final int[] pixOff;
     private int[] winOff;
     private final int[] a, bw, tap, biasEff;
-    private final Vec.Stage stage;
+    private final Int16PairKernel.Stage stage;
     private final boolean uint8;
     private final int forced; // 0 auto, 1 direct, 2 packed
     private final int off, padPair;
@@ -91,7 +91,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
         uint8 = inType == CodeType.UINT8;
         off = uint8 ? 127 : -1;
         int zps = zp - off;
-        padPair = Vec.pair(zps, zps);
+        padPair = Int16PairKernel.pair(zps, zps);
 
         int Hp = H + 2 * pad, Wp = W + 2 * pad;
         Hph = (Hp + s - 1) / s;
@@ -157,11 +157,11 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                 int mb = c / MR, r = c % MR;
                 for (int q = 0; q < KP2; q++) {
                     int w0 = wi0[q] < 0 ? 0 : w[o * K + wi0[q]], w1 = wi1[q] < 0 ? 0 : w[o * K + wi1[q]];
-                    a[((g * MB + mb) * KP2 + q) * MR + r] = Vec.pair(w0, w1);
+                    a[((g * MB + mb) * KP2 + q) * MR + r] = Int16PairKernel.pair(w0, w1);
                 }
             }
         }
-        stage = new Vec.Stage(out, M + NR);
+        stage = new Int16PairKernel.Stage(out, M + NR);
         // "lanes" mode: the same pairs as B panels over output channels, [g][channel block of NRL][kp][NRL], with
         // blocks of one vector (L) when a group has at most L output channels, else two (NR).
         NRL = Mg <= L ? L : NR;
@@ -305,7 +305,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
 
     /**
      * Lanes mode: tiles of four exact pixels (consecutive across the batch) × NR output channels on
-     * {@link Vec#gemmT4}; each pixel's NR accumulators are requantized with per-lane channel parameters
+     * {@link Int16PairKernel#gemmT4}; each pixel's NR accumulators are requantized with per-lane channel parameters
      * and scattered to the channel planes. Workers split (group, channel block, pixel quad) units, pixel
      * quads innermost so that a channel block's weights stay in cache.
      */
@@ -342,9 +342,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                     }
                 }
                 if (per == 4) {
-                    Vec.gemmT4(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
+                    Int16PairKernel.gemmT4(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], tap, KP2, local, 0);
                 } else {
-                    Vec.gemmT8(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], po[PO + 4], po[PO + 5], po[PO + 6], po[PO + 7],
+                    Int16PairKernel.gemmT8(bw, wOff, planes, po[PO], po[PO + 1], po[PO + 2], po[PO + 3], po[PO + 4], po[PO + 5], po[PO + 6], po[PO + 7],
                             tap, KP2, local, 0);
                 }
                 for (int i = 0; i < cnt; i++) {
@@ -359,7 +359,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
     /**
      * Direct or packed mode with the fused max pool (both run as direct here): per image, group and block of
      * MR channels, the wide accumulator rows of the whole image go to the local ints, then each pair of rows
-     * is pooled 2×2 on vectors ({@link Vec#pool2x2}) and requantized once per window.
+     * is pooled 2×2 on vectors ({@link Int16PairKernel#pool2x2}) and requantized once per window.
      */
     private void pooledDirect(int batch, int[] planes, int[] local, byte[] tile, byte[] out, int outOff, int worker, int workers) {
         int units = batch * G * MB, stride = blocksPerImage * NR, T = MR * NR + 4 * NR, PV = T + MR * stride + 2 * L;
@@ -368,14 +368,14 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
         for (int u = from; u < to; u++) {
             int mb = u % MB, bg = u / MB, g = bg % G, b = bg / G;
             int base = b * imageInts + g * groupInts, aOff = (g * MB + mb) * KP2 * MR;
-            for (int nb = 0; nb < blocksPerImage; nb++) Vec.gemm4(a, aOff, planes, base + nb * NR, tap, KP2, local, T + nb * NR, stride);
+            for (int nb = 0; nb < blocksPerImage; nb++) Int16PairKernel.gemm4(a, aOff, planes, base + nb * NR, tap, KP2, local, T + nb * NR, stride);
             int rows = Math.min(MR, Mg - mb * MR);
             for (int r = 0; r < rows; r++) {
                 int ch = g * Mg + mb * MR + r;
                 // pooled plane [POH][POW] at PV (each chunk may spill up to L − 1 values into the next row, rewritten next)
                 for (int py = 0; py < POH; py++) {
                     int r0 = T + r * stride + 2 * py * Wph;
-                    for (int x0 = 0; x0 < POW; x0 += L) Vec.pool2x2(local, r0 + 2 * x0, r0 + Wph + 2 * x0, local, PV + py * POW + x0);
+                    for (int x0 = 0; x0 < POW; x0 += L) Int16PairKernel.pool2x2(local, r0 + 2 * x0, r0 + Wph + 2 * x0, local, PV + py * POW + x0);
                 }
                 stage.row(local, PV, pp, ch, biasEff[ch], tile, 0);
                 System.arraycopy(tile, 0, out, outOff + b * M * PP + ch * PP, PP);
@@ -417,13 +417,13 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                     }
                 }
                 if (wpc == 1) {
-                    Vec.gemmT4(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, tap, KP2, local, 0);
+                    Int16PairKernel.gemmT4(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, tap, KP2, local, 0);
                 } else {
-                    Vec.gemmT8(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, p4, p4 + 1, p4 + Wph, p4 + Wph + 1, tap, KP2, local, 0);
+                    Int16PairKernel.gemmT8(bw, wOff, planes, p0, p0 + 1, p0 + Wph, p0 + Wph + 1, p4, p4 + 1, p4 + Wph, p4 + Wph + 1, tap, KP2, local, 0);
                 }
                 for (int i = 0; i < cnt; i++) {
                     int acc = i * 4 * NRL, dst = i == 0 ? d0 : d1;
-                    Vec.max4(local, acc, NRL, NRL);
+                    Int16PairKernel.max4(local, acc, NRL, NRL);
                     stage.lanes(local, acc, NRL, c0, biasEff, tile, 0);
                     for (int j = 0; j < chans; j++) out[dst + j * PP] = tile[j];
                 }
@@ -464,8 +464,8 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                                 // interior, L at a time: widen both channels' bytes, shift into [-127, 128], pair up
                                 for (; xx + L <= Wph && xx - pad + L <= W; xx += L) {
                                     int ix = xx - pad;
-                                    IntVector lo = (IntVector) ByteVector.fromArray(Vec.BS, in, r0 + ix).convertShape(B2I, IS, 0);
-                                    IntVector hi = (IntVector) ByteVector.fromArray(Vec.BS, in, r1 + ix).convertShape(B2I, IS, 0);
+                                    IntVector lo = (IntVector) ByteVector.fromArray(Int16PairKernel.BS, in, r0 + ix).convertShape(B2I, IS, 0);
+                                    IntVector hi = (IntVector) ByteVector.fromArray(Int16PairKernel.BS, in, r1 + ix).convertShape(B2I, IS, 0);
                                     if (uint8) {
                                         lo = lo.and(0xFF);
                                         hi = hi.and(0xFF);
@@ -478,7 +478,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                                 if (ix >= W) break;
                                 int v0 = (uint8 ? in[r0 + ix] & 0xFF : in[r0 + ix]) - off;
                                 int v1 = two ? (uint8 ? in[r1 + ix] & 0xFF : in[r1 + ix]) - off : 0;
-                                planes[row + xx] = Vec.pair(v0, v1);
+                                planes[row + xx] = Int16PairKernel.pair(v0, v1);
                             }
                             for (; xx < Wph; xx++) planes[row + xx] = padPair;
                         }
@@ -503,7 +503,7 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
                 boolean col = ix >= 0 && ix < W;
                 int v0 = col && in0 ? (uint8 ? in[src + y0 * W + ix] & 0xFF : in[src + y0 * W + ix]) - off : zps;
                 int v1 = col && in1 ? (uint8 ? in[src + y1 * W + ix] & 0xFF : in[src + y1 * W + ix]) - off : zps;
-                planes[row + xx] = Vec.pair(v0, v1);
+                planes[row + xx] = Int16PairKernel.pair(v0, v1);
             }
         }
     }
@@ -574,9 +574,9 @@ final class PanamaConv implements Int8KernelSupport.ConvKernel, Cloneable {
         int cols = half ? L : NR;
         int dst0 = outOff + local[RUNS + 3];
         for (int mb = 0; mb < MB; mb++) {
-            if (half) Vec.gemm4h(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
-            else if (packed) Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
-            else Vec.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, tap, KP2, local, 0, NR);
+            if (half) Int16PairKernel.gemm4h(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
+            else if (packed) Int16PairKernel.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, KP2, local, 0);
+            else Int16PairKernel.gemm4(a, (g * MB + mb) * KP2 * MR, b, bBase, tap, KP2, local, 0, NR);
             int rows = Math.min(MR, Mg - mb * MR);
             for (int r = 0; r < rows; r++) {
                 int ch = g * Mg + mb * MR + r;

@@ -1,7 +1,7 @@
 package dev.squeeze.exec.panama;
 
-import static dev.squeeze.exec.panama.Vec.IS;
-import static dev.squeeze.exec.panama.Vec.L;
+import static dev.squeeze.exec.panama.Int16PairKernel.IS;
+import static dev.squeeze.exec.panama.Int16PairKernel.L;
 
 import dev.squeeze.exec.CodeType;
 import dev.squeeze.exec.ConvSpec;
@@ -22,7 +22,7 @@ final class PanamaDepthwise implements Int8KernelSupport.ConvKernel {
     private final int C, M, k, s, pad, H, W, OH, OW, Mg, P, zp;
     private final int Hph, Wph, nPh, planeSize, wide, planeInts;
     private final int[] phaseIndex, tap, w, bias;
-    private final Vec.Stage stage;
+    private final Int16PairKernel.Stage stage;
     private final boolean uint8;
 
     PanamaDepthwise(ConvSpec spec, CodeType inType, int zp, int[] weights, int[] bias, OutputStage out) {
@@ -60,7 +60,7 @@ final class PanamaDepthwise implements Int8KernelSupport.ConvKernel {
         planeInts = Math.max(nPh * planeSize, maxTap + wide) + L;
         this.w = weights.clone(); // [M][k·k]
         this.bias = bias.clone();
-        stage = new Vec.Stage(out, M);
+        stage = new Int16PairKernel.Stage(out, M);
     }
 
     @Override public long sharedInts(int batch) { return 0; }

@@ -1,8 +1,8 @@
 package dev.squeeze.exec.panama;
 
-import static dev.squeeze.exec.panama.Vec.L;
-import static dev.squeeze.exec.panama.Vec.MR;
-import static dev.squeeze.exec.panama.Vec.NR;
+import static dev.squeeze.exec.panama.Int16PairKernel.L;
+import static dev.squeeze.exec.panama.Int16PairKernel.MR;
+import static dev.squeeze.exec.panama.Int16PairKernel.NR;
 
 import dev.squeeze.exec.CodeType;
 import dev.squeeze.exec.Int8KernelSupport;
@@ -13,14 +13,14 @@ import dev.squeeze.exec.OutputStage;
  * the vector lanes (weights packed once as the B panel {@code [feature block][kp][NR]} of pairs
  * {@code (w[o][2kp], w[o][2kp+1])}) and the batch rows are broadcast (A, packed per call from the input:
  * {@code x_s = x − off} pairs). That keeps all lanes busy at batch 1, where the layer is a matrix-vector
- * product bound by reading the weights. Rows come in groups of four ({@link Vec#gemm4}); the remaining
- * one to three rows use {@link Vec#gemm1}. The epilogue requantizes with per-lane multipliers and shifts
+ * product bound by reading the weights. Rows come in groups of four ({@link Int16PairKernel#gemm4}); the remaining
+ * one to three rows use {@link Int16PairKernel#gemm1}. The epilogue requantizes with per-lane multipliers and shifts
  * since each lane is a different output channel. Workers split the feature blocks.
  */
 final class PanamaLinear implements Int8KernelSupport.LinearKernel {
     private final int in, out, KP2, NB;
     private final int[] bw, biasEff;
-    private final Vec.Stage stage;
+    private final Int16PairKernel.Stage stage;
     private final boolean uint8;
     private final int off;
 
@@ -43,10 +43,10 @@ final class PanamaLinear implements Int8KernelSupport.LinearKernel {
             for (int t = 0; t < kp; t++) {
                 int w0 = w[o * in + 2 * t];
                 int w1 = 2 * t + 1 < in ? w[o * in + 2 * t + 1] : 0;
-                bw[(nb * KP2 + t) * NR + j] = Vec.pair(w0, w1);
+                bw[(nb * KP2 + t) * NR + j] = Int16PairKernel.pair(w0, w1);
             }
         }
-        stage = new Vec.Stage(st, NB * NR);
+        stage = new Int16PairKernel.Stage(st, NB * NR);
     }
 
     private int rows4(int batch) { return batch / MR * MR; }
@@ -75,18 +75,18 @@ final class PanamaLinear implements Int8KernelSupport.LinearKernel {
                 int v0 = i0 < in ? (uint8 ? x[src + i0] & 0xFF : x[src + i0]) - off : 0;
                 int v1 = i1 < in ? (uint8 ? x[src + i1] & 0xFF : x[src + i1]) - off : 0;
                 int idx = row < full ? aBase + ((row / MR) * KP2 + t) * MR + row % MR : aBase + full * KP2 + (row - full) * KP2 + t;
-                local[idx] = Vec.pair(v0, v1);
+                local[idx] = Int16PairKernel.pair(v0, v1);
             }
         }
         for (int nb = from; nb < to; nb++) {
             int bBase = nb * KP2 * NR;
             for (int rg = 0; rg < full; rg += MR) {
-                if (out - nb * NR <= L) Vec.gemm4h(local, aBase + rg * KP2, bw, bBase, KP2, local, 0);
-                else Vec.gemm4(local, aBase + rg * KP2, bw, bBase, KP2, local, 0);
+                if (out - nb * NR <= L) Int16PairKernel.gemm4h(local, aBase + rg * KP2, bw, bBase, KP2, local, 0);
+                else Int16PairKernel.gemm4(local, aBase + rg * KP2, bw, bBase, KP2, local, 0);
                 for (int r = 0; r < MR; r++) epilogue(local, r * NR, nb, rg + r, y, outOff, tile);
             }
             for (int row = full; row < batch; row++) {
-                Vec.gemm1(local, aBase + full * KP2 + (row - full) * KP2, bw, bBase, KP2, local, 0);
+                Int16PairKernel.gemm1(local, aBase + full * KP2 + (row - full) * KP2, bw, bBase, KP2, local, 0);
                 epilogue(local, 0, nb, row, y, outOff, tile);
             }
         }

@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaPool {
     private PanamaPool() {}
 
-    private static final VectorSpecies<Short> SS = Vec.SS;
+    private static final VectorSpecies<Short> SS = Int16PairKernel.SS;
     /** Bytes of a full vector: the horizontal pass reads this many and writes half as many. */
     private static final VectorSpecies<Byte> BFULL = SS.withLanes(byte.class);
     private static final VectorSpecies<Byte> BHALF = VectorSpecies.of(byte.class, VectorShape.forBitSize(SS.vectorBitSize() / 2));

@@ -5,7 +5,7 @@
  * in the boot layer, so nothing else needs {@code --add-modules jdk.incubator.vector}.
  *
  * <ul>
- *   <li>{@code Vec}: species, the int16-pair micro-kernels (4 channels × 2 vectors of pixels, a
+ *   <li>{@code Int16PairKernel}: species, the int16-pair micro-kernels (4 channels × 2 vectors of pixels, a
  *       half-width variant, and a variant reading B through per-tap offsets) and the vectorized
  *       requantization. No method here passes a vector to or returns one from another method: C2 does
  *       not reliably inline them next to the Vector API's large expansions, and a vector crossing a real

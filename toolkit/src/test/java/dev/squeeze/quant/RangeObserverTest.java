@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 
-class ObserverTest {
+class RangeObserverTest {
 
     @Test
     void minMaxTracksExtremesAcrossBatches() {
@@ -34,7 +34,7 @@ class ObserverTest {
 
     @Test
     void nonFiniteValuesFailNamingObserverAndValue() {
-        for (Observer o : new Observer[] {new MinMaxObserver(), new MovingAverageMinMaxObserver(),
+        for (RangeObserver o : new RangeObserver[] {new MinMaxObserver(), new MovingAverageMinMaxObserver(),
                 new PercentileObserver(), new HistogramObserver(CalibrationMethod.ENTROPY_KL),
                 new PerChannelMinMaxObserver(2)}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -126,20 +126,20 @@ class ObserverTest {
 
     @Test
     void factoryBuildsTheRightObservers() {
-        assertInstanceOf(MinMaxObserver.class, Observer.create(CalibrationMethod.MIN_MAX));
-        assertInstanceOf(MovingAverageMinMaxObserver.class, Observer.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX));
-        Observer pct = Observer.create(CalibrationMethod.PERCENTILE, 99.5, 0.01f);
+        assertInstanceOf(MinMaxObserver.class, RangeObserver.create(CalibrationMethod.MIN_MAX));
+        assertInstanceOf(MovingAverageMinMaxObserver.class, RangeObserver.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX));
+        RangeObserver pct = RangeObserver.create(CalibrationMethod.PERCENTILE, 99.5, 0.01f);
         assertEquals(99.5, ((PercentileObserver) pct).percentile());
-        assertEquals(99.99, ((PercentileObserver) Observer.create(CalibrationMethod.PERCENTILE)).percentile());
+        assertEquals(99.99, ((PercentileObserver) RangeObserver.create(CalibrationMethod.PERCENTILE)).percentile());
         for (CalibrationMethod m : new CalibrationMethod[] {CalibrationMethod.ENTROPY_KL, CalibrationMethod.SYMMETRIC_KL,
                 CalibrationMethod.JENSEN_SHANNON, CalibrationMethod.MSE}) {
-            assertEquals(m, ((HistogramObserver) Observer.create(m)).method());
+            assertEquals(m, ((HistogramObserver) RangeObserver.create(m)).method());
         }
         assertThrows(IllegalArgumentException.class, () -> new HistogramObserver(CalibrationMethod.MIN_MAX));
-        assertInstanceOf(HistogramObserver.class, Observer.forActivations(QConfig.tensorrtEntropy()));
-        assertInstanceOf(PerChannelMinMaxObserver.class, Observer.forWeights(QConfig.x86(), 16));
-        assertInstanceOf(MinMaxObserver.class, Observer.forWeights(QConfig.qnnpack(), 16));
-        Observer ma = Observer.forActivations(QConfig.builder()
+        assertInstanceOf(HistogramObserver.class, RangeObserver.forActivations(QConfig.tensorrtEntropy()));
+        assertInstanceOf(PerChannelMinMaxObserver.class, RangeObserver.forWeights(QConfig.x86(), 16));
+        assertInstanceOf(MinMaxObserver.class, RangeObserver.forWeights(QConfig.qnnpack(), 16));
+        RangeObserver ma = RangeObserver.forActivations(QConfig.builder()
                 .optCalibration(CalibrationMethod.MOVING_AVERAGE_MIN_MAX).optAveragingConstant(0.1f).build());
         assertEquals(0.1f, ((MovingAverageMinMaxObserver) ma).averagingConstant());
     }

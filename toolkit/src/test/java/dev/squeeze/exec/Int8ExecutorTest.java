@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Whole graphs (conv, pools, residuals, stand-alone activation, linear) against the oracle composed op by op. */
-class ExecutorTest {
+class Int8ExecutorTest {
 
     /** A random graph, built twice: as ExecOps for one implementation and as an oracle evaluation. */
     static final class Graph {
@@ -162,21 +162,21 @@ class ExecutorTest {
             return x;
         }
 
-        Executor executor(Int8Kernels k, int threads) {
+        Int8Executor executor(Int8Kernels k, int threads) {
             List<ExecOp> list = ops.stream().map(f -> f.apply(k)).toList();
-            return Executor.of(k, inShape, inGrid, list, new Executor.Options(threads, 2));
+            return Int8Executor.of(k, inShape, inGrid, list, new Int8Executor.Options(threads, 2));
         }
     }
 
     @Test
     void graphsMatchOracle() {
-        long macs = Executor.splitMacs, codes = Executor.splitCodes;
-        Executor.splitMacs = Executor.splitCodes = 0; // split every op over the workers, however small
+        long macs = Int8Executor.splitMacs, codes = Int8Executor.splitCodes;
+        Int8Executor.splitMacs = Int8Executor.splitCodes = 0; // split every op over the workers, however small
         try {
             graphs();
         } finally {
-            Executor.splitMacs = macs;
-            Executor.splitCodes = codes;
+            Int8Executor.splitMacs = macs;
+            Int8Executor.splitCodes = codes;
         }
     }
 
@@ -197,7 +197,7 @@ class ExecutorTest {
             int[] want = graph.expect(codes, batch);
             for (Int8Kernels k : impls) {
                 for (int threads : new int[] {1, 2}) {
-                    try (Executor ex = graph.executor(k, threads)) {
+                    try (Int8Executor ex = graph.executor(k, threads)) {
                         int[] got = ex.runCodes(x, batch);
                         assertArrayEquals(want, got, () -> k.name() + " threads " + threads + " seed " + seed + "\n" + ex.describe());
                         float[] logits = ex.run(x, batch);
@@ -215,7 +215,7 @@ class ExecutorTest {
         Graph graph = new Graph(5);
         graph.build();
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (Executor ex = graph.executor(Int8Kernels.get(), 1)) {
+        try (Int8Executor ex = graph.executor(Int8Kernels.get(), 1)) {
             float[] x = new float[2 * ex.inputSize()];
             float[] logits = new float[2 * ex.outputSize()];
             long id = Thread.currentThread().threadId();
@@ -235,8 +235,8 @@ class ExecutorTest {
     void profileReportsEveryOp() {
         Graph graph = new Graph(8);
         graph.build();
-        try (Executor ex = graph.executor(Int8Kernels.get(), 1)) {
-            Executor.Profile p = ex.profile(new float[ex.inputSize()], 1, 5);
+        try (Int8Executor ex = graph.executor(Int8Kernels.get(), 1)) {
+            Int8Executor.Profile p = ex.profile(new float[ex.inputSize()], 1, 5);
             assertEquals(1, p.batch());
             assertTrue(p.peakGops() > 0);
             assertTrue(p.ops().stream().anyMatch(o -> o.kind().equals("conv") && o.gops() > 0), p.toString());
@@ -253,12 +253,12 @@ class ExecutorTest {
         Requantizer[] qs = {q, q, q, q};
         Int8Conv2d conv = Int8Kernels.get().conv2d(spec, CodeType.UINT8, 3, new int[spec.weightCount()], new int[4], OutputStage.of(qs, qs));
         var e = assertThrows(IllegalArgumentException.class,
-                () -> Executor.of(new int[] {3, 9, 8}, g, List.of(new ExecOp.Conv("c", conv, g))));
+                () -> Int8Executor.of(new int[] {3, 9, 8}, g, List.of(new ExecOp.Conv("c", conv, g))));
         assertTrue(e.getMessage().contains("expects input 3×8×8"), e.getMessage());
         var e2 = assertThrows(IllegalArgumentException.class,
-                () -> Executor.of(new int[] {3, 8, 8}, new QuantParams(0.1f, 4, 0, 255), List.of(new ExecOp.Conv("c", conv, g))));
+                () -> Int8Executor.of(new int[] {3, 8, 8}, new QuantParams(0.1f, 4, 0, 255), List.of(new ExecOp.Conv("c", conv, g))));
         assertTrue(e2.getMessage().contains("zp 3"), e2.getMessage());
-        try (Executor ex = Executor.of(new int[] {3, 8, 8}, g, List.of(new ExecOp.Conv("c", conv, g)))) {
+        try (Int8Executor ex = Int8Executor.of(new int[] {3, 8, 8}, g, List.of(new ExecOp.Conv("c", conv, g)))) {
             var e3 = assertThrows(IllegalArgumentException.class, () -> ex.run(new float[10], 1));
             assertTrue(e3.getMessage().contains("needs 192"), e3.getMessage());
             assertEquals(3 * 256, ex.run(new float[3 * 192], 3).length); // a larger batch re-plans

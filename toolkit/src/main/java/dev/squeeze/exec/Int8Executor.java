@@ -23,7 +23,7 @@ import java.util.Locale;
  *
  * <p>{@link #profile} times each op and relates it to {@link Int8Kernels#peakGops()}.
  */
-public final class Executor implements AutoCloseable {
+public final class Int8Executor implements AutoCloseable {
 
     /**
      * @param threads intra-op worker threads (≥ 1; {@link #defaults()}: the available cores — benchmarks pass 1
@@ -32,8 +32,8 @@ public final class Executor implements AutoCloseable {
      */
     public record Options(int threads, int maxBatch) {
         public Options {
-            if (threads < 1) throw new IllegalArgumentException("Executor.Options.threads must be ≥ 1, got " + threads);
-            if (maxBatch < 1) throw new IllegalArgumentException("Executor.Options.maxBatch must be ≥ 1, got " + maxBatch);
+            if (threads < 1) throw new IllegalArgumentException("Int8Executor.Options.threads must be ≥ 1, got " + threads);
+            if (maxBatch < 1) throw new IllegalArgumentException("Int8Executor.Options.maxBatch must be ≥ 1, got " + maxBatch);
         }
         /** All available cores, buffers planned for batch 1. */
         public static Options defaults() { return new Options(Runtime.getRuntime().availableProcessors(), 1); }
@@ -105,11 +105,11 @@ public final class Executor implements AutoCloseable {
     private int planned;
     int batch;
 
-    private Executor(Int8Kernels kernels, int[] inputShape, QuantParams inputGrid, List<ExecOp> ops, Options options) {
+    private Int8Executor(Int8Kernels kernels, int[] inputShape, QuantParams inputGrid, List<ExecOp> ops, Options options) {
         this.kernels = kernels;
         this.options = options;
         if (inputShape.length != 3 || inputShape[0] < 1 || inputShape[1] < 1 || inputShape[2] < 1) {
-            throw new IllegalArgumentException("Executor: input shape must be [C, H, W] with positive sizes, got " + Arrays.toString(inputShape));
+            throw new IllegalArgumentException("Int8Executor: input shape must be [C, H, W] with positive sizes, got " + Arrays.toString(inputShape));
         }
         this.inputShape = inputShape.clone();
         this.inputGrid = inputGrid;
@@ -124,21 +124,21 @@ public final class Executor implements AutoCloseable {
     }
 
     /** An executor for a converted int8 model, on the default kernels, with {@link Options#defaults()} (all cores). */
-    public static Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
+    public static Int8Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
 
     /** An executor for a converted int8 model. */
-    public static Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
+    public static Int8Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
 
     /** An executor for a converted int8 model on the given kernels (e.g. {@link Int8Kernels#scalar()} to compare). */
-    public static Executor of(dev.squeeze.quant.Int8Model m, Int8Kernels kernels, Options o) { return Int8ModelAdapter.executor(m, kernels, o); }
+    public static Int8Executor of(dev.squeeze.quant.Int8Model m, Int8Kernels kernels, Options o) { return Int8ModelAdapter.executor(m, kernels, o); }
 
     /** An executor over {@code ops}, which must have been packed by {@code kernels} (or its scalar fallback). */
-    public static Executor of(Int8Kernels kernels, int[] inputShape, QuantParams input, List<ExecOp> ops, Options options) {
-        return new Executor(kernels, inputShape, input, ops, options);
+    public static Int8Executor of(Int8Kernels kernels, int[] inputShape, QuantParams input, List<ExecOp> ops, Options options) {
+        return new Int8Executor(kernels, inputShape, input, ops, options);
     }
 
     /** {@link #of(Int8Kernels, int[], QuantParams, List, Options)} with the default kernels and options. */
-    public static Executor of(int[] inputShape, QuantParams input, List<ExecOp> ops) {
+    public static Int8Executor of(int[] inputShape, QuantParams input, List<ExecOp> ops) {
         return of(Int8Kernels.get(), inputShape, input, ops, Options.defaults());
     }
 
@@ -188,7 +188,7 @@ public final class Executor implements AutoCloseable {
     }
 
     private IllegalArgumentException mismatch(ExecOp op, String expects, Value got) {
-        return new IllegalArgumentException("Executor: op '" + op.name() + "' expects input " + expects + " but the op before it produces "
+        return new IllegalArgumentException("Int8Executor: op '" + op.name() + "' expects input " + expects + " but the op before it produces "
                 + got.describe() + "; the ops do not chain");
     }
 
@@ -228,7 +228,7 @@ public final class Executor implements AutoCloseable {
                 return new Value(x.t, x.size(), 1, 1, x.grid);
             }
             case ExecOp.Activation a -> {
-                if (a.stage().channels() != 1) throw new IllegalArgumentException("Executor: activation '" + a.name() + "' needs a one-channel stage");
+                if (a.stage().channels() != 1) throw new IllegalArgumentException("Int8Executor: activation '" + a.name() + "' needs a one-channel stage");
                 checkOutput(op, a.output(), a.stage());
                 return produce(new ActStep(a, x), x, x.c, x.h, x.w, a.output());
             }
@@ -236,7 +236,7 @@ public final class Executor implements AutoCloseable {
                 Value body = chain(r.body(), x, where + r.name() + "/");
                 Value shortcut = chain(r.shortcut(), x, where + r.name() + "/");
                 if (body.c != shortcut.c || body.h != shortcut.h || body.w != shortcut.w) {
-                    throw new IllegalArgumentException("Executor: residual '" + r.name() + "' adds " + body.shape() + " to " + shortcut.shape());
+                    throw new IllegalArgumentException("Int8Executor: residual '" + r.name() + "' adds " + body.shape() + " to " + shortcut.shape());
                 }
                 checkOutput(op, r.output(), r.stage());
                 AddSpec spec = AddSpec.of(body.type(), body.zp(), shortcut.type(), shortcut.zp(), r.leftShift(), r.aRescale(), r.bRescale(),
@@ -252,7 +252,7 @@ public final class Executor implements AutoCloseable {
     private static void checkOutput(ExecOp op, QuantParams grid, OutputStage stage) {
         CodeType.of(grid.qmin(), grid.qmax());
         if (stage.zeroPoint() != grid.zeroPoint() || stage.qmax() > grid.qmax() || stage.qmin() < grid.qmin()) {
-            throw new IllegalArgumentException("Executor: op '" + op.name() + "' requantizes to zero point " + stage.zeroPoint() + " clamp ["
+            throw new IllegalArgumentException("Int8Executor: op '" + op.name() + "' requantizes to zero point " + stage.zeroPoint() + " clamp ["
                     + stage.qmin() + ", " + stage.qmax() + "], which does not fit its output grid " + grid);
         }
     }
@@ -261,7 +261,7 @@ public final class Executor implements AutoCloseable {
 
     /** Arena offsets for {@code batch} by first fit over tensors ordered by birth; reserves scratch. */
     private void plan(int b) {
-        int end = Arena.place(tensors, b, Arena.Lifetime.AS_RECORDED, "Executor: activations");
+        int end = Arena.place(tensors, b, Arena.Lifetime.AS_RECORDED, "Int8Executor: activations");
         arena = new byte[end];
         for (Step s : steps) s.reserve(scratch, b);
         planned = b;
@@ -279,7 +279,7 @@ public final class Executor implements AutoCloseable {
     /** {@link #run(float[], int)} into {@code logits}: allocates nothing once planned for this batch. */
     public synchronized void run(float[] in, int b, float[] logits) {
         if (logits.length < (long) b * outputSize()) {
-            throw new IllegalArgumentException("Executor: logits array of " + logits.length + " is smaller than batch " + b + " × "
+            throw new IllegalArgumentException("Int8Executor: logits array of " + logits.length + " is smaller than batch " + b + " × "
                     + outputSize());
         }
         quantize(in, b);
@@ -304,7 +304,7 @@ public final class Executor implements AutoCloseable {
         for (int i = 0, n = b * inputSize(); i < n; i++) {
             int q = codes[i];
             if (q < inputGrid.qmin() || q > inputGrid.qmax()) {
-                throw new IllegalArgumentException("Executor: input code " + q + " at " + i + " is outside the input grid " + inputGrid);
+                throw new IllegalArgumentException("Int8Executor: input code " + q + " at " + i + " is outside the input grid " + inputGrid);
             }
             arena[input.offset + i] = (byte) q;
         }
@@ -316,9 +316,9 @@ public final class Executor implements AutoCloseable {
     }
 
     private void prepare(int length, int b, String what) {
-        if (b < 1) throw new IllegalArgumentException("Executor: batch must be ≥ 1, got " + b);
+        if (b < 1) throw new IllegalArgumentException("Int8Executor: batch must be ≥ 1, got " + b);
         if (length < (long) b * inputSize()) {
-            throw new IllegalArgumentException("Executor: input holds " + length + " " + what + " but batch " + b + " of "
+            throw new IllegalArgumentException("Int8Executor: input holds " + length + " " + what + " but batch " + b + " of "
                     + Arrays.toString(inputShape) + " needs " + (long) b * inputSize());
         }
         if (b > planned) plan(b);
@@ -332,7 +332,7 @@ public final class Executor implements AutoCloseable {
             kernels.quantize(in, 0, 1.0f / inputGrid.scale(), inputGrid.zeroPoint(), inputGrid.qmin(), inputGrid.qmax(), arena, input.offset,
                     b * inputSize());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Executor: " + e.getMessage(), e);
+            throw new IllegalArgumentException("Int8Executor: " + e.getMessage(), e);
         }
     }
 
@@ -363,7 +363,7 @@ public final class Executor implements AutoCloseable {
      * medians. Percent of peak is relative to {@link Int8Kernels#peakGops()} times the thread count.
      */
     public synchronized Profile profile(float[] in, int b, int repetitions) {
-        if (repetitions < 1) throw new IllegalArgumentException("Executor.profile: repetitions must be ≥ 1, got " + repetitions);
+        if (repetitions < 1) throw new IllegalArgumentException("Int8Executor.profile: repetitions must be ≥ 1, got " + repetitions);
         double peak = kernels.peakGops();
         float[] logits = new float[b * outputSize()];
         for (int i = 0; i < Math.max(2, repetitions / 5); i++) run(in, b, logits);
@@ -434,7 +434,7 @@ public final class Executor implements AutoCloseable {
     @Override public void close() { pool.close(); }
 
     @Override public String toString() {
-        return "Executor[" + steps.size() + " steps, " + Arrays.toString(inputShape) + " → [" + outputSize() + "], " + options.threads()
+        return "Int8Executor[" + steps.size() + " steps, " + Arrays.toString(inputShape) + " → [" + outputSize() + "], " + options.threads()
                 + " thread(s), " + kernels.name() + "]";
     }
 

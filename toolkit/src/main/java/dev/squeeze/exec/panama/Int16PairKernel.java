@@ -53,8 +53,8 @@ import jdk.incubator.vector.VectorSpecies;
  * multiplier, plus {@code 2^(t−1)}, arithmetic shift right by {@code t = 31 − shift} (exactly
  * {@code floor((acc·m + 2^(t−1)) / 2^t)}), clamped while still 64-bit, and merged back.
  */
-final class Vec {
-    private Vec() {}
+final class Int16PairKernel {
+    private Int16PairKernel() {}
 
     /** Property to narrow the vectors for testing (e.g. 256 on an AVX-512 machine); default the preferred shape. */
     static final String BITS_PROPERTY = "squeeze.exec.vectorBits";
@@ -565,9 +565,9 @@ final class Vec {
             qmax = s.qmax();
         }
 
-        /** {@link Vec#row} for channel c. */
+        /** {@link Int16PairKernel#row} for channel c. */
         void row(int[] acc, int accOff, int n, int c, int bias, byte[] out, int outOff) {
-            Vec.row(acc, accOff, n, bias, m[c], shift[c], nm[c], nshift[c], zp, qmin, qmax, out, outOff);
+            Int16PairKernel.row(acc, accOff, n, bias, m[c], shift[c], nm[c], nshift[c], zp, qmin, qmax, out, outOff);
         }
 
         /**

@@ -1,8 +1,8 @@
 package dev.squeeze.data;
 
 /** The "how to fix it" sentence that ends every data error, per data set. */
-final class Fixes {
-    private Fixes() {}
+final class DataFixHints {
+    private DataFixHints() {}
 
     /** Data set key ({@code "cifar10"}, {@code "mnist"}, …) of an {@link ImageSet} name like {@code "mnist/train"}. */
     static String keyOf(String setName) {

@@ -9,7 +9,7 @@ package dev.squeeze.quant;
  * observer, the value and its index. Asking for a range or parameters before any value was observed
  * fails with an {@link IllegalStateException}. Observers are not thread-safe.
  */
-public interface Observer {
+public interface RangeObserver {
 
     /** Default percentile for {@link CalibrationMethod#PERCENTILE}. */
     double DEFAULT_PERCENTILE = 99.99;
@@ -52,7 +52,7 @@ public interface Observer {
     default String name() { return getClass().getSimpleName(); }
 
     /** An observer for {@code method} with the default percentile (99.99) and averaging constant (0.01). */
-    static Observer create(CalibrationMethod method) {
+    static RangeObserver create(CalibrationMethod method) {
         return create(method, DEFAULT_PERCENTILE, DEFAULT_AVERAGING_CONSTANT);
     }
 
@@ -62,7 +62,7 @@ public interface Observer {
      * @param percentile used by {@link CalibrationMethod#PERCENTILE}, in (50, 100]
      * @param averagingConstant used by {@link CalibrationMethod#MOVING_AVERAGE_MIN_MAX}, in (0, 1]
      */
-    static Observer create(CalibrationMethod method, double percentile, float averagingConstant) {
+    static RangeObserver create(CalibrationMethod method, double percentile, float averagingConstant) {
         return switch (method) {
             case MIN_MAX -> new MinMaxObserver();
             case MOVING_AVERAGE_MIN_MAX -> new MovingAverageMinMaxObserver(averagingConstant);
@@ -72,7 +72,7 @@ public interface Observer {
     }
 
     /** The activation observer a configuration asks for. */
-    static Observer forActivations(QConfig config) {
+    static RangeObserver forActivations(QConfig config) {
         return create(config.calibration(), config.percentile(), config.averagingConstant());
     }
 
@@ -85,7 +85,7 @@ public interface Observer {
      *
      * @param outChannels size of axis 0 of the weight
      */
-    static Observer forWeights(QConfig config, int outChannels) {
+    static RangeObserver forWeights(QConfig config, int outChannels) {
         return config.perChannelWeights() ? new PerChannelMinMaxObserver(outChannels) : new MinMaxObserver();
     }
 }
