@@ -16,6 +16,9 @@ final class ExportFixtures {
     /** The quantization fixtures' small ResNet with an average pool that pads (3×3, stride 1, padding 1). */
     static Architecture tinyResNet() { return dev.squeeze.quant.Int8Fixtures.tinyResNet(1, new AvgPool(3, 1, 1)); }
 
+    /** The same at 16/32 channels, for tests that train it (see {@code Int8Fixtures.trainableTinyResNet}). */
+    static Architecture trainableTinyResNet() { return dev.squeeze.quant.Int8Fixtures.trainableTinyResNet(new AvgPool(3, 1, 1)); }
+
     /** {@link dev.squeeze.quant.Int8Fixtures#network}: random weights and BatchNorm statistics. */
     static Network network(Architecture a, long seed) { return dev.squeeze.quant.Int8Fixtures.network(a, seed); }
 

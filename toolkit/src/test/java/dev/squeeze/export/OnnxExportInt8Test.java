@@ -60,15 +60,16 @@ class OnnxExportInt8Test {
         seed = trained(Zoo.seedCnn(new int[] {3, 20, 20}, 10), 3);
         seedCalib = ExportFixtures.images(128, 3, 20, 20, 1);
         seedTest = ExportFixtures.images(300, 3, 20, 20, 2);
-        tiny = trained(ExportFixtures.tinyResNet(), 5);
+        tiny = trained(ExportFixtures.trainableTinyResNet(), 5);
         tinyCalib = ExportFixtures.images(128, 3, 16, 16, 3);
         tinyTest = ExportFixtures.images(300, 3, 16, 16, 4);
     }
 
     @AfterAll
     static void close() {
-        seed.close();
-        tiny.close();
+        // After a failed @BeforeAll these may be null; a NullPointerException here would hide its error.
+        if (seed != null) seed.close();
+        if (tiny != null) tiny.close();
     }
 
     record Comparison(double agreement, double worstSteps, double meanSteps) {}

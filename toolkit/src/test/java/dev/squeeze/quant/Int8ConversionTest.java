@@ -78,7 +78,7 @@ class Int8ConversionTest {
     @Test
     void residualModelWithEveryOpAgreesWithFakeQuant() {
         ImageSet calib = Int8Fixtures.images(128, 3, 16, 16, 3), test = Int8Fixtures.images(300, 3, 16, 16, 4);
-        try (Network net = trained(Int8Fixtures.tinyResNet(), 5)) {
+        try (Network net = trained(Int8Fixtures.trainableTinyResNet(new dev.squeeze.model.Layer.AvgPool(2, 2, 0)), 5)) {
             for (CalibrationMethod method : List.of(CalibrationMethod.MIN_MAX, CalibrationMethod.MSE)) {
                 try (QuantizedNetwork q = Quantization.calibrate(net, calib, PREP, method)) {
                     Int8Model m = q.convert();
