@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,17 +48,27 @@ class Int8KernelsLookupTest {
 
     @Test
     void panamaWhenTheModuleIsThere() {
-        // Surefire starts the JVM with --add-modules jdk.incubator.vector (see the pom's squeeze.jvm.flags).
-        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        // The run without the module (a Surefire execution of its own) has nothing to check here; the
+        // run with it must find the module, or a lost flag would pass unnoticed.
+        assumeTrue(Int8KernelsTest.vectorModuleExpected(), "this run starts the JVM without jdk.incubator.vector");
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "Surefire should start the JVM with --add-modules jdk.incubator.vector (the pom's squeeze.jvm.flags)");
         List<String> warnings = new ArrayList<>();
-        Int8Kernels k = Int8Kernels.select(false, module, warnings::add);
-        if (module && Int8Kernels.panamaAvailable()) {
-            assertTrue(k.vectorized());
-            assertTrue(warnings.isEmpty(), warnings.toString());
-            assertTrue(k.description().startsWith("panama: IntVector"), k.description());
-            assertEquals("panama", Int8Kernels.panama().name());
-        }
-        assertFalse(Int8Kernels.kernels().isBlank());
+        Int8Kernels k = Int8Kernels.select(false, true, warnings::add);
+        assertTrue(Int8Kernels.panamaAvailable());
+        assertTrue(k.vectorized());
+        assertTrue(warnings.isEmpty(), warnings.toString());
+        assertTrue(k.description().startsWith("panama: IntVector"), k.description());
+        assertEquals("panama", Int8Kernels.panama().name());
+        assertTrue(Int8Kernels.lookup().vectorized(), "the default lookup picks the Vector API kernels");
         System.out.println("default int8 kernels: " + Int8Kernels.kernels());
+    }
+
+    @Test
+    void withoutTheModuleTheDefaultIsScalar() {
+        assumeFalse(Int8KernelsTest.vectorModuleExpected(), "this run starts the JVM with jdk.incubator.vector");
+        assertFalse(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        assertSame(Int8Kernels.scalar(), Int8Kernels.lookup());
+        assertTrue(Int8Kernels.kernels().startsWith("scalar"), Int8Kernels.kernels());
     }
 }

@@ -19,11 +19,23 @@ class Int8KernelsTest {
     static final String MODE = "squeeze.exec.convMode";
     static int configs; // counted across the class, printed by each test
 
+    /**
+     * Whether this JVM was started with the Vector API module: the pom says so per Surefire execution
+     * ({@code squeeze.test.vectorModule}); outside Maven (an IDE), whatever the JVM has.
+     */
+    static boolean vectorModuleExpected() {
+        String v = System.getProperty("squeeze.test.vectorModule");
+        return v == null ? ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() : v.equals("expected");
+    }
+
+    /** Scalar and, where this run has the module, Panama kernels; a run that should have them and does not fails. */
     static List<Int8Kernels> impls() {
         List<Int8Kernels> l = new ArrayList<>();
         l.add(Int8Kernels.scalar());
         if (Int8Kernels.panamaAvailable()) l.add(Int8Kernels.panama());
-        else System.err.println("Int8KernelsTest: Panama kernels unavailable, testing the scalar ones only");
+        else if (vectorModuleExpected()) throw new AssertionError("the Vector API kernels are unavailable although this test run"
+                + " starts the JVM with --add-modules jdk.incubator.vector; only the scalar kernels would be tested");
+        else System.err.println("Int8KernelsTest: no Vector API module in this run, testing the scalar kernels only");
         return l;
     }
 
