@@ -2,12 +2,12 @@ package dev.squeeze.export;
 
 import dev.squeeze.export.Onnx.Attr;
 import dev.squeeze.export.Onnx.Graph;
-import dev.squeeze.export.Onnx.Tensor;
-import dev.squeeze.export.Onnx.ValueInfo;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
+import dev.squeeze.onnx.proto.AttributeProto;
+import dev.squeeze.onnx.proto.NodeProto;
 import dev.squeeze.quant.Activation;
 import dev.squeeze.quant.Int8Model;
 import dev.squeeze.quant.Int8Op;
@@ -25,8 +25,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), written by Squeeze's own
- * protobuf encoder: the toolkit needs no ONNX or protobuf library at run time.
+ * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), encoded by protobuf-java
+ * through the classes protoc generates from {@code src/main/proto/onnx.proto} (see {@link Onnx}); the
+ * toolkit needs no ONNX library at run time. The same model always gives the same bytes. Each file's
+ * {@code metadata_props} hold {@code squeeze.format} ({@code fp32} or {@code int8-qdq}), the model's name
+ * and its provenance, each provenance key prefixed with {@code provenance.}.
  *
  * <h2>fp32 ({@link #fp32})</h2>
  * The {@link Architecture} layer by layer with the network's current weights: graph input
@@ -133,7 +136,7 @@ public final class OnnxExport {
     static byte[] fp32Bytes(Architecture arch, List<NamedTensor> params, Map<String, String> provenance) {
         Graph g = new Graph(arch.name());
         int[] in = arch.inputShape();
-        g.input(new ValueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in[0], (long) in[1], (long) in[2])));
+        g.input(Onnx.valueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in[0], (long) in[1], (long) in[2])));
         Fp32 b = new Fp32(g, params.iterator(), arch.name());
         String y = b.layers(arch.layers(), INPUT, "L");
         if (b.params.hasNext()) {
@@ -141,7 +144,7 @@ public final class OnnxExport {
                     + "' is left over after the last layer; the weights do not belong to this architecture");
         }
         rename(g, y, OUTPUT);
-        g.output(new ValueInfo(OUTPUT, Onnx.FLOAT, batchShape(arch.outputShape())));
+        g.output(Onnx.valueInfo(OUTPUT, Onnx.FLOAT, batchShape(arch.outputShape())));
         g.docString = "Squeeze fp32 export of " + arch.name() + " " + Arrays.toString(in) + ": " + arch.layers().size()
                 + " layers, " + arch.trainableParameters() + " trainable parameters";
         Map<String, String> meta = new LinkedHashMap<>();
@@ -226,7 +229,7 @@ public final class OnnxExport {
                         + " values but " + l.describe() + " needs " + Arrays.toString(dims) + " = " + n
                         + "; the weights do not belong to this architecture");
             }
-            return g.initializer(Tensor.floats(name, dims, t.values()));
+            return g.initializer(Onnx.floats(name, dims, t.values()));
         }
     }
 
@@ -279,7 +282,7 @@ public final class OnnxExport {
     static byte[] int8QdqBytes(Int8Model m, boolean tapOutputs) {
         Graph g = new Graph(m.name() + "-int8");
         TensorShape in = m.inputShape();
-        g.input(new ValueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in.channels(), (long) in.height(), (long) in.width())));
+        g.input(Onnx.valueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in.channels(), (long) in.height(), (long) in.width())));
         Qdq b = new Qdq(g, m.name());
         Int8Op.QuantizeInput qi = m.quantizeInput();
         Q x = b.quantize(INPUT, qi.output(), "input", 4, Range.ANY);
@@ -288,12 +291,12 @@ public final class OnnxExport {
         Int8Op.Dequantize dq = m.dequantizeOutput();
         g.node("DequantizeLinear", "output.dequantize", b.qdqInputs(x.name, dq.output()), List.of(OUTPUT), List.of(), "");
         TensorShape os = m.outputShape();
-        g.output(new ValueInfo(OUTPUT, Onnx.FLOAT, x.rank == 2 ? List.of(BATCH, (long) os.channels())
+        g.output(Onnx.valueInfo(OUTPUT, Onnx.FLOAT, x.rank == 2 ? List.of(BATCH, (long) os.channels())
                 : List.of(BATCH, (long) os.channels(), (long) os.height(), (long) os.width())));
         if (tapOutputs) {
-            for (Onnx.Node n : List.copyOf(g.nodes)) {
-                if (n.opType().equals("QuantizeLinear")) {
-                    g.output(new ValueInfo(n.outputs().get(0), b.storageType(b.gridOf(n.outputs().get(0))), null));
+            for (NodeProto n : List.copyOf(g.nodes)) {
+                if (n.getOpType().equals("QuantizeLinear")) {
+                    g.output(Onnx.valueInfo(n.getOutput(0), b.storageType(b.gridOf(n.getOutput(0))), null));
                 }
             }
         }
@@ -425,9 +428,9 @@ public final class OnnxExport {
             boolean clipLow = range == Range.ANY && grid.qmin() > lo;
             boolean clipHigh = range != Range.IN_GRID && grid.qmax() < hi;
             if (clipLow || clipHigh) {
-                String min = clipLow ? g.initializer(Tensor.floats(g.fresh(p + ".clip_min"), new long[0],
+                String min = clipLow ? g.initializer(Onnx.floats(g.fresh(p + ".clip_min"), new long[0],
                         new float[] {grid.dequantize(grid.qmin())})) : "";
-                String max = clipHigh ? g.initializer(Tensor.floats(g.fresh(p + ".clip_max"), new long[0],
+                String max = clipHigh ? g.initializer(Onnx.floats(g.fresh(p + ".clip_max"), new long[0],
                         new float[] {grid.dequantize(grid.qmax())})) : "";
                 y = g.op("Clip", p + ".clip", clipHigh ? List.of(y, min, max) : List.of(y, min), p + ".clip");
             }
@@ -450,8 +453,8 @@ public final class OnnxExport {
                 String base = g.fresh("grid" + grids.size());
                 int type = storageType(k);
                 return new String[] {
-                        g.initializer(Tensor.floats(base + ".scale", new long[0], new float[] {k.scale()})),
-                        g.initializer(Tensor.bytes(base + ".zero_point", type, new long[0], new int[] {k.zeroPoint()}))};
+                        g.initializer(Onnx.floats(base + ".scale", new long[0], new float[] {k.scale()})),
+                        g.initializer(Onnx.bytes(base + ".zero_point", type, new long[0], new int[] {k.zeroPoint()}))};
             });
             return List.of(x, sz[0], sz[1]);
         }
@@ -489,16 +492,16 @@ public final class OnnxExport {
             float[] scales = w.scales();
             boolean perTensor = !w.perChannelScales();
             for (int zp : zps) perTensor &= zp == zps[0];
-            String q = g.initializer(Tensor.bytes(name + "_quantized", type, dims, codes));
-            List<Attr> attrs;
+            String q = g.initializer(Onnx.bytes(name + "_quantized", type, dims, codes));
+            List<AttributeProto> attrs;
             String s, z;
             if (perTensor) {
-                s = g.initializer(Tensor.floats(name + "_scale", new long[0], new float[] {scales[0]}));
-                z = g.initializer(Tensor.bytes(name + "_zero_point", type, new long[0], new int[] {zps[0]}));
+                s = g.initializer(Onnx.floats(name + "_scale", new long[0], new float[] {scales[0]}));
+                z = g.initializer(Onnx.bytes(name + "_zero_point", type, new long[0], new int[] {zps[0]}));
                 attrs = List.of();
             } else {
-                s = g.initializer(Tensor.floats(name + "_scale", new long[] {scales.length}, scales));
-                z = g.initializer(Tensor.bytes(name + "_zero_point", type, new long[] {zps.length}, zps));
+                s = g.initializer(Onnx.floats(name + "_scale", new long[] {scales.length}, scales));
+                z = g.initializer(Onnx.bytes(name + "_zero_point", type, new long[] {zps.length}, zps));
                 attrs = List.of(Attr.i("axis", 0));
             }
             g.node("DequantizeLinear", name + "_dq", List.of(q, s, z), List.of(name), attrs, "");
@@ -509,9 +512,9 @@ public final class OnnxExport {
         private String bias(String name, int[] bias, QuantParams in, Int8Weights w) {
             float[] scales = new float[bias.length];
             for (int c = 0; c < bias.length; c++) scales[c] = in.scale() * w.scale(c);
-            String q = g.initializer(Tensor.int32s(name + "_quantized", new long[] {bias.length}, bias));
-            String s = g.initializer(Tensor.floats(name + "_scale", new long[] {bias.length}, scales));
-            String z = g.initializer(Tensor.int32s(name + "_zero_point", new long[] {bias.length}, new int[bias.length]));
+            String q = g.initializer(Onnx.int32s(name + "_quantized", new long[] {bias.length}, bias));
+            String s = g.initializer(Onnx.floats(name + "_scale", new long[] {bias.length}, scales));
+            String z = g.initializer(Onnx.int32s(name + "_zero_point", new long[] {bias.length}, new int[bias.length]));
             g.node("DequantizeLinear", name + "_dq", List.of(q, s, z), List.of(name), List.of(Attr.i("axis", 0)), "");
             return name;
         }
@@ -533,11 +536,11 @@ public final class OnnxExport {
      */
     private static void rename(Graph g, String from, String to) {
         for (int i = g.nodes.size() - 1; i >= 0; i--) {
-            Onnx.Node n = g.nodes.get(i);
-            if (n.outputs().contains(from)) {
+            NodeProto n = g.nodes.get(i);
+            int k = n.getOutputList().indexOf(from);
+            if (k >= 0) {
                 // Only the last node can produce the last result, and nothing consumes it yet.
-                List<String> outs = n.outputs().stream().map(o -> o.equals(from) ? to : o).toList();
-                g.nodes.set(i, new Onnx.Node(n.opType(), n.name(), n.inputs(), outs, n.attributes(), n.domain()));
+                g.nodes.set(i, n.toBuilder().setOutput(k, to).build());
                 return;
             }
         }
