@@ -8,9 +8,6 @@ import dev.squeeze.onnx.proto.OperatorSetIdProto;
 import dev.squeeze.onnx.proto.StringStringEntryProto;
 import dev.squeeze.onnx.proto.TensorProto;
 import dev.squeeze.onnx.proto.ValueInfoProto;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,13 +62,8 @@ final class OnnxReader {
         }
     }
 
-    static Model read(Path p) {
-        try {
-            return parse(Files.readAllBytes(p));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    /** Reads a file through {@link OnnxFile#read}, the toolkit's own entry point. */
+    static Model read(Path p) { return Model.of(OnnxFile.read(p)); }
 
     static Model parse(byte[] bytes) {
         try {
