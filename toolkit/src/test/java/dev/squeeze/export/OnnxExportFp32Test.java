@@ -96,6 +96,19 @@ class OnnxExportFp32Test {
     }
 
     @Test
+    void metadataPropsCarryFormatArchitectureAndProvenanceInOrder() throws Exception {
+        try (Network net = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 6)) {
+            net.provenance().put("dataset", "cifar10");
+            OnnxReader.Model m = OnnxReader.read(OnnxExport.fp32(net, dir.resolve("p.onnx")));
+            assertEquals(List.of("squeeze.format", "squeeze.architecture", "provenance.init_seed", "provenance.dataset"),
+                    List.copyOf(m.metadata().keySet()));
+            assertEquals("seed-cnn", m.metadata().get("squeeze.architecture"));
+            assertEquals("6", m.metadata().get("provenance.init_seed"));
+            assertEquals("cifar10", m.metadata().get("provenance.dataset"));
+        }
+    }
+
+    @Test
     void weightsOfAnotherArchitectureAreRefusedByName() {
         try (Network net = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 1)) {
             Architecture other = Zoo.seedCnn(new int[] {3, 32, 32}, 5);
