@@ -1,11 +1,14 @@
 /**
- * Export to ONNX: {@link dev.squeeze.export.OnnxExport#fp32} writes a float network,
+ * ONNX files: {@link dev.squeeze.export.OnnxExport#fp32} writes a float network,
  * {@link dev.squeeze.export.OnnxExport#int8Qdq} an {@link dev.squeeze.quant.Int8Model} in QDQ form
  * (QuantizeLinear / DequantizeLinear around float ops, which ONNX Runtime and other runtimes fuse into
- * integer kernels), {@link dev.squeeze.export.OnnxExport#exportBoth} both side by side.
+ * integer kernels), {@link dev.squeeze.export.OnnxExport#exportBoth} both side by side;
+ * {@link dev.squeeze.export.OnnxFile#read} parses any {@code .onnx} file into a
+ * {@link dev.squeeze.onnx.proto.ModelProto} and refuses one that is not ONNX with the file and the reason.
  *
- * <p>The protobuf encoding is hand-written ({@code ProtoWriter}, {@code Onnx}): the toolkit has no ONNX
- * or protobuf dependency. ONNX Runtime is used by the tests only, to check that the files run and
- * compute what Squeeze computes.
+ * <p>Files are read and written with protobuf-java through the classes that protoc generates at build time
+ * from {@code toolkit/src/main/proto/onnx.proto} (package {@code dev.squeeze.onnx.proto}): the subset of the
+ * official ONNX schema Squeeze uses, with its field numbers. The toolkit has no ONNX library dependency;
+ * ONNX Runtime is used by the tests only, to check that the files run and compute what Squeeze computes.
  */
 package dev.squeeze.export;
