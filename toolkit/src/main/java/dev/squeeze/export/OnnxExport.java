@@ -26,7 +26,7 @@ import java.util.Map;
 
 /**
  * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), encoded by protobuf-java
- * through the classes protoc generates from {@code src/main/proto/onnx.proto} (see {@link Onnx}); the
+ * through the classes protoc generates from {@code src/main/proto/onnx.proto} (see {@code Onnx}); the
  * toolkit needs no ONNX library at run time. The same model always gives the same bytes. Each file's
  * {@code metadata_props} hold {@code squeeze.format} ({@code fp32} or {@code int8-qdq}), the model's name
  * and its provenance, each provenance key prefixed with {@code provenance.}.
