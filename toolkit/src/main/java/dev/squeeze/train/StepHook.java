@@ -3,8 +3,9 @@ package dev.squeeze.train;
 import dev.squeeze.model.Network;
 
 /**
- * Called after every optimizer step, inside the training loop. Pruning re-applies its masks here so
- * pruned weights stay zero through fine-tuning; QAT updates observers and freezes BatchNorm here.
+ * Called after every optimizer step, inside the training loop: the lambda form of
+ * {@link TrainingHook#afterStep} ({@link TrainConfig.Builder#addHook(StepHook)}). Hooks that need
+ * gradients, epoch boundaries or in-place masks implement {@link TrainingHook}.
  */
 @FunctionalInterface
 public interface StepHook {

@@ -16,7 +16,9 @@ import dev.squeeze.data.Preprocessing;
 import dev.squeeze.model.Network;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -45,7 +47,11 @@ public final class Training {
             case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(oc.momentum()).optWeightDecays(oc.weightDecay()).build();
             case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(oc.weightDecay()).build();
         };
+        // The loss DJL's trainer is configured with is never evaluated: the objective computes each step's
+        // loss (TrainConfig.objective); DJL only requires one to build a trainer.
         DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
+        Objective objective = config.objective();
+        List<TrainingHook> hooks = config.hooks();
         BatchMaker maker = new BatchMaker(train, config.preprocessing());
         SplittableRandom rnd = new SplittableRandom(config.seed());
         int[] in = net.architecture().inputShape();
@@ -58,12 +64,16 @@ public final class Training {
         Progress progress = config.progress();
         // The block is already initialised (seeded, PyTorch-style) by Network.create; the DJL trainer
         // only drives forward/backward/step, so its initializer is never called.
-        try (Trainer trainer = net.djlModel().newTrainer(djl)) {
+        try (Trainer trainer = net.djlModel().newTrainer(djl);
+             TrainingState state = new TrainingState(net, config.epochs(), batches)) {
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
                 int[] order = ImageSet.permutation(n, rnd);
+                state.at(epoch, step, false);
+                for (TrainingHook h : hooks) h.epochStarted(state);
                 progress.epochStarted(epoch + 1, config.epochs(), batches);
                 long e0 = System.nanoTime();
                 double lossSum = 0;
+                Map<String, Double> termSums = new LinkedHashMap<>();
                 long correct = 0, seen = 0;
                 for (int b = 0; b < batches; b++) {
                     int from = b * bs, count = Math.min(bs, n - from);
@@ -74,23 +84,35 @@ public final class Training {
                         NDArray y = m.create(FloatBuffer.wrap(ybuf, 0, count), new Shape(count));
                         NDArray loss;
                         NDArray logits;
+                        ObjectiveInput input;
                         try (GradientCollector gc = trainer.newGradientCollector()) {
                             logits = trainer.forward(new NDList(x)).singletonOrThrow();
-                            loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                            input = new ObjectiveInput(x, y, logits, epoch, step);
+                            loss = objective.loss(input);
+                            if (loss.getShape().size() != 1) {
+                                throw new IllegalStateException("objective " + objective.describe() + " returned shape "
+                                        + loss.getShape() + "; Objective.loss must return a scalar (the batch mean)");
+                            }
                             gc.backward(loss);
                         }
-                        trainer.step();
                         float l = loss.getFloat();
                         if (!Float.isFinite(l)) {
                             throw new IllegalStateException("Training diverged: loss is " + l + " at epoch " + (epoch + 1)
                                     + ", batch " + (b + 1) + " with " + oc + "; lower the learning rate");
                         }
+                        state.at(epoch, step, true);
+                        for (TrainingHook h : hooks) h.beforeStep(state);
+                        trainer.step();
                         lossSum += l * count;
+                        for (Map.Entry<String, NDArray> t : input.terms().entrySet()) {
+                            termSums.merge(t.getKey(), (double) t.getValue().getFloat() * count, Double::sum);
+                        }
                         correct += logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false)
                                 .eq(y.toType(ai.djl.ndarray.types.DataType.INT32, false)).sum().getLong();
                         seen += count;
                     }
-                    for (StepHook h : config.hooks()) h.afterStep(net, epoch, step);
+                    state.at(epoch, step, false);
+                    for (TrainingHook h : hooks) h.afterStep(state);
                     step++;
                     double secs = (System.nanoTime() - e0) / 1e9;
                     double ips = seen / secs;
@@ -104,12 +126,17 @@ public final class Training {
                     testAcc = last.accuracy();
                     testLoss = last.loss();
                 }
+                Map<String, Double> terms = new LinkedHashMap<>();
+                for (Map.Entry<String, Double> t : termSums.entrySet()) terms.put(t.getKey(), t.getValue() / seen);
                 EpochStats s = new EpochStats(epoch + 1, lossSum / seen, (double) correct / seen, testAcc, testLoss,
-                        config.schedule().at(oc.learningRate(), step - 1, totalSteps, batches), seen / secs, secs);
+                        config.schedule().at(oc.learningRate(), step - 1, totalSteps, batches), seen / secs, secs, terms);
                 history.add(s);
+                state.at(epoch, step - 1, false);
+                for (TrainingHook h : hooks) h.epochFinished(state, s);
                 progress.epochFinished(s, config.epochs());
             }
         }
+        if (objective != Objective.crossEntropy()) net.provenance().put("train_objective", objective.describe());
         net.provenance().put("train_data", train.name());
         net.provenance().put("train_recipe", config.toString());
         net.provenance().put("train_seed", Long.toString(config.seed()));

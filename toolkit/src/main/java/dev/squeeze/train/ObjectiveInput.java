@@ -1,0 +1,59 @@
+package dev.squeeze.train;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One training batch as an {@link Objective} sees it. Built by {@link Training#fit}; valid only during
+ * the call.
+ */
+public final class ObjectiveInput {
+    private final NDArray inputs, labels, logits;
+    private final int epoch, step;
+    private final Map<String, NDArray> terms = new LinkedHashMap<>();
+
+    ObjectiveInput(NDArray inputs, NDArray labels, NDArray logits, int epoch, int step) {
+        this.inputs = inputs;
+        this.labels = labels;
+        this.logits = logits;
+        this.epoch = epoch;
+        this.step = step;
+    }
+
+    /** N×C×H×W, preprocessed and augmented as the network receives them (no gradient). */
+    public NDArray inputs() { return inputs; }
+
+    /** N class indices as float32 (the form DJL's losses take). */
+    public NDArray labels() { return labels; }
+
+    /** N×classes network output, in training mode, with gradients. */
+    public NDArray logits() { return logits; }
+
+    /** Images in this batch (the last batch of an epoch may be smaller). */
+    public int batchSize() { return (int) labels.getShape().get(0); }
+
+    /** 0-based epoch. */
+    public int epoch() { return epoch; }
+
+    /** 0-based optimizer step over the whole run. */
+    public int step() { return step; }
+
+    /**
+     * Reports a named part of the loss (e.g. {@code student_loss}, {@code distillation_loss}): its mean
+     * over the epoch appears in {@link EpochStats#terms()}. Reporting is for people; only the returned
+     * loss is minimised.
+     *
+     * @param name a short identifier; reporting the same name twice in one step keeps the last value
+     * @param scalar a scalar array
+     */
+    public void report(String name, NDArray scalar) {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("a loss term needs a name, got '" + name + "'");
+        if (scalar.getShape().size() != 1) {
+            throw new IllegalArgumentException("loss term '" + name + "' must be a scalar, got shape " + scalar.getShape());
+        }
+        terms.put(name, scalar);
+    }
+
+    Map<String, NDArray> terms() { return terms; }
+}
