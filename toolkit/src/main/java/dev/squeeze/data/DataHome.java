@@ -200,7 +200,7 @@ public final class DataHome {
         return new DataNotFoundException(spec.key(), paths, m.toString());
     }
 
-    private static String describe(Layout l) {
+    static String describe(Layout l) {
         return switch (l) {
             case CIFAR10_BINARY -> "CIFAR-10 binary batches";
             case IMAGE_FOLDER -> "image class folders";
