@@ -84,7 +84,7 @@ public final class Main {
 
     static int data(Args a) {
         if (a.has("download")) {
-            Path where = Datasets.download(a.get("download", null));
+            Path where = Datasets.download(a.parsed("download", null, Datasets::key));
             System.out.println("downloaded to " + where);
         }
         int found = 0;
@@ -139,7 +139,10 @@ public final class Main {
                 j.put("budget", budget.id());
                 j.put("seed", seed);
                 j.put("recipe", recipe.toString());
-                j.put("data", Map.of("train", split(ex.train(), trainSource), "test", split(ex.test(), testSource)));
+                Map<String, Object> sources = new LinkedHashMap<>();
+                sources.put("train", split(ex.train(), trainSource));
+                sources.put("test", split(ex.test(), testSource));
+                j.put("data", sources);
                 j.put("train_images", ex.train().size());
                 j.put("test_images", ex.test().size());
                 j.put("epochs", recipe.epochs());
@@ -233,7 +236,7 @@ public final class Main {
                 }
                 dev.squeeze.quant.Int8Model int8 = dev.squeeze.quant.Int8Model.read(file);
                 Path q = dev.squeeze.export.OnnxExport.int8Qdq(int8,
-                        out.staged(int8.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-int8-qdq.onnx"));
+                        out.staged(sourceModel(int8).replaceAll("[^A-Za-z0-9._-]", "_") + "-int8-qdq.onnx"));
                 j.put("onnx_int8_qdq", out.target(q).toString());
                 j.put("onnx_int8_qdq_bytes", Measure.fileSize(q));
                 j.put("note", "the model file is int8: only its QDQ form was exported; export the fp32 .sqz it came from for an fp32 ONNX");
@@ -376,6 +379,11 @@ public final class Main {
         return 0;
     }
 
+    /** The zoo name of the float model an int8 model was converted from (its fused graph is named "<name>-fused"). */
+    private static String sourceModel(dev.squeeze.quant.Int8Model m) {
+        return m.provenance().getOrDefault("source_model", m.name()).replaceFirst("-fused$", "");
+    }
+
     private static boolean sameDataset(String a, String b) {
         try {
             return Datasets.key(a).equals(Datasets.key(b));
@@ -415,15 +423,18 @@ public final class Main {
             };
         }
 
-        /** Accuracy from IntegerReference, latency from Int8Executor: the two agree bit for bit, the executor is the fast one. */
+        /**
+         * The integer model run by Int8Executor (IntegerReference's scoring with the executor's codes, which
+         * are the reference's bit for bit; the scalar reference alone would take hours on ResNet18).
+         */
         static Scorer int8(Path file) {
             dev.squeeze.quant.Int8Model m = dev.squeeze.quant.Int8Model.read(file);
-            String name = m.provenance().getOrDefault("source_model", m.name()).replaceFirst("-fused$", "");
+            String name = sourceModel(m);
             dev.squeeze.quant.TensorShape in = m.inputShape();
             dev.squeeze.exec.Int8Executor ex = dev.squeeze.exec.Int8Executor.of(m);
             return new Scorer(name, new int[] {in.channels(), in.height(), in.width()}, m.provenance(), m.weightCount()) {
                 @Override Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep) {
-                    return dev.squeeze.quant.IntegerReference.evaluate(m, test, prep);
+                    return dev.squeeze.quant.IntegerReference.evaluate(m, test, prep, ex::runCodes);
                 }
                 @Override Latency latency(ImageSet test, dev.squeeze.data.Preprocessing prep) {
                     float[] x = new dev.squeeze.data.BatchMaker(test, prep.withAugmentation(0, false)).batch(0, 1);
