@@ -197,6 +197,21 @@ class MainTest {
         });
     }
 
+    @Test
+    void anOutThatIsNotWritableIsRefusedBeforeAnyDataIsLoaded() throws IOException {
+        // root writes anywhere, so only a normal user can see this refusal.
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "running as root");
+        Path locked = Files.createDirectories(tmp.resolve("locked"));
+        Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            CliFixtures.Result r = cli("train", "--out", locked.resolve("sub").toString());
+            assertEquals(2, r.code(), r.all());
+            assertTrue(r.message().contains("is not writable") && r.message().contains(locked.toString()), r.message());
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
     // ---- 5. eval says what it compares ---------------------------------------------------------------
 
     @Test
