@@ -79,7 +79,34 @@ final class Args {
         }
     }
 
+    /**
+     * A number > 0 (learning rates): the message names the option, where the library's own check
+     * ("learningRate must be > 0") would not.
+     */
+    float positiveFloat(String name, float fallback) {
+        float f = floatValue(name, fallback);
+        if (!(f > 0) || Float.isInfinite(f)) {
+            throw new UsageException(command + ": --" + name + " must be a number > 0, got '" + values.get(name) + "'");
+        }
+        return f;
+    }
+
+    /**
+     * {@code parse} applied to option {@code name}'s value (or {@code fallback} when it is absent). A
+     * bad value is a usage error (exit 2) naming the option, whatever the parser throws: the parsers
+     * (Budget.parse, Datasets.key, Zoo.get) are library code that does not know it serves an option.
+     */
+    <T> T parsed(String name, String fallback, java.util.function.Function<String, T> parse) {
+        String v = values.getOrDefault(name, fallback);
+        try {
+            return parse.apply(v);
+        } catch (RuntimeException e) {
+            throw new UsageException(command + ": --" + name + " " + v + ": " + e.getMessage(), e);
+        }
+    }
+
     static final class UsageException extends RuntimeException {
         UsageException(String m) { super(m); }
+        UsageException(String m, Throwable cause) { super(m, cause); }
     }
 }

@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.Environment;
+import dev.squeeze.data.DataHome;
 import dev.squeeze.data.Datasets;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Split;
@@ -83,7 +84,7 @@ public final class Main {
 
     static int data(Args a) {
         if (a.has("download")) {
-            Path where = Datasets.download(a.get("download", null));
+            Path where = Datasets.download(a.parsed("download", null, Datasets::key));
             System.out.println("downloaded to " + where);
         }
         int found = 0;
@@ -103,88 +104,114 @@ public final class Main {
     }
 
     static int train(Args a) {
-        String model = a.get("model", "seed-cnn");
-        String dataset = a.get("dataset", model.startsWith("keras") ? "mnist" : "cifar10");
-        Budget budget = Budget.parse(a.get("budget", "quick"));
+        String model = a.parsed("model", "seed-cnn", m -> {
+            Zoo.get(m, new int[] {3, 32, 32}, 10); // unknown model names fail before data loading
+            return m.toLowerCase(java.util.Locale.ROOT);
+        });
+        String dataset = a.parsed("dataset", model.startsWith("keras") ? "mnist" : "cifar10", Datasets::key);
+        Budget budget = a.parsed("budget", "quick", Budget::parse);
         long seed = a.longValue("seed", 42);
         Recipe recipe = Recipe.of(model, dataset, budget);
         if (a.has("limit")) recipe = recipe.withTrainLimit(a.intValue("limit", 0));
         if (a.has("test-limit")) recipe = recipe.withTestLimit(a.intValue("test-limit", 0));
         if (a.has("epochs")) recipe = recipe.withEpochs(a.intValue("epochs", 0));
         if (a.has("batch")) recipe = recipe.withBatchSize(a.intValue("batch", 0));
-        if (a.has("lr")) recipe = recipe.withOptimizer(recipe.optimizer().withLearningRate(a.floatValue("lr", 0)));
-        Zoo.get(model, new int[] {3, 32, 32}, 10); // unknown model names fail before data loading
-        Path out = Path.of(a.get("out", "out/train"));
-        System.out.println("squeeze train: " + recipe + ", seed " + seed);
-        System.out.println("machine: " + Environment.machine() + ", libtorch threads " + Environment.torchThreads());
-        try (Experiment ex = Experiment.run(recipe, seed)) {
-            Path modelFile = out.resolve(model + ".sqz");
-            ModelFile.save(ex.network(), modelFile);
-            Latency lat1 = Measure.latency(ex.network(), ex.test(), recipe.preprocessing(), 1, 20, 100);
-            Latency lat64 = Measure.latency(ex.network(), ex.test(), recipe.preprocessing(), 64, 3, 15);
-            Path curves = Charts.savePng(Charts.trainingCurves(ex.result(), model + " on " + dataset + " (" + budget.id() + ")"),
-                    out.resolve("train-curves.png"));
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("command", "train");
-            j.put("model", model);
-            j.put("dataset", dataset);
-            j.put("budget", budget.id());
-            j.put("seed", seed);
-            j.put("recipe", recipe.toString());
-            j.put("train_images", ex.train().size());
-            j.put("test_images", ex.test().size());
-            j.put("epochs", recipe.epochs());
-            j.put("trainable_parameters", ex.network().trainableParameters());
-            j.put("test_accuracy", ex.result().testAccuracy());
-            j.put("test_loss", ex.result().finalEvaluation().loss());
-            j.put("train_images_per_second", ex.result().trainImagesPerSecond());
-            j.put("train_seconds", ex.result().seconds());
-            j.put("model_file", modelFile.toString());
-            j.put("model_file_bytes", Measure.fileSize(modelFile));
-            j.put("latency_batch1", lat1);
-            j.put("latency_batch64", lat64);
-            List<EpochStats> h = ex.result().history();
-            j.put("history", h);
-            j.put("plots", List.of(curves.toString()));
-            j.put("machine", Environment.machine());
-            j.put("provenance", ex.network().provenance());
-            Json.write(out.resolve("train.json"), j);
-            System.out.printf("test accuracy %.4f, %d trainable parameters, %.0f train images/s, model file %,d bytes%n",
-                    ex.result().testAccuracy(), ex.network().trainableParameters(), ex.result().trainImagesPerSecond(),
-                    Measure.fileSize(modelFile));
-            System.out.println("wrote " + out.resolve("train.json"));
+        if (a.has("lr")) recipe = recipe.withOptimizer(recipe.optimizer().withLearningRate(a.positiveFloat("lr", 0)));
+        try (OutDir out = OutDir.open("train", Path.of(a.get("out", "out/train")))) {
+            // Both splits from one place, or one error naming what is missing (Datasets.source).
+            DataHome.Location trainSource = Datasets.source(dataset, Split.TRAIN), testSource = Datasets.source(dataset, Split.TEST);
+            ImageSet[] data = Experiment.data(recipe, seed);
+            // Echo what is used: a limit above the data set's size is clamped to it.
+            recipe = recipe.withTrainLimit(data[0].size()).withTestLimit(data[1].size());
+            System.out.println("squeeze train: " + recipe + ", seed " + seed);
+            System.out.println("machine: " + Environment.machine() + ", libtorch threads " + Environment.torchThreads());
+            try (Experiment ex = Experiment.run(recipe, seed, data[0], data[1], dev.squeeze.train.Progress.console())) {
+                Path modelFile = out.staged(model + ".sqz");
+                ModelFile.save(ex.network(), modelFile);
+                Latency lat1 = Measure.latency(ex.network(), ex.test(), recipe.preprocessing(), 1, 20, 100);
+                Latency lat64 = Measure.latency(ex.network(), ex.test(), recipe.preprocessing(), 64, 3, 15);
+                Path curves = Charts.savePng(Charts.trainingCurves(ex.result(), model + " on " + dataset + " (" + budget.id() + ")"),
+                        out.staged("train-curves.png"));
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "train");
+                j.put("model", model);
+                j.put("dataset", dataset);
+                j.put("budget", budget.id());
+                j.put("seed", seed);
+                j.put("recipe", recipe.toString());
+                Map<String, Object> sources = new LinkedHashMap<>();
+                sources.put("train", split(ex.train(), trainSource));
+                sources.put("test", split(ex.test(), testSource));
+                j.put("data", sources);
+                j.put("train_images", ex.train().size());
+                j.put("test_images", ex.test().size());
+                j.put("epochs", recipe.epochs());
+                j.put("trainable_parameters", ex.network().trainableParameters());
+                j.put("test_accuracy", ex.result().testAccuracy());
+                j.put("test_loss", ex.result().finalEvaluation().loss());
+                j.put("train_images_per_second", ex.result().trainImagesPerSecond());
+                j.put("train_seconds", ex.result().seconds());
+                j.put("model_file", out.target(modelFile).toString());
+                j.put("model_file_bytes", Measure.fileSize(modelFile));
+                j.put("latency_batch1", lat1);
+                j.put("latency_batch64", lat64);
+                List<EpochStats> h = ex.result().history();
+                j.put("history", h);
+                j.put("plots", List.of(out.target(curves).toString()));
+                j.put("machine", Environment.machine());
+                j.put("provenance", ex.network().provenance());
+                Json.write(out.staged("train.json"), j);
+                out.commit("train.json");
+                System.out.printf("test accuracy %.4f on %d test images, %d trainable parameters, %.0f train images/s, model file %,d bytes%n",
+                        ex.result().testAccuracy(), ex.test().size(), ex.network().trainableParameters(),
+                        ex.result().trainImagesPerSecond(), Measure.fileSize(out.target(modelFile)));
+                System.out.println("wrote " + out.target("train.json"));
+            }
         }
         return 0;
     }
 
+    /** One split's entry in a result JSON: which images, from where. */
+    private static Map<String, Object> split(ImageSet set, DataHome.Location source) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("set", set.name());
+        m.put("source", source.path().toString());
+        m.put("layout", source.layout().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("images", set.size());
+        return m;
+    }
+
     static int qat(Args a) {
-        Budget budget = Budget.parse(a.get("budget", "quick"));
+        Budget budget = a.parsed("budget", "quick", Budget::parse);
         long seed = a.longValue("seed", 42);
-        Path out = Path.of(a.get("out", "out/qat"));
-        var defaults = dev.squeeze.report.QuantStudy.Options.of(budget, seed, out.resolve("models"));
-        var o = new dev.squeeze.report.QuantStudy.Options(budget, seed, a.intValue("calibration", defaults.calibrationImages()),
-                a.intValue("qat-epochs", defaults.qatEpochs()), !a.flag("no-low-bit"), !a.flag("no-scratch"), defaults.workDir());
-        System.out.println("squeeze qat: budget " + budget.id() + ", seed " + seed + ", machine: " + Environment.machine());
-        try (var r = dev.squeeze.report.QuantStudy.run(o, System.out::println)) {
-            var rows = r.rows();
-            var sized = rows.stream().filter(x -> x.sizeBytes() > 0).toList();
-            Path plot = Charts.savePng(Charts.accuracyVsSize(sized.stream().map(x -> x.method()).toList(),
-                    sized.stream().mapToDouble(x -> x.sizeBytes()).toArray(), sized.stream().mapToDouble(x -> x.accuracy()).toArray(),
-                    "seed CNN on CIFAR-10: accuracy vs size (" + budget.id() + ")"), out.resolve("accuracy-vs-size.png"));
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("command", "qat");
-            j.put("budget", budget.id());
-            j.put("seed", seed);
-            j.put("recipe", r.recipe().toString());
-            j.put("train_images", r.fp32().train().size());
-            j.put("test_images", r.fp32().test().size());
-            j.put("calibration_images", o.calibrationImages());
-            j.put("rows", rows);
-            j.put("plots", List.of(plot.toString()));
-            j.put("machine", Environment.machine());
-            Json.write(out.resolve("qat.json"), j);
-            System.out.println(dev.squeeze.report.Tables.fromRecords("quantization comparison", rows).print());
-            System.out.println("wrote " + out.resolve("qat.json"));
+        try (OutDir out = OutDir.open("qat", Path.of(a.get("out", "out/qat")))) {
+            var defaults = dev.squeeze.report.QuantStudy.Options.of(budget, seed, out.staged("models"));
+            var o = new dev.squeeze.report.QuantStudy.Options(budget, seed, a.intValue("calibration", defaults.calibrationImages()),
+                    a.intValue("qat-epochs", defaults.qatEpochs()), !a.flag("no-low-bit"), !a.flag("no-scratch"), defaults.workDir());
+            System.out.println("squeeze qat: budget " + budget.id() + ", seed " + seed + ", machine: " + Environment.machine());
+            try (var r = dev.squeeze.report.QuantStudy.run(o, System.out::println)) {
+                var rows = r.rows();
+                var sized = rows.stream().filter(x -> x.sizeBytes() > 0).toList();
+                Path plot = Charts.savePng(Charts.accuracyVsSize(sized.stream().map(x -> x.method()).toList(),
+                        sized.stream().mapToDouble(x -> x.sizeBytes()).toArray(), sized.stream().mapToDouble(x -> x.accuracy()).toArray(),
+                        "seed CNN on CIFAR-10: accuracy vs size (" + budget.id() + ")"), out.staged("accuracy-vs-size.png"));
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "qat");
+                j.put("budget", budget.id());
+                j.put("seed", seed);
+                j.put("recipe", r.recipe().toString());
+                j.put("train_images", r.fp32().train().size());
+                j.put("test_images", r.fp32().test().size());
+                j.put("calibration_images", o.calibrationImages());
+                j.put("rows", rows);
+                j.put("models", out.target("models").toString());
+                j.put("plots", List.of(out.target(plot).toString()));
+                j.put("machine", Environment.machine());
+                Json.write(out.staged("qat.json"), j);
+                out.commit("qat.json");
+                System.out.println(dev.squeeze.report.Tables.fromRecords("quantization comparison", rows).print());
+                System.out.println("wrote " + out.target("qat.json"));
+            }
         }
         return 0;
     }
@@ -192,84 +219,230 @@ public final class Main {
     static int export(Args a) {
         String format = a.get("format", "onnx");
         if (!format.equals("onnx")) throw new Args.UsageException("export: --format " + format + " is not supported; use --format onnx");
-        Path file = Path.of(a.require("model-file", "a .sqz file written by ./squeeze train"));
-        if (!Files.isRegularFile(file)) throw new Args.UsageException("export: model file " + file + " does not exist");
-        Path out = Path.of(a.get("out", "out/export"));
-        try (Network net = ModelFile.load(file)) {
-            String dataset = a.get("dataset", net.architecture().name().startsWith("keras") ? "mnist" : "cifar10");
-            Recipe recipe = Recipe.of(net.architecture().name(), dataset, Budget.QUICK);
-            int n = a.intValue("calibration", 1000);
-            long seed = 42;
-            ImageSet calibration = Datasets.load(dataset, Split.TRAIN).subset(n, seed + 17, true);
-            var config = dev.squeeze.quant.QConfig.x86().toBuilder().optCalibration(dev.squeeze.quant.CalibrationMethod.ENTROPY_KL).build();
-            dev.squeeze.quant.Int8Model int8;
-            try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, recipe.preprocessing(), config)) {
-                int8 = q.convert();
-            }
-            var files = dev.squeeze.export.OnnxExport.exportBoth(net, int8, out);
-            Path int8File = out.resolve(net.architecture().name() + ".sqz8");
-            int8.write(int8File);
+        Path file = modelFile(a, "export");
+        ModelFormat kind = ModelFormat.of(file, "export");
+        String given = a.has("dataset") ? a.parsed("dataset", null, Datasets::key) : null;
+        try (OutDir out = OutDir.open("export", Path.of(a.get("out", "out/export")))) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("command", "export");
             j.put("format", format);
             j.put("model_file", file.toString());
-            j.put("calibration", n + " stratified " + dataset + " training images, entropy (KL), seed " + (seed + 17));
-            j.put("onnx_fp32", files.fp32().toString());
-            j.put("onnx_fp32_bytes", Measure.fileSize(files.fp32()));
-            j.put("onnx_int8_qdq", files.int8Qdq().toString());
-            j.put("onnx_int8_qdq_bytes", Measure.fileSize(files.int8Qdq()));
-            j.put("squeeze_int8", int8File.toString());
-            j.put("squeeze_int8_bytes", Measure.fileSize(int8File));
-            j.put("provenance", int8.provenance());
-            Json.write(out.resolve("export.json"), j);
-            System.out.println("wrote " + files.fp32() + ", " + files.int8Qdq() + " and " + int8File);
+            j.put("model_format", kind.id);
+            if (kind == ModelFormat.INT8) {
+                // Already quantized: its QDQ form is all there is to export (the fp32 ONNX needs the .sqz it came from).
+                if (a.has("calibration") || given != null) {
+                    System.err.println("squeeze export: " + file + " is an int8 model, already calibrated; --calibration and --dataset"
+                            + " are not used");
+                }
+                dev.squeeze.quant.Int8Model int8 = dev.squeeze.quant.Int8Model.read(file);
+                Path q = dev.squeeze.export.OnnxExport.int8Qdq(int8,
+                        out.staged(sourceModel(int8).replaceAll("[^A-Za-z0-9._-]", "_") + "-int8-qdq.onnx"));
+                j.put("onnx_int8_qdq", out.target(q).toString());
+                j.put("onnx_int8_qdq_bytes", Measure.fileSize(q));
+                j.put("note", "the model file is int8: only its QDQ form was exported; export the fp32 .sqz it came from for an fp32 ONNX");
+                j.put("provenance", int8.provenance());
+                Json.write(out.staged("export.json"), j);
+                out.commit("export.json");
+                System.out.println("wrote " + out.target(q) + " (the int8 model in QDQ form; an fp32 ONNX needs the fp32 .sqz)");
+                return 0;
+            }
+            try (Network net = ModelFile.load(file)) {
+                String dataset = given != null ? given : net.architecture().name().startsWith("keras") ? "mnist" : "cifar10";
+                Recipe recipe = Recipe.of(net.architecture().name(), dataset, Budget.QUICK);
+                int n = a.intValue("calibration", 1000);
+                long seed = 42;
+                ImageSet calibration = Datasets.load(dataset, Split.TRAIN).subset(n, seed + 17, true);
+                var config = dev.squeeze.quant.QConfig.x86().toBuilder().optCalibration(dev.squeeze.quant.CalibrationMethod.ENTROPY_KL).build();
+                dev.squeeze.quant.Int8Model int8;
+                try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, recipe.preprocessing(), config)) {
+                    int8 = q.convert();
+                }
+                var files = dev.squeeze.export.OnnxExport.exportBoth(net, int8, out.staged(""));
+                Path int8File = out.staged(net.architecture().name() + ".sqz8");
+                int8.write(int8File);
+                j.put("calibration", calibration.size() + " stratified " + dataset + " training images (" + calibration.name()
+                        + " from " + Datasets.source(dataset, Split.TRAIN).path() + "), entropy (KL), seed " + (seed + 17));
+                j.put("onnx_fp32", out.target(files.fp32()).toString());
+                j.put("onnx_fp32_bytes", Measure.fileSize(files.fp32()));
+                j.put("onnx_int8_qdq", out.target(files.int8Qdq()).toString());
+                j.put("onnx_int8_qdq_bytes", Measure.fileSize(files.int8Qdq()));
+                j.put("squeeze_int8", out.target(int8File).toString());
+                j.put("squeeze_int8_bytes", Measure.fileSize(int8File));
+                j.put("provenance", int8.provenance());
+                Json.write(out.staged("export.json"), j);
+                out.commit("export.json");
+                System.out.println("wrote " + out.target(files.fp32()) + ", " + out.target(files.int8Qdq())
+                        + " and " + out.target(int8File));
+            }
         }
         return 0;
     }
 
+    /** {@code --model-file}, checked: it exists and is a file (not a directory). */
+    private static Path modelFile(Args a, String command) {
+        Path file = Path.of(a.require("model-file", "a .sqz or .sqz8 file written by ./squeeze train, qat or export"));
+        if (Files.isDirectory(file)) {
+            throw new Args.UsageException(command + ": --model-file " + file + " is a directory; give a model file (.sqz or .sqz8) in it");
+        }
+        if (!Files.exists(file)) throw new Args.UsageException(command + ": --model-file " + file + " does not exist");
+        if (!Files.isRegularFile(file)) throw new Args.UsageException(command + ": --model-file " + file + " is not a regular file");
+        return file;
+    }
+
+    /** The two model-file formats, told apart by their magic bytes, not by the file name. */
+    enum ModelFormat {
+        FP32("fp32"), INT8("int8");
+
+        final String id;
+
+        ModelFormat(String id) { this.id = id; }
+
+        static ModelFormat of(Path file, String command) {
+            if (ModelFile.hasMagic(file)) return FP32;
+            if (dev.squeeze.quant.Int8Model.hasMagic(file)) return INT8;
+            throw new Args.UsageException(command + ": --model-file " + file + " is neither a Squeeze fp32 model (magic 'SQZFP32')"
+                    + " nor an int8 model (magic 'SQZINT8'); give a .sqz or .sqz8 file written by ./squeeze train, qat or export");
+        }
+    }
+
     static int eval(Args a) {
-        Path file = Path.of(a.require("model-file", "a .sqz file written by ./squeeze train"));
-        if (!Files.isRegularFile(file)) throw new Args.UsageException("eval: model file " + file + " does not exist");
-        String dataset = a.require("dataset", "cifar10, mnist or fashion-mnist");
-        Path out = Path.of(a.get("out", "out/eval"));
-        ImageSet test = Datasets.load(dataset, Split.TEST);
-        if (a.has("limit")) test = test.subset(a.intValue("limit", 0), 43, true);
-        try (Network net = ModelFile.load(file)) {
-            Recipe recipe = Recipe.of(net.architecture().name(), dataset, Budget.QUICK);
-            Evaluation e = Training.evaluate(net, test, recipe.preprocessing());
-            Latency lat1 = Measure.latency(net, test, recipe.preprocessing(), 1, 20, 100);
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("command", "eval");
-            j.put("model_file", file.toString());
-            j.put("model", net.architecture().name());
-            j.put("dataset", dataset);
-            j.put("test_images", e.count());
-            j.put("test_accuracy", e.accuracy());
-            j.put("test_loss", e.loss());
-            j.put("trainable_parameters", net.trainableParameters());
-            j.put("model_file_bytes", Measure.fileSize(file));
-            j.put("latency_batch1", lat1);
-            double[] perClass = new double[test.numClasses()];
-            int[] counts = new int[test.numClasses()];
-            for (int i = 0; i < test.size(); i++) {
-                counts[test.label(i)]++;
-                if (e.predictions()[i] == test.label(i)) perClass[test.label(i)]++;
+        Path file = modelFile(a, "eval");
+        ModelFormat kind = ModelFormat.of(file, "eval");
+        String dataset = a.parsed("dataset", a.require("dataset", "cifar10, mnist or fashion-mnist"), Datasets::key);
+        try (OutDir out = OutDir.open("eval", Path.of(a.get("out", "out/eval")))) {
+            DataHome.Location source = Datasets.source(dataset, Split.TEST);
+            ImageSet all = Datasets.load(source, Split.TEST);
+            ImageSet test = a.has("limit") ? all.subset(a.intValue("limit", 0), 43, true) : all;
+            Scorer scorer = kind == ModelFormat.FP32 ? Scorer.fp32(file) : Scorer.int8(file);
+            try (scorer) {
+                int[] shape = scorer.inputShape;
+                if (shape[0] != test.channels() || shape[1] != test.height() || shape[2] != test.width()) {
+                    throw new Args.UsageException("eval: " + file + " takes " + shape[0] + "×" + shape[1] + "×" + shape[2] + " images but "
+                            + dataset + " has " + test.channels() + "×" + test.height() + "×" + test.width() + "; give the --dataset it was"
+                            + " trained on" + (scorer.provenance.containsKey("dataset") ? " (" + scorer.provenance.get("dataset") + ")" : ""));
+                }
+                String trainedOn = scorer.provenance.get("dataset");
+                if (trainedOn != null && !sameDataset(trainedOn, dataset)) {
+                    System.err.println("squeeze eval: warning: " + file + " was trained on " + trainedOn + " but is scored here on "
+                            + dataset + " (same image shape, so nothing else stops it); the accuracy below is not its " + trainedOn
+                            + " accuracy");
+                }
+                Recipe recipe = Recipe.of(scorer.modelName, dataset, Budget.QUICK);
+                Evaluation e = scorer.evaluate(test, recipe.preprocessing());
+                Latency lat1 = scorer.latency(test, recipe.preprocessing());
+                String trainingCount = scorer.provenance.get("test_images");
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "eval");
+                j.put("model_file", file.toString());
+                j.put("model_format", kind.id);
+                j.put("model", scorer.modelName);
+                j.put("dataset", dataset);
+                if (trainedOn != null) j.put("trained_on", trainedOn);
+                j.put("data", Map.of("test", split(test, source)));
+                j.put("test_images", e.count());
+                j.put("test_images_available", all.size());
+                if (trainingCount != null) j.put("training_run_test_images", Integer.parseInt(trainingCount));
+                j.put("test_accuracy", e.accuracy());
+                j.put("test_loss", e.loss());
+                j.put(kind == ModelFormat.FP32 ? "trainable_parameters" : "weights", scorer.parameters);
+                j.put("model_file_bytes", Measure.fileSize(file));
+                j.put("latency_batch1", lat1);
+                double[] perClass = new double[test.numClasses()];
+                int[] counts = new int[test.numClasses()];
+                for (int i = 0; i < test.size(); i++) {
+                    counts[test.label(i)]++;
+                    if (e.predictions()[i] == test.label(i)) perClass[test.label(i)]++;
+                }
+                Map<String, Double> byClass = new LinkedHashMap<>();
+                for (int c = 0; c < perClass.length; c++) {
+                    perClass[c] = counts[c] == 0 ? Double.NaN : perClass[c] / counts[c];
+                    byClass.put(test.classes().get(c), perClass[c]);
+                }
+                j.put("per_class_accuracy", byClass);
+                Path plot = Charts.savePng(Charts.perClassAccuracy(test.classes(), perClass, file.getFileName() + " on " + test.name()),
+                        out.staged("per-class-accuracy.png"));
+                j.put("plots", List.of(out.target(plot).toString()));
+                j.put("machine", Environment.machine());
+                j.put("provenance", scorer.provenance);
+                Json.write(out.staged("eval.json"), j);
+                out.commit("eval.json");
+                System.out.printf("%s (%s) on %s: accuracy %.4f over %d images, latency %s%n", file, kind.id, test.name(), e.accuracy(),
+                        e.count(), lat1);
+                // Say which images each figure came from: train.json's accuracy is often from a subset.
+                System.out.println("scored " + e.count() + " test images (" + (e.count() == all.size() ? "all of " + all.name()
+                        : "a seeded subset of " + all.size() + " in " + all.name() + ", from --limit") + ")"
+                        + (trainingCount == null ? "" : "; the training run's test accuracy (train.json) came from " + trainingCount
+                                + " test images"));
+                System.out.println("wrote " + out.target("eval.json"));
             }
-            Map<String, Double> byClass = new LinkedHashMap<>();
-            for (int c = 0; c < perClass.length; c++) {
-                perClass[c] = counts[c] == 0 ? Double.NaN : perClass[c] / counts[c];
-                byClass.put(test.classes().get(c), perClass[c]);
-            }
-            j.put("per_class_accuracy", byClass);
-            Path plot = Charts.savePng(Charts.perClassAccuracy(test.classes(), perClass, file.getFileName() + " on " + test.name()),
-                    out.resolve("per-class-accuracy.png"));
-            j.put("plots", List.of(plot.toString()));
-            j.put("machine", Environment.machine());
-            j.put("provenance", net.provenance());
-            Json.write(out.resolve("eval.json"), j);
-            System.out.printf("%s on %s: accuracy %.4f over %d images, latency %s%n", file, test.name(), e.accuracy(), e.count(), lat1);
         }
         return 0;
+    }
+
+    /** The zoo name of the float model an int8 model was converted from (its fused graph is named "<name>-fused"). */
+    private static String sourceModel(dev.squeeze.quant.Int8Model m) {
+        return m.provenance().getOrDefault("source_model", m.name()).replaceFirst("-fused$", "");
+    }
+
+    private static boolean sameDataset(String a, String b) {
+        try {
+            return Datasets.key(a).equals(Datasets.key(b));
+        } catch (RuntimeException unknownName) {
+            return a.equalsIgnoreCase(b);
+        }
+    }
+
+    /** An fp32 network (libtorch) or an int8 model (Squeeze's integer executor), scored the same way. */
+    private abstract static class Scorer implements AutoCloseable {
+        final String modelName;
+        final int[] inputShape;
+        final Map<String, String> provenance;
+        final long parameters;
+
+        Scorer(String modelName, int[] inputShape, Map<String, String> provenance, long parameters) {
+            this.modelName = modelName;
+            this.inputShape = inputShape;
+            this.provenance = provenance;
+            this.parameters = parameters;
+        }
+
+        abstract Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep);
+
+        abstract Latency latency(ImageSet test, dev.squeeze.data.Preprocessing prep);
+
+        @Override public abstract void close();
+
+        static Scorer fp32(Path file) {
+            Network net = ModelFile.load(file);
+            return new Scorer(net.architecture().name(), net.architecture().inputShape(), net.provenance(), net.trainableParameters()) {
+                @Override Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep) { return Training.evaluate(net, test, prep); }
+                @Override Latency latency(ImageSet test, dev.squeeze.data.Preprocessing prep) {
+                    return Measure.latency(net, test, prep, 1, 20, 100);
+                }
+                @Override public void close() { net.close(); }
+            };
+        }
+
+        /**
+         * The integer model run by Int8Executor (IntegerReference's scoring with the executor's codes, which
+         * are the reference's bit for bit; the scalar reference alone would take hours on ResNet18).
+         */
+        static Scorer int8(Path file) {
+            dev.squeeze.quant.Int8Model m = dev.squeeze.quant.Int8Model.read(file);
+            String name = sourceModel(m);
+            dev.squeeze.quant.TensorShape in = m.inputShape();
+            dev.squeeze.exec.Int8Executor ex = dev.squeeze.exec.Int8Executor.of(m);
+            return new Scorer(name, new int[] {in.channels(), in.height(), in.width()}, m.provenance(), m.weightCount()) {
+                @Override Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep) {
+                    return dev.squeeze.quant.IntegerReference.evaluate(m, test, prep, ex::runCodes);
+                }
+                @Override Latency latency(ImageSet test, dev.squeeze.data.Preprocessing prep) {
+                    float[] x = new dev.squeeze.data.BatchMaker(test, prep.withAugmentation(0, false)).batch(0, 1);
+                    return Measure.latency(() -> ex.run(x, 1), 1, 20, 100);
+                }
+                @Override public void close() { ex.close(); }
+            };
+        }
     }
 
 }

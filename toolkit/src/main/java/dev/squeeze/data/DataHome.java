@@ -46,8 +46,20 @@ public final class DataHome {
         this.systemDirs = systemDirs;
     }
 
-    /** {@code $SQUEEZE_DATA}, else {@code ~/.squeeze/data}; also where {@link Datasets#download(String)} writes. */
+    /**
+     * A system property that, when set, wins over {@code $SQUEEZE_DATA}: a JVM cannot change its own
+     * environment, so in-process callers (the CLI tests, an embedding application) point the default
+     * search elsewhere with {@code -Dsqueeze.data=DIR} or {@code System.setProperty}.
+     */
+    public static final String PROPERTY = "squeeze.data";
+
+    /**
+     * {@code -Dsqueeze.data}, else {@code $SQUEEZE_DATA}, else {@code ~/.squeeze/data}; also where
+     * {@link Datasets#download(String)} writes.
+     */
     public static Path defaultHome() {
+        String prop = System.getProperty(PROPERTY);
+        if (prop != null && !prop.isBlank()) return Path.of(prop.strip()).toAbsolutePath().normalize();
         String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) return Path.of(env.strip()).toAbsolutePath().normalize();
         return Path.of(System.getProperty("user.home"), ".squeeze", "data").toAbsolutePath().normalize();
@@ -166,7 +178,10 @@ public final class DataHome {
         // The commands must write where this search looks: the default home needs no variable, any
         // other folder is passed as SQUEEZE_DATA / an explicit path.
         boolean isDefault = !explicit && root.equals(defaultHome());
-        if (isDefault) {
+        String prop = System.getProperty(PROPERTY);
+        if (isDefault && prop != null && !prop.isBlank()) {
+            m.append(" That folder is -D").append(PROPERTY).append("=").append(prop).append("/").append(spec.folder()).append('.');
+        } else if (isDefault) {
             String env = System.getenv(ENV);
             m.append(" That folder is $").append(ENV).append("/").append(spec.folder()).append(" (")
                     .append(ENV).append(env == null || env.isBlank() ? " is unset, so ~/.squeeze/data is used"
@@ -185,7 +200,7 @@ public final class DataHome {
         return new DataNotFoundException(spec.key(), paths, m.toString());
     }
 
-    private static String describe(Layout l) {
+    static String describe(Layout l) {
         return switch (l) {
             case CIFAR10_BINARY -> "CIFAR-10 binary batches";
             case IMAGE_FOLDER -> "image class folders";

@@ -64,8 +64,55 @@ public final class Datasets {
      * @throws SqueezeDataException the data set was found but is corrupt or incomplete
      */
     public static ImageSet load(String name, Split split, DataHome home) {
+        return load(source(name, split, home), split);
+    }
+
+    /** The canonical name of a data set ({@code "cifar10"}, {@code "mnist"}, {@code "fashion-mnist"}) for any accepted spelling. */
+    public static String key(String name) {
+        return DatasetSpec.of(name).key();
+    }
+
+    /** Where {@link #load(String, Split)} reads {@code split} of {@code name} from; see {@link #source(String, Split, DataHome)}. */
+    public static DataHome.Location source(String name, Split split) {
+        return source(name, split, DataHome.defaults());
+    }
+
+    /**
+     * Where {@code split} of {@code name} is read from: the first location in {@code home} that holds it,
+     * provided the other split, if it exists anywhere, comes from that same location. A data set's two
+     * splits never come from two sources: binary training batches with JPEG test folders would score
+     * the model on differently encoded images and report a number nobody asked for.
+     *
+     * @throws DataNotFoundException no location holds {@code split}
+     * @throws SqueezeDataException the splits are found in different locations; the message names both,
+     *     what the preferred one lacks, and the fix
+     */
+    public static DataHome.Location source(String name, Split split, DataHome home) {
         DatasetSpec spec = DatasetSpec.of(name);
-        DataHome.Location loc = home.locate(spec.key(), split);
+        DataHome.Location mine = home.locate(spec.key(), split);
+        Split otherSplit = split == Split.TRAIN ? Split.TEST : Split.TRAIN;
+        DataHome.Location other;
+        try {
+            other = home.locate(spec.key(), otherSplit);
+        } catch (DataNotFoundException e) {
+            return mine; // one split is all there is: a single source
+        }
+        if (mine.equals(other)) return mine;
+        // The location searched first is the preferred one; it lacks one split, which only the other has.
+        int mi = home.candidates(spec.key()).indexOf(mine), oi = home.candidates(spec.key()).indexOf(other);
+        DataHome.Location preferred = mi < oi ? mine : other, fallback = mi < oi ? other : mine;
+        Split missing = preferred == mine ? otherSplit : split;
+        throw new SqueezeDataException(spec.title() + "'s splits are in two places: " + (missing == Split.TRAIN ? "test" : "train")
+                + " in " + preferred.path() + " (" + DataHome.describe(preferred.layout()) + "), " + missing.folder() + " only in "
+                + fallback.path() + " (" + DataHome.describe(fallback.layout()) + "), because " + preferred.path() + " "
+                + DataHome.whyNot(preferred, missing) + ". Squeeze takes both splits of a data set from one source, so that"
+                + " a score never compares images from two encodings. Fix: add the " + missing.folder() + " split to " + preferred.path()
+                + ", or move that folder aside to use " + fallback.path() + " for both splits.");
+    }
+
+    /** Reads {@code split} from a location {@link #source} or {@link DataHome#locate} returned. */
+    public static ImageSet load(DataHome.Location loc, Split split) {
+        DatasetSpec spec = DatasetSpec.of(loc.dataset());
         return switch (loc.layout()) {
             case CIFAR10_BINARY -> Cifar10Reader.read(loc.path(), split);
             case IMAGE_FOLDER -> {

@@ -12,11 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
@@ -140,8 +143,9 @@ public final class ImageFolderReader {
         BufferedImage img;
         try {
             byte[] bytes = Files.readAllBytes(file);
-            // A memory-backed stream: ImageIO's default would create a temp file per image.
-            img = ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes)));
+            img = readStrictly(bytes, file, shownPrefix, name);
+        } catch (SqueezeDataException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // Corrupt JPEGs surface as IIOException and sometimes as runtime exceptions from the decoder.
             throw new SqueezeDataException("Cannot decode image " + shownPrefix + file + ": " + e
@@ -181,6 +185,36 @@ public final class ImageFolderReader {
             out[2 * plane + i] = (byte) p;
         }
         return new Decoded(3, h, w, out);
+    }
+
+    /**
+     * Decodes like {@code ImageIO.read}, but a decoder warning is an error: the JPEG reader reports a
+     * truncated or damaged file ("Premature end of JPEG file", "Corrupt JPEG data") only as a warning
+     * and returns the image with the missing part filled in, which would train on made-up pixels.
+     *
+     * @return {@code null} when no reader recognises the bytes
+     */
+    private static BufferedImage readStrictly(byte[] bytes, Path file, String shownPrefix, String name) throws IOException {
+        // A memory-backed stream: ImageIO's default would create a temp file per image.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) return null;
+            ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            try {
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                reader.setInput(in, true, true);
+                BufferedImage img = reader.read(0, reader.getDefaultReadParam());
+                if (!warnings.isEmpty()) {
+                    throw new SqueezeDataException("Image " + shownPrefix + file + " is damaged or truncated ("
+                            + bytes.length + " bytes; the " + reader.getFormatName() + " decoder says: "
+                            + String.join("; ", warnings) + "). Replace or remove the file. " + DataFixHints.forSet(name));
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     private static boolean isGrayPalette(IndexColorModel icm) {

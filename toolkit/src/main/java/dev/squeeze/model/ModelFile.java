@@ -188,6 +188,23 @@ public final class ModelFile {
         }
     }
 
+    /**
+     * True when {@code path} starts with the fp32 magic {@code SQZFP32}: how callers that take either
+     * format (the CLI) tell them apart, by content rather than by file name.
+     */
+    public static boolean hasMagic(Path path) {
+        return startsWith(path, MAGIC);
+    }
+
+    /** True when the file's first bytes are {@code magic}; false for shorter or unreadable files. */
+    public static boolean startsWith(Path path, byte[] magic) {
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            return Arrays.equals(in.readNBytes(magic.length), magic);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The architecture stored in a model file, without loading weights. */
     public static Architecture readArchitecture(Path path) { return parse(path).architecture; }
 

@@ -41,6 +41,7 @@ public final class Network implements AutoCloseable {
     public static Network create(Architecture architecture, long seed) {
         Environment.ensure();
         Model model = Model.newInstance(architecture.name(), "PyTorch");
+        Nnpack.disableWhereUnsupported(); // libtorch is loaded now
         Block block = DjlBlocks.build(architecture);
         model.setBlock(block);
         int[] in = architecture.inputShape();
@@ -60,6 +61,7 @@ public final class Network implements AutoCloseable {
     public static Network wrap(Architecture architecture, Block block) {
         Environment.ensure();
         Model model = Model.newInstance(architecture.name(), "PyTorch");
+        Nnpack.disableWhereUnsupported(); // libtorch is loaded now
         model.setBlock(block);
         int[] in = architecture.inputShape();
         block.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true);

@@ -249,6 +249,9 @@ public final class Int8Model {
      */
     public static Int8Model read(Path path) { return Int8ModelFile.read(path); }
 
+    /** True when {@code path} starts with the int8 magic {@code SQZINT8} (see {@code ModelFile.hasMagic} for fp32). */
+    public static boolean hasMagic(Path path) { return dev.squeeze.model.ModelFile.startsWith(path, Int8ModelFile.MAGIC); }
+
     /** The exact bytes {@link #write(Path)} writes. */
     public byte[] toBytes() {
         byte[] e = encoded;

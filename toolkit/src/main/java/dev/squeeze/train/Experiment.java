@@ -46,6 +46,9 @@ public record Experiment(Recipe recipe, long seed, Network network, TrainResult 
             TrainResult r = Training.fit(net, train, test, recipe.trainConfig(seed).optProgress(progress).build());
             net.provenance().put("dataset", recipe.dataset());
             net.provenance().put("budget", recipe.budget().id());
+            // How many images the run's figures came from: eval compares its own count with these.
+            net.provenance().put("train_images", Integer.toString(train.size()));
+            net.provenance().put("test_images", Integer.toString(test.size()));
             return new Experiment(recipe, seed, net, r, train, test);
         } catch (RuntimeException e) {
             net.close();

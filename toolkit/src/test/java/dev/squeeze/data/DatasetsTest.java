@@ -56,6 +56,27 @@ class DatasetsTest {
     }
 
     @Test
+    void splitsFromTwoSourcesAreOneErrorNotAMix() throws Exception {
+        TestFiles.cifarLayout(tmp, 1, false);
+        Files.delete(tmp.resolve("cifar-10-batches-bin").resolve(Cifar10Reader.TEST_FILE));
+        for (int c = 0; c < 10; c++) {
+            Path d = Files.createDirectories(tmp.resolve("cifar10-jpg/test").resolve(Cifar10Reader.CLASSES.get(c)));
+            Files.write(d.resolve("0000.png"), TestFiles.png(TestFiles.rgb(32, 32, c)));
+        }
+        // Each split alone would be found, in different places: binary train, JPEG test.
+        for (Split split : Split.values()) {
+            SqueezeDataException e = assertThrows(SqueezeDataException.class, () -> Datasets.load("cifar10", split, DataHome.at(tmp)));
+            String m = e.getMessage();
+            assertTrue(m.contains(tmp.resolve("cifar-10-batches-bin") + " exists, but has no test_batch.bin")
+                    && m.contains(tmp.resolve("cifar10-jpg").toString()) && m.contains("Fix:"), m);
+        }
+        // With the binary folder complete again both splits come from it.
+        Files.write(tmp.resolve("cifar-10-batches-bin").resolve(Cifar10Reader.TEST_FILE), TestFiles.cifarBatch(5, 1));
+        assertEquals("cifar10/test", Datasets.load("cifar10", Split.TEST, DataHome.at(tmp)).name());
+        assertEquals(Datasets.source("cifar10", Split.TRAIN, DataHome.at(tmp)), Datasets.source("cifar10", Split.TEST, DataHome.at(tmp)));
+    }
+
+    @Test
     void notFoundListsEverySearchedPathAndBothFixes() {
         DataNotFoundException e = assertThrows(DataNotFoundException.class,
                 () -> Datasets.load("cifar10", Split.TRAIN, DataHome.at(tmp)));

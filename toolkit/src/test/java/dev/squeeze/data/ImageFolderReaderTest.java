@@ -102,6 +102,24 @@ class ImageFolderReaderTest {
     }
 
     @Test
+    void truncatedJpegIsOneErrorNamingTheFile() throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("t/train/x"));
+        java.io.ByteArrayOutputStream jpg = new java.io.ByteArrayOutputStream();
+        assertTrue(javax.imageio.ImageIO.write(TestFiles.rgb(32, 32, 3), "jpg", jpg));
+        byte[] whole = jpg.toByteArray();
+        Files.write(d.resolve("whole.jpg"), whole);
+        // Cut inside the entropy-coded data: ImageIO decodes what is there, fills the rest and only
+        // warns ("Premature end of JPEG file"), so without a check the image is silently half grey.
+        Files.write(d.resolve("cut.jpg"), java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+        SqueezeDataException e = assertThrows(SqueezeDataException.class,
+                () -> ImageFolderReader.read(tmp.resolve("t"), Split.TRAIN, "t/train"));
+        assertTrue(e.getMessage().contains(d.resolve("cut.jpg").toString()), e.getMessage());
+        // The whole JPEG alone reads.
+        Files.delete(d.resolve("cut.jpg"));
+        assertEquals(1, ImageFolderReader.read(tmp.resolve("t"), Split.TRAIN, "t/train").size());
+    }
+
+    @Test
     void unreadableImageNamesTheFile() throws Exception {
         Path d = Files.createDirectories(tmp.resolve("u/train/x"));
         Files.write(d.resolve("a.png"), TestFiles.png(TestFiles.rgb(4, 4, 1)));
