@@ -46,7 +46,7 @@ public final class Environment {
      */
     static String onednnWarning(String isaCap, String verdict) {
         if (isaCap != null || "exact".equals(verdict)) return null;
-        String fix = "start Java with ONEDNN_MAX_CPU_ISA=AVX2 (./squeeze, the tests and the notebook kernels set it through "
+        String fix = "start Java with ONEDNN_MAX_CPU_ISA=" + dev.squeeze.train.ConvGradientCheck.CAP + " or AVX2 (./squeeze, the tests and the notebook kernels set it through "
                 + "toolkit/scripts/onednn-env.sh where needed)";
         if ("wrong".equals(verdict)) {
             return "Squeeze: ONEDNN_MAX_CPU_ISA is not set and this CPU is one where libtorch computes wrong convolution "

@@ -9,7 +9,7 @@ class EnvironmentTest {
     void warnsAboutAMissingOnednnCapUnlessTheMachineIsProvenClean() {
         String wrong = Environment.onednnWarning(null, "wrong");
         assertNotNull(wrong);
-        assertTrue(wrong.contains("ONEDNN_MAX_CPU_ISA=AVX2") && wrong.contains("wrong convolution gradients"), wrong);
+        assertTrue(wrong.contains("ONEDNN_MAX_CPU_ISA=") && wrong.contains("wrong convolution gradients"), wrong);
         String unknown = Environment.onednnWarning(null, null);
         assertNotNull(unknown);
         assertTrue(unknown.contains("onednn-env.sh") && unknown.contains("never checked"), unknown);

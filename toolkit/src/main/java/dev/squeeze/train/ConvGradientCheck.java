@@ -130,7 +130,7 @@ public final class ConvGradientCheck {
             if (exact()) return "conv gradients exact (" + shapes.size() + " shapes, " + where + ")";
             return "conv gradients WRONG for " + wrong().stream().map(s -> s.shape().in() + "→" + s.shape().out()).toList()
                     + " (" + where + "): libtorch's oneDNN AVX-512 conv kernels on this CPU; start Java with "
-                    + ISA_VARIABLE + "=" + CAP + " (toolkit/scripts/onednn-env.sh sets it where needed)";
+                    + ISA_VARIABLE + "=" + CAP + " or AVX2 (toolkit/scripts/onednn-env.sh sets it where needed)";
         }
     }
 
