@@ -126,7 +126,8 @@ public final class ConvGradientCheck {
 
         /** One line naming what ran where, for logs and the probe's message. */
         public String summary() {
-            String where = (isaCap == null ? ISA_VARIABLE + " unset" : ISA_VARIABLE + "=" + isaCap) + (threads == 1 ? ", 1 thread" : ", 1 and " + threads + " threads");
+            String where = (isaCap == null ? ISA_VARIABLE + " unset" : ISA_VARIABLE + "=" + isaCap)
+                    + (threads == 1 ? ", 1 thread" : ", 1 and " + threads + " threads");
             if (exact()) return "conv gradients exact (" + shapes.size() + " shapes, " + where + ")";
             return "conv gradients WRONG for " + wrong().stream().map(s -> s.shape().in() + "→" + s.shape().out()).toList()
                     + " (" + where + "): libtorch's oneDNN AVX-512 conv kernels on this CPU; start Java with "
@@ -146,8 +147,9 @@ public final class ConvGradientCheck {
     static Result run(boolean gaussian) {
         Environment.ensure();
         List<ShapeResult> results = new ArrayList<>();
+        int threads;
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            int threads = JniUtils.getNumThreads();
+            threads = JniUtils.getNumThreads();
             long seed = 1;
             for (Shape s : SHAPES) {
                 ShapeResult worst;
@@ -161,7 +163,7 @@ public final class ConvGradientCheck {
                 results.add(worst);
             }
         }
-        return new Result(List.copyOf(results), System.getenv(ISA_VARIABLE), Environment.torchThreads());
+        return new Result(List.copyOf(results), System.getenv(ISA_VARIABLE), threads);
     }
 
     private static ShapeResult worse(ShapeResult a, ShapeResult b) {
