@@ -9,7 +9,10 @@ import java.util.Locale;
  * PyTorch native jar is on the classpath); {@code OPT_OUT_TRACKING} stops DJL calling a cloud
  * metadata address at start-up; {@code OMP_WAIT_POLICY=PASSIVE} must be an environment variable (libgomp
  * reads it before Java can act) — without it OpenMP threads spin and throughput collapses on a shared
- * 2-core machine, so we warn once when it is missing.
+ * 2-core machine, so we warn once when it is missing. {@code ONEDNN_MAX_CPU_ISA} is the same kind: oneDNN
+ * reads it when libtorch loads, and on some AVX-512 CPUs libtorch computes wrong convolution gradients
+ * without a cap ({@link dev.squeeze.train.ConvGradientCheck}); we warn when it is missing unless this
+ * machine's cached probe verdict says the gradients are exact.
  */
 public final class Environment {
     private static volatile boolean done;
@@ -32,6 +35,25 @@ public final class Environment {
             System.err.println("Squeeze: OMP_WAIT_POLICY is not set; set OMP_WAIT_POLICY=PASSIVE before starting Java "
                     + "(./squeeze and the notebook kernels do) or libtorch's threads spin and slow everything on small machines.");
         }
+        String isaWarning = onednnWarning(System.getenv(dev.squeeze.train.ConvGradientCheck.ISA_VARIABLE),
+                dev.squeeze.train.ConvGradientCheck.cachedVerdict());
+        if (isaWarning != null) System.err.println(isaWarning);
+    }
+
+    /**
+     * The one-line warning for a missing oneDNN cap, or {@code null}: none when the variable is set (the
+     * caller decided) or when this machine's probe verdict is {@code exact}.
+     */
+    static String onednnWarning(String isaCap, String verdict) {
+        if (isaCap != null || "exact".equals(verdict)) return null;
+        String fix = "start Java with ONEDNN_MAX_CPU_ISA=" + dev.squeeze.train.ConvGradientCheck.CAP + " or AVX2 (./squeeze, the tests and the notebook kernels set it through "
+                + "toolkit/scripts/onednn-env.sh where needed)";
+        if ("wrong".equals(verdict)) {
+            return "Squeeze: ONEDNN_MAX_CPU_ISA is not set and this CPU is one where libtorch computes wrong convolution "
+                    + "gradients (oneDNN's AVX-512 kernels; cached probe verdict): training here is unsound; " + fix + ".";
+        }
+        return "Squeeze: ONEDNN_MAX_CPU_ISA is not set and this machine was never checked for libtorch's wrong convolution "
+                + "gradients on some AVX-512 CPUs: run bash toolkit/scripts/onednn-env.sh once to probe it (./squeeze does on first use), or " + fix + ".";
     }
 
     /** Threads libtorch uses for one op. */

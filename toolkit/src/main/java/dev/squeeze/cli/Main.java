@@ -41,6 +41,7 @@ public final class Main {
               eval      --model-file FILE --dataset D [--limit N] [--out DIR]
               notebooks execute every notebook headless (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernel and start Jupyter
+              doctor    check that libtorch computes convolution gradients correctly here (exit 0 yes, 3 no)
 
             models:   %s
             datasets: cifar10, mnist, fashion-mnist
@@ -77,9 +78,23 @@ public final class Main {
                     List.of("no-low-bit", "no-scratch")));
             case "export" -> export(new Args("export", argv, 1, List.of("format", "model-file", "dataset", "calibration", "out"), List.of()));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
+            case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
-            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, notebooks, jupyter");
+            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, notebooks, jupyter, doctor");
         };
+    }
+
+    /** What this JVM runs on and whether libtorch's conv gradients are right here (the oneDNN AVX-512 bug). */
+    static int doctor(Args a) {
+        System.out.println("machine: " + Environment.machine());
+        String cap = System.getenv(dev.squeeze.train.ConvGradientCheck.ISA_VARIABLE);
+        String verdict = dev.squeeze.train.ConvGradientCheck.cachedVerdict();
+        System.out.println("oneDNN ISA cap: " + (cap == null ? "none (ONEDNN_MAX_CPU_ISA unset)" : "ONEDNN_MAX_CPU_ISA=" + cap)
+                + "; probe verdict for this machine: " + (verdict == null ? "none cached" : verdict));
+        dev.squeeze.train.ConvGradientCheck.Result r = dev.squeeze.train.ConvGradientCheck.run();
+        r.shapes().forEach(s -> System.out.println(s.line()));
+        System.out.println(r.summary());
+        return r.exact() ? 0 : 3;
     }
 
     static int data(Args a) {

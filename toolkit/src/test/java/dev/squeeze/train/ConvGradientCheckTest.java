@@ -1,0 +1,80 @@
+package dev.squeeze.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The guard for libtorch's oneDNN AVX-512 convolution bug: on a CPU where it is live and
+ * ONEDNN_MAX_CPU_ISA is not capped ({@code mvn test -Dsqueeze.onednn.isa=ALL}), this fails and names
+ * the shapes; with the cap that {@code toolkit/scripts/onednn-env.sh} chooses it passes.
+ */
+class ConvGradientCheckTest {
+    private static final Path SCRIPT = Path.of("scripts", "onednn-env.sh");
+
+    @Test
+    void libtorchComputesConvGradientsExactlyInThisJvm() {
+        ConvGradientCheck.Result r = ConvGradientCheck.run();
+        assertEquals(ConvGradientCheck.SHAPES.size(), r.shapes().size());
+        assertTrue(r.exact(), () -> r.summary() + "\n" + r.wrong().stream().map(ConvGradientCheck.ShapeResult::line)
+                .collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void theControlsAndTheAffectedShapesAreBothChecked() {
+        // The bug needs an output-channel count that is not a multiple of 16; the controls need one that is.
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 != 0 && s.in() == s.out() && s.in() == 8));
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 != 0 && s.in() == s.out() && s.in() == 24));
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 == 0));
+    }
+
+    @Test
+    void errorsAboveTheToleranceOrNanAreWrong() {
+        float[] got = {1f, 2f, -4f};
+        double[] want = {1, 2, -4};
+        assertEquals(0, ConvGradientCheck.error(got, want).rel());
+        assertTrue(ConvGradientCheck.error(got, want).within());
+        // Just above the tolerance, relative to the largest magnitude (4).
+        float[] off = {1f, 2f + (float) (5 * ConvGradientCheck.TOLERANCE), -4f};
+        assertFalse(ConvGradientCheck.error(off, want).within(), ConvGradientCheck.error(off, want).toString());
+        float[] nan = {1f, Float.NaN, -4f};
+        assertFalse(ConvGradientCheck.error(nan, want).within());
+    }
+
+    @Test
+    void theScriptStatesTheSameCheckVersion() throws Exception {
+        Matcher m = Pattern.compile("(?m)^squeeze_onednn_check_version=(\\d+)$").matcher(Files.readString(SCRIPT));
+        assertTrue(m.find(), SCRIPT + " must set squeeze_onednn_check_version (the probe cache's key)");
+        assertEquals(ConvGradientCheck.VERSION, Integer.parseInt(m.group(1)),
+                "bump squeeze_onednn_check_version in " + SCRIPT + " together with ConvGradientCheck.VERSION");
+    }
+
+    @Test
+    void javaAndTheScriptComputeTheSameCacheKey() throws Exception {
+        String java = ConvGradientCheck.cacheKey();
+        assumeTrue(java != null, "no /proc/cpuinfo flags or libtorch version on this machine: no key to compare");
+        assumeTrue(Files.isDirectory(Path.of("target", "lib")), "target/lib is written by mvn package; the script reads the libtorch version there");
+        Process p = new ProcessBuilder("bash", SCRIPT.toString(), "--key").redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash " + SCRIPT + " --key did not finish");
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(java, out);
+    }
+
+    @Test
+    void keyChangesWithEachPart() {
+        String k = ConvGradientCheck.cacheKey("AMD EPYC", "fpu avx512f", "2.7.1", 1);
+        assertEquals(16, k.length());
+        assertNotEquals(k, ConvGradientCheck.cacheKey("AMD EPYC 9B45", "fpu avx512f", "2.7.1", 1));
+        assertNotEquals(k, ConvGradientCheck.cacheKey("AMD EPYC", "fpu avx2", "2.7.1", 1));
+        assertNotEquals(k, ConvGradientCheck.cacheKey("AMD EPYC", "fpu avx512f", "2.8.0", 1));
+        assertNotEquals(k, ConvGradientCheck.cacheKey("AMD EPYC", "fpu avx512f", "2.7.1", 2));
+    }
+}
