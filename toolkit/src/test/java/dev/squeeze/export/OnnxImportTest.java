@@ -92,6 +92,22 @@ class OnnxImportTest {
         }
     }
 
+    /** Weights follow the graph's edges, not the file's order: reversed initializers import to the same logits. */
+    @Test
+    void weightsAreBoundByTheGraphNotByFileOrder() throws Exception {
+        try (Network net = ExportFixtures.network(ExportFixtures.tinyResNet(), 11)) {
+            ModelProto m = OnnxFile.read(OnnxExport.fp32(net, dir.resolve("ordered.onnx")));
+            List<TensorProto> inits = new ArrayList<>(m.getGraph().getInitializerList());
+            java.util.Collections.reverse(inits);
+            ModelProto shuffled = m.toBuilder().setGraph(m.getGraph().toBuilder().clearInitializer().addAllInitializer(inits)).build();
+            Path f = write("reversed.onnx", shuffled);
+            try (Network back = OnnxImport.load(f)) {
+                float[] x = input(net.architecture(), 2, 12);
+                assertArrayEquals(net.logits(x, 2), back.logits(x, 2), 0f);
+            }
+        }
+    }
+
     // ---- hand-built graphs in other exporters' forms ----------------------------------------------
 
     private static float[] random(int n, long seed) {
