@@ -131,6 +131,18 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
         return out;
     }
 
+    /**
+     * The preprocessing in the json beside an ONNX file ({@code model.onnx} → {@code model.json}, its
+     * {@code "preprocessing"} block), or empty when there is no such json: what {@code eval --model-file F.onnx}
+     * should use before falling back to the data set's default.
+     */
+    public static java.util.Optional<Preprocessing> preprocessingBeside(Path onnx) {
+        Path j = onnx.resolveSibling(json(onnx.getFileName().toString()));
+        if (!Files.isRegularFile(j)) return java.util.Optional.empty();
+        JsonObject o = readJson(j);
+        return o.has("preprocessing") ? java.util.Optional.of(preprocessing(o, j)) : java.util.Optional.empty();
+    }
+
     private static String json(String onnx) { return onnx.replaceFirst("\\.onnx$", ".json"); }
 
     private static JsonObject readJson(Path p) {

@@ -49,6 +49,8 @@ class PretrainedTest {
             assertEquals(Pretrained.RESNET18_CIFAR10, p.network().provenance().get("source"));
             assertEquals(Pretrained.RESNET18_CIFAR10_SHA256, p.network().provenance().get("source_sha256"));
             assertEquals("8", p.network().provenance().get("epochs"));
+            assertEquals(p.preprocessing(), Pretrained.preprocessingBeside(p.onnx()).orElseThrow());
+            assertTrue(Pretrained.preprocessingBeside(dir.resolve("none.onnx")).isEmpty());
         }
     }
 
