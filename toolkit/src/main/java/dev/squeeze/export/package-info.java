@@ -4,7 +4,12 @@
  * (QuantizeLinear / DequantizeLinear around float ops, which ONNX Runtime and other runtimes fuse into
  * integer kernels), {@link dev.squeeze.export.OnnxExport#exportBoth} both side by side;
  * {@link dev.squeeze.export.OnnxFile#read} parses any {@code .onnx} file into a
- * {@link dev.squeeze.onnx.proto.ModelProto} and refuses one that is not ONNX with the file and the reason.
+ * {@link dev.squeeze.onnx.proto.ModelProto} and refuses one that is not ONNX with the file and the reason;
+ * {@link dev.squeeze.export.OnnxImport#load} imports an fp32 ONNX model into a trainable
+ * {@link dev.squeeze.model.Network} (BatchNorm kept, weights bound by the graph's node inputs, metadata as
+ * provenance), and {@link dev.squeeze.export.Pretrained#resnet18Cifar10()} loads the pretrained CIFAR-10
+ * ResNet18 from the data home with its preprocessing and reference figures (here, not in {@code model},
+ * because the model package does not depend on export).
  *
  * <p>Files are read and written with protobuf-java through the classes that protoc generates at build time
  * from {@code toolkit/src/main/proto/onnx.proto} (package {@code dev.squeeze.onnx.proto}): the subset of the

@@ -1,0 +1,800 @@
+package dev.squeeze.export;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
+import dev.squeeze.model.Network;
+import dev.squeeze.onnx.proto.AttributeProto;
+import dev.squeeze.onnx.proto.GraphProto;
+import dev.squeeze.onnx.proto.ModelProto;
+import dev.squeeze.onnx.proto.NodeProto;
+import dev.squeeze.onnx.proto.OperatorSetIdProto;
+import dev.squeeze.onnx.proto.StringStringEntryProto;
+import dev.squeeze.onnx.proto.TensorProto;
+import dev.squeeze.onnx.proto.TensorShapeProto;
+import dev.squeeze.onnx.proto.ValueInfoProto;
+import dev.squeeze.util.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Imports an fp32 ONNX model into a trainable Squeeze {@link Network}: the graph becomes an
+ * {@link Architecture}, each Squeeze parameter takes the values of the ONNX initializer that the graph
+ * feeds into its node (bound through the node's inputs, not by the order of the file), BatchNorm stays
+ * BatchNorm (running statistics included) so the model can be fine-tuned, pruned and quantized.
+ *
+ * <h2>Supported ops ({@link #SUPPORTED})</h2>
+ * <ul>
+ *   <li>{@code Conv}: square kernel, equal strides, symmetric equal pads ({@code auto_pad} NOTSET or
+ *       VALID), dilations 1, any {@code group}, bias optional;</li>
+ *   <li>{@code BatchNormalization} (inference form, one output) with ε = 1e-5: Squeeze's BatchNorm has
+ *       its ε fixed at 1e-5 (PyTorch's default; {@link Layer.BatchNorm}, {@code DjlBlocks}), so a file
+ *       with another ε (Keras/tf2onnx writes 1e-3) would compute different outputs and is refused;</li>
+ *   <li>{@code Relu}, {@code LeakyRelu};</li>
+ *   <li>{@code MaxPool} (square, symmetric pads, no dilation, {@code ceil_mode} 0, one output),
+ *       {@code AveragePool} (the same; {@code count_include_pad} 1 when it pads, Squeeze's and PyTorch's
+ *       convention), {@code GlobalAveragePool};</li>
+ *   <li>{@code Flatten} (axis 1), {@code Reshape} to {@code [N, features]} ({@code [0, -1]},
+ *       {@code [-1, F]}, {@code [0, F]});</li>
+ *   <li>{@code Gemm} (α = β = 1, transA 0; transB 1 keeps the weight, transB 0 transposes it) and
+ *       {@code MatMul} by a constant, optionally followed by an {@code Add} of a constant bias → Linear;</li>
+ *   <li>{@code Add} of two computed tensors → a residual block. Today's model is a tree of layers, so
+ *       an Add must join two branches that fork from one tensor: a body and a shortcut (identity when
+ *       one Add input is the fork tensor itself, else a projection). The branch with more nodes is the
+ *       body (ties: the Add's first input), as Squeeze's exporter and torchvision write them;</li>
+ *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape).</li>
+ * </ul>
+ * Any other op — including those the tree cannot express yet: Concat, Split, Clip (ReLU6), HardSwish,
+ * the Reshape–Transpose–Reshape channel shuffle — is one {@link IllegalArgumentException} naming the
+ * node, its op type and the supported set, raised before anything is built. Shapes are checked on
+ * load: the input shape comes from the graph input ({@code [N, C, H, W]}, C, H and W fixed), every
+ * layer's input against its weights, every weight's shape against its layer, and the graph output's
+ * declared shape against the computed one. Tensors stored in external files are refused.
+ *
+ * <p>The file's {@code metadata_props} become the network's {@link Network#provenance() provenance}:
+ * keys written by Squeeze's exporter as {@code provenance.<key>} lose that prefix, other keys are kept
+ * as they are, and Squeeze's file keys {@code squeeze.format} / {@code squeeze.architecture} are not
+ * provenance (the latter names the architecture). Added: {@code source} (the file name),
+ * {@code source_sha256} (of the file's bytes) and {@code source_producer}.
+ *
+ * <p>The ONNX side (reading, op/attribute/weight checks, metadata) is written against nodes and named
+ * tensors; only {@code Tree} maps them onto today's {@link Layer} tree, and is the part the named
+ * graph of issue 10 replaces.
+ */
+public final class OnnxImport {
+    private OnnxImport() {}
+
+    /** Default-domain ops the importer maps, in the order the error message lists them. */
+    public static final List<String> SUPPORTED = List.of("Conv", "BatchNormalization", "Relu", "LeakyRelu", "MaxPool",
+            "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Constant");
+
+    /** Ops that the coming named graph will express and today's tree of layers cannot, with why. */
+    static final Map<String, String> NOT_YET = Map.of(
+            "Concat", "concatenation needs the named graph (issue 10); today's model is a tree of layers",
+            "Split", "channel split needs the named graph (issue 10); today's model is a tree of layers",
+            "Clip", "Clip (ReLU6) has no Squeeze layer yet (issue 10)",
+            "HardSwish", "HardSwish has no Squeeze layer yet (issue 10)",
+            "Transpose", "Transpose (channel shuffle) needs the named graph (issue 10)");
+
+    private static final float BN_EPS = 1e-5f;
+
+    /** An imported model before its weights go into DJL: the architecture and, in DJL parameter order, where each value comes from. */
+    record Plan(Architecture architecture, List<Binding> bindings, Map<String, String> provenance, Map<String, TensorProto> constants,
+            String where) {}
+
+    /**
+     * One Squeeze parameter and the ONNX tensor feeding it.
+     *
+     * @param type DJL's parameter type name ({@code WEIGHT}, {@code BIAS}, {@code GAMMA}, {@code BETA},
+     *     {@code RUNNING_MEAN}, {@code RUNNING_VAR})
+     * @param dims the Squeeze parameter's shape
+     * @param transpose the ONNX tensor is {@code [in, out]} for a Squeeze {@code [out, in]} weight
+     */
+    record Binding(String tensor, String node, String type, long[] dims, boolean transpose) {}
+
+    // ---- entry points ---------------------------------------------------------------------------
+
+    /** Reads {@code path} into a network (architecture named after the file's metadata, graph or file name). */
+    public static Network load(Path path) { return load(path, null); }
+
+    /**
+     * Reads {@code path} into a network whose architecture is called {@code name} (null: the file's
+     * {@code squeeze.architecture} metadata, else its graph name, else the file name).
+     */
+    public static Network load(Path path, String name) {
+        return load(readBytes(path), path.getFileName().toString(), name);
+    }
+
+    /** The architecture of the model in {@code path}, checked as {@link #load} checks it; no weights are loaded into DJL. */
+    public static Architecture readArchitecture(Path path) {
+        byte[] b = readBytes(path);
+        return plan(OnnxFile.parse(b, path.toString()), path.getFileName().toString(), sha256(b), null).architecture();
+    }
+
+    static Network load(byte[] bytes, String fileName, String name) {
+        Plan p = plan(OnnxFile.parse(bytes, fileName), fileName, sha256(bytes), name);
+        Network net = Network.create(p.architecture(), 0);
+        try {
+            bind(net, p);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+        net.provenance().clear();
+        net.provenance().putAll(p.provenance());
+        return net;
+    }
+
+    static byte[] readBytes(Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new UncheckedIOException("ONNX file " + path + " does not exist (absolute: " + path.toAbsolutePath() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read ONNX file " + path + ": " + e + "; check the path and its permissions", e);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException("ONNX file " + path + " is too large to read into memory", e);
+        }
+    }
+
+    static String sha256(byte[] b) { return HexFormat.of().formatHex(Sha256.of(b, b.length)); }
+
+    // ---- the ONNX side ---------------------------------------------------------------------------
+
+    /** Checks the model and maps it; every failure is one IllegalArgumentException naming the file. */
+    static Plan plan(ModelProto m, String fileName, String sha, String name) {
+        String where = "ONNX import of " + fileName;
+        long opset = m.getOpsetImportList().stream().filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+                .mapToLong(OperatorSetIdProto::getVersion).max().orElse(0);
+        if (opset < 9) {
+            throw new IllegalArgumentException(where + ": default-domain opset " + opset + " is older than 9, the oldest Squeeze reads"
+                    + " (BatchNormalization and friends changed their attributes then); re-export with opset 9 or newer (13 recommended)");
+        }
+        GraphProto g = m.getGraph();
+        Map<String, TensorProto> constants = new LinkedHashMap<>();
+        for (TensorProto t : g.getInitializerList()) constants.put(t.getName(), t);
+        for (NodeProto n : g.getNodeList()) {
+            String op = n.getOpType();
+            boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+            if (!defaultDomain || !SUPPORTED.contains(op)) {
+                String why = defaultDomain ? NOT_YET.get(op) : null;
+                throw new IllegalArgumentException(where + ": node '" + n.getName() + "' has op type " + (defaultDomain ? op : n.getDomain() + "::" + op)
+                        + ", which Squeeze cannot import" + (why != null ? " yet: " + why : "") + ". Supported ops: " + String.join(", ", SUPPORTED)
+                        + " (default ONNX domain)");
+            }
+            if (op.equals("Constant")) {
+                if (n.getOutputCount() != 1) throw new IllegalArgumentException(where + ": Constant node '" + n.getName() + "' must have one output");
+                AttributeProto v = n.getAttributeList().stream().filter(a -> a.getName().equals("value")).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(where + ": Constant node '" + n.getName()
+                                + "' has no tensor 'value' (value_float(s)/value_int(s) constants are not read)"));
+                constants.put(n.getOutput(0), v.getT().toBuilder().setName(n.getOutput(0)).build());
+            }
+        }
+        for (TensorProto t : constants.values()) {
+            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
+                String loc = t.getExternalDataList().stream().filter(e -> e.getKey().equals("location")).map(StringStringEntryProto::getValue)
+                        .findFirst().orElse("?");
+                throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' keeps its values in an external file ('" + loc
+                        + "'); Squeeze reads only self-contained ONNX files. Save the model with its data inside (Python: "
+                        + "m = onnx.load(f); onnx.save_model(m, out, save_as_external_data=False); possible below 2 GiB)");
+            }
+        }
+        // The graph input: the one declared input that is not a constant (IR < 4 lists initializers as inputs too).
+        List<ValueInfoProto> inputs = g.getInputList().stream().filter(v -> !constants.containsKey(v.getName())).toList();
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException(where + ": the graph has " + inputs.size() + " inputs " + inputs.stream().map(ValueInfoProto::getName).toList()
+                    + "; Squeeze imports image models with exactly one input [N, C, H, W]");
+        }
+        ValueInfoProto input = inputs.get(0);
+        int[] inShape = imageShape(input, where);
+        if (g.getOutputCount() != 1) {
+            throw new IllegalArgumentException(where + ": the graph has " + g.getOutputCount() + " outputs; Squeeze imports models with exactly one (the logits)");
+        }
+        ValueInfoProto output = g.getOutput(0);
+
+        Tree tree = new Tree(g, constants, where);
+        Tree.Seq seq = tree.map(input.getName(), inShape, output.getName());
+
+        Map<String, String> meta = new LinkedHashMap<>();
+        String archName = name;
+        for (StringStringEntryProto e : m.getMetadataPropsList()) {
+            String k = e.getKey();
+            if (k.equals("squeeze.architecture")) {
+                if (archName == null) archName = e.getValue();
+            } else if (k.equals("squeeze.format")) {
+                if (!e.getValue().equals("fp32")) {
+                    throw new IllegalArgumentException(where + ": it is a Squeeze '" + e.getValue() + "' export; only fp32 ONNX files are imported"
+                            + " (an int8 QDQ file holds quantized codes, not trainable weights)");
+                }
+            } else {
+                meta.put(k.startsWith("provenance.") ? k.substring("provenance.".length()) : k, e.getValue());
+            }
+        }
+        if (archName == null || archName.isBlank()) archName = g.getName();
+        if (archName == null || archName.isBlank()) archName = fileName.replaceFirst("\\.onnx$", "");
+        meta.put("source", fileName);
+        meta.put("source_sha256", sha);
+        String producer = (m.getProducerName() + " " + m.getProducerVersion()).strip();
+        if (!producer.isEmpty()) meta.put("source_producer", producer);
+
+        Architecture arch;
+        try {
+            arch = new Architecture(archName, inShape, seq.layers);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        int[] declared = declaredShape(output);
+        if (declared != null) {
+            int[] got = arch.outputShape();
+            if (!Arrays.equals(declared, got)) {
+                throw new IllegalArgumentException(where + ": the graph output '" + output.getName() + "' is declared [N, " + join(declared)
+                        + "] but the layers compute [N, " + join(got) + "]");
+            }
+        }
+        return new Plan(arch, seq.bindings, meta, constants, where);
+    }
+
+    private static int[] imageShape(ValueInfoProto v, String where) {
+        var t = v.getType().getTensorType();
+        if (t.getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+            throw new IllegalArgumentException(where + ": the graph input '" + v.getName() + "' is " + Onnx.typeName(t.getElemType())
+                    + "; Squeeze imports float32 models");
+        }
+        List<TensorShapeProto.Dimension> d = t.getShape().getDimList();
+        boolean fixed = d.size() == 4 && d.subList(1, 4).stream().allMatch(x -> x.hasDimValue() && x.getDimValue() > 0);
+        if (!fixed) {
+            throw new IllegalArgumentException(where + ": the graph input '" + v.getName() + "' has shape " + dims(d)
+                    + "; Squeeze needs [N, C, H, W] with C, H and W fixed");
+        }
+        return new int[] {(int) d.get(1).getDimValue(), (int) d.get(2).getDimValue(), (int) d.get(3).getDimValue()};
+    }
+
+    /** The per-example shape an output declares ({@code [N, ...]} without N), or null when it declares none. */
+    private static int[] declaredShape(ValueInfoProto v) {
+        if (!v.getType().getTensorType().hasShape()) return null;
+        List<TensorShapeProto.Dimension> d = v.getType().getTensorType().getShape().getDimList();
+        if (d.size() < 2) return null;
+        int[] s = new int[d.size() - 1];
+        for (int i = 1; i < d.size(); i++) {
+            if (!d.get(i).hasDimValue()) return null;
+            s[i - 1] = (int) d.get(i).getDimValue();
+        }
+        return s;
+    }
+
+    private static String dims(List<TensorShapeProto.Dimension> d) {
+        return d.stream().map(x -> x.hasDimValue() ? Long.toString(x.getDimValue()) : x.hasDimParam() ? x.getDimParam() : "?").toList().toString();
+    }
+
+    private static String join(int[] a) {
+        return String.join(", ", Arrays.stream(a).mapToObj(Integer::toString).toList());
+    }
+
+    /** Float values of a constant, from {@code raw_data} (little-endian) or {@code float_data}. */
+    static float[] floats(TensorProto t, String where) {
+        if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+            throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' is " + Onnx.typeName(t.getDataType())
+                    + "; weights must be float32 (import an fp32 model, not a quantized or half-precision one)");
+        }
+        long n = count(t);
+        if (t.hasRawData()) {
+            if (t.getRawData().size() != n * 4) {
+                throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' of shape " + t.getDimsList() + " needs " + n * 4
+                        + " bytes of raw_data, has " + t.getRawData().size());
+            }
+            float[] v = new float[(int) n];
+            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            return v;
+        }
+        if (t.getFloatDataCount() != n) {
+            throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' of shape " + t.getDimsList() + " holds "
+                    + t.getFloatDataCount() + " values, needs " + n);
+        }
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = t.getFloatData(i);
+        return v;
+    }
+
+    /** Int64 values of a constant (a Reshape's shape). */
+    static long[] int64s(TensorProto t, String where) {
+        if (t.getDataType() != TensorProto.DataType.INT64_VALUE) {
+            throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' is " + Onnx.typeName(t.getDataType()) + ", expected int64");
+        }
+        long n = count(t);
+        long[] v = new long[(int) n];
+        if (t.hasRawData()) {
+            if (t.getRawData().size() != n * 8) throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' has a broken raw_data size");
+            ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < v.length; i++) v[i] = b.getLong();
+        } else {
+            if (t.getInt64DataCount() != n) throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' holds the wrong number of values");
+            for (int i = 0; i < v.length; i++) v[i] = t.getInt64Data(i);
+        }
+        return v;
+    }
+
+    private static long count(TensorProto t) {
+        long n = 1;
+        for (long d : t.getDimsList()) n *= d;
+        return n;
+    }
+
+    // ---- onto today's tree of layers ---------------------------------------------------------------
+
+    /** Maps the node graph onto a list of layers with residual blocks; the part the named graph replaces. */
+    static final class Tree {
+        final GraphProto g;
+        final Map<String, TensorProto> constants;
+        final String where;
+        final Map<String, List<NodeProto>> consumers = new HashMap<>();
+        final Set<NodeProto> used = new HashSet<>();
+
+        /** Layers in order and their parameter sources in DJL parameter order. */
+        static final class Seq {
+            final List<Layer> layers = new ArrayList<>();
+            final List<Binding> bindings = new ArrayList<>();
+            int nodes;
+        }
+
+        /** Where a chain stopped: its last tensor, that tensor's shape and the join Add it feeds (null at the graph's end). */
+        record End(String tensor, int[] shape, NodeProto join) {}
+
+        Tree(GraphProto g, Map<String, TensorProto> constants, String where) {
+            this.g = g;
+            this.constants = constants;
+            this.where = where;
+            for (NodeProto n : g.getNodeList()) {
+                if (n.getOpType().equals("Constant")) continue;
+                for (String in : n.getInputList()) {
+                    if (in.isEmpty() || constants.containsKey(in)) continue;
+                    List<NodeProto> c = consumers.computeIfAbsent(in, k -> new ArrayList<>());
+                    if (!c.contains(n)) c.add(n);
+                }
+            }
+        }
+
+        Seq map(String input, int[] shape, String output) {
+            Seq seq = new Seq();
+            End end = chain(input, shape, seq);
+            if (end.join != null) {
+                throw err(end.join, "adds tensors that do not fork from one tensor; today's tree of layers expresses only residual blocks"
+                        + " (body + shortcut from the same tensor), general graphs come with the named graph of issue 10");
+            }
+            if (!end.tensor.equals(output)) {
+                throw new IllegalArgumentException(where + ": the layers end in tensor '" + end.tensor + "' but the graph output is '" + output
+                        + "'; the output must be computed by a chain from the input");
+            }
+            List<String> unused = g.getNodeList().stream().filter(n -> !n.getOpType().equals("Constant") && !used.contains(n))
+                    .map(n -> "'" + n.getName() + "' (" + n.getOpType() + ")").toList();
+            if (!unused.isEmpty()) {
+                throw new IllegalArgumentException(where + ": nodes " + unused + " are not on the path from the input to the output;"
+                        + " Squeeze imports models whose every node computes the output");
+            }
+            return seq;
+        }
+
+        private boolean isJoin(NodeProto n) {
+            return n.getOpType().equals("Add") && n.getInputCount() == 2 && !constants.containsKey(n.getInput(0))
+                    && !constants.containsKey(n.getInput(1));
+        }
+
+        /** Follows tensor {@code t} node by node, residual blocks included, until a join Add or the end. */
+        End chain(String t, int[] s, Seq seq) {
+            while (true) {
+                List<NodeProto> cons = consumers.getOrDefault(t, List.of());
+                if (cons.isEmpty()) return new End(t, s, null);
+                if (cons.size() == 1) {
+                    NodeProto n = cons.get(0);
+                    if (isJoin(n)) return new End(t, s, n);
+                    End e = node(n, t, s, seq);
+                    t = e.tensor;
+                    s = e.shape;
+                    continue;
+                }
+                if (cons.size() > 2) {
+                    throw new IllegalArgumentException(where + ": tensor '" + t + "' feeds " + cons.size() + " nodes "
+                            + cons.stream().map(NodeProto::getName).toList() + "; today's tree of layers forks only into the two branches of a residual block");
+                }
+                // A fork: two branches that must meet again in one Add.
+                Seq[] br = new Seq[2];
+                End[] ends = new End[2];
+                for (int i = 0; i < 2; i++) {
+                    NodeProto n = cons.get(i);
+                    br[i] = new Seq();
+                    if (isJoin(n)) {
+                        ends[i] = new End(t, s, n);
+                    } else {
+                        End first = node(n, t, s, br[i]);
+                        ends[i] = chain(first.tensor, first.shape, br[i]);
+                    }
+                }
+                NodeProto join = ends[0].join;
+                if (join == null || ends[1].join == null || join != ends[1].join) {
+                    throw new IllegalArgumentException(where + ": the two branches forking at tensor '" + t + "' do not meet in one Add"
+                            + " (they end at " + describe(ends[0]) + " and " + describe(ends[1]) + "); today's tree of layers expresses only"
+                            + " residual blocks, general graphs come with the named graph of issue 10");
+                }
+                if (join.getInput(0).equals(join.getInput(1))) throw err(join, "adds a tensor to itself, which no Squeeze layer expresses");
+                Set<String> ins = Set.of(join.getInput(0), join.getInput(1));
+                if (!ins.equals(Set.of(ends[0].tensor, ends[1].tensor))) {
+                    throw err(join, "does not add the ends of the two branches forking at '" + t + "'");
+                }
+                if (!Arrays.equals(ends[0].shape, ends[1].shape)) {
+                    throw err(join, "adds shapes " + Arrays.toString(ends[0].shape) + " and " + Arrays.toString(ends[1].shape)
+                            + " (per example); they must be equal (Squeeze does not broadcast)");
+                }
+                checkArity(join, 2, 2);
+                int body;
+                if (br[0].layers.isEmpty()) body = 1;
+                else if (br[1].layers.isEmpty()) body = 0;
+                else if (br[0].nodes != br[1].nodes) body = br[0].nodes > br[1].nodes ? 0 : 1;
+                else body = join.getInput(0).equals(ends[0].tensor) ? 0 : 1;
+                Seq b = br[body], sc = br[1 - body];
+                seq.layers.add(new Layer.Residual(b.layers, sc.layers));
+                seq.bindings.addAll(b.bindings);
+                seq.bindings.addAll(sc.bindings);
+                seq.nodes += b.nodes + sc.nodes + 1;
+                used.add(join);
+                t = join.getOutput(0);
+                s = ends[0].shape;
+            }
+        }
+
+        private static String describe(End e) {
+            return e.join == null ? "the graph's end ('" + e.tensor + "')" : "Add '" + e.join.getName() + "'";
+        }
+
+        private IllegalArgumentException err(NodeProto n, String what) {
+            return new IllegalArgumentException(where + ": node '" + n.getName() + "' (" + n.getOpType() + ") " + what);
+        }
+
+        private void checkArity(NodeProto n, int minIn, int maxIn) {
+            int in = n.getInputCount();
+            while (in > 0 && n.getInput(in - 1).isEmpty()) in--;
+            if (in < minIn || in > maxIn) {
+                throw err(n, "has " + in + " inputs, expected " + (minIn == maxIn ? minIn : minIn + " to " + maxIn));
+            }
+            if (n.getOutputCount() != 1) {
+                throw err(n, "has " + n.getOutputCount() + " outputs; Squeeze reads the inference form with one output");
+            }
+        }
+
+        private TensorProto constant(NodeProto n, int i, String role) {
+            if (n.getInputCount() <= i || n.getInput(i).isEmpty()) return null;
+            TensorProto t = constants.get(n.getInput(i));
+            if (t == null) {
+                throw err(n, "takes its " + role + " from the computed tensor '" + n.getInput(i)
+                        + "'; Squeeze imports " + role + "s stored as initializers or Constant nodes");
+            }
+            return t;
+        }
+
+        private void shape(NodeProto n, TensorProto t, String role, long... want) {
+            long[] got = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+            if (!Arrays.equals(got, want)) {
+                throw err(n, "has " + role + " '" + t.getName() + "' of shape " + Arrays.toString(got) + " but the layer needs "
+                        + Arrays.toString(want));
+            }
+        }
+
+        // attributes
+        private AttributeProto attr(NodeProto n, String name) {
+            for (AttributeProto a : n.getAttributeList()) if (a.getName().equals(name)) return a;
+            return null;
+        }
+
+        private long i(NodeProto n, String name, long dflt) {
+            AttributeProto a = attr(n, name);
+            return a == null ? dflt : a.getI();
+        }
+
+        private float f(NodeProto n, String name, float dflt) {
+            AttributeProto a = attr(n, name);
+            return a == null ? dflt : a.getF();
+        }
+
+        private long[] ints(NodeProto n, String name) {
+            AttributeProto a = attr(n, name);
+            return a == null ? null : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+        }
+
+        private String s(NodeProto n, String name, String dflt) {
+            AttributeProto a = attr(n, name);
+            return a == null ? dflt : a.getS().toStringUtf8();
+        }
+
+        private void only(NodeProto n, String... allowed) {
+            List<String> ok = List.of(allowed);
+            for (AttributeProto a : n.getAttributeList()) {
+                if (!ok.contains(a.getName())) throw err(n, "has attribute '" + a.getName() + "', which Squeeze does not read; known: " + ok);
+            }
+        }
+
+        /** One side of a square 2-D window attribute; all entries equal. */
+        private int square(NodeProto n, String name, long[] v, int dflt) {
+            if (v == null) return dflt;
+            if (v.length != 2 || v[0] != v[1]) {
+                throw err(n, "has " + name + " " + Arrays.toString(v) + "; Squeeze's layers are 2-D and square (equal height and width)");
+            }
+            return (int) v[0];
+        }
+
+        private int pads(NodeProto n) {
+            String auto = s(n, "auto_pad", "NOTSET");
+            long[] p = ints(n, "pads");
+            if (!auto.equals("NOTSET") && !auto.equals("VALID")) {
+                throw err(n, "has auto_pad " + auto + "; Squeeze pads symmetrically: re-export with explicit pads");
+            }
+            if (auto.equals("VALID") || p == null) return 0;
+            if (p.length != 4 || Arrays.stream(p).distinct().count() != 1) {
+                throw err(n, "has pads " + Arrays.toString(p) + "; Squeeze pads the same on every side (pads [p, p, p, p])");
+            }
+            return (int) p[0];
+        }
+
+        private void noDilation(NodeProto n) {
+            long[] d = ints(n, "dilations");
+            if (d != null && Arrays.stream(d).anyMatch(x -> x != 1)) throw err(n, "has dilations " + Arrays.toString(d) + "; Squeeze supports dilation 1 only");
+        }
+
+        private void rank(NodeProto n, int[] s, int r) {
+            if (s.length != r) {
+                throw err(n, "gets an input of shape " + Arrays.toString(s) + " per example; it needs rank " + r
+                        + (r == 1 ? " (flatten before it)" : ""));
+            }
+        }
+
+        private void bind(Seq seq, NodeProto n, TensorProto t, String type, boolean transpose, long... dims) {
+            seq.bindings.add(new Binding(t.getName(), n.getName(), type, dims, transpose));
+        }
+
+        /** Maps node {@code n}, which consumes {@code x} of per-example shape {@code s}; returns its output. */
+        End node(NodeProto n, String x, int[] s, Seq seq) {
+            used.add(n);
+            seq.nodes++;
+            if (!n.getInput(0).equals(x)) {
+                throw err(n, "takes '" + x + "' as input " + n.getInputList().indexOf(x) + "; Squeeze layers take their activation as the first input");
+            }
+            String op = n.getOpType();
+            int[] out;
+            switch (op) {
+                case "Conv" -> {
+                    checkArity(n, 2, 3);
+                    only(n, "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad");
+                    rank(n, s, 3);
+                    TensorProto w = constant(n, 1, "weight");
+                    TensorProto b = constant(n, 2, "bias");
+                    if (w.getDimsCount() != 4) throw err(n, "has weight '" + w.getName() + "' of shape " + w.getDimsList() + "; a 2-D conv weight has rank 4");
+                    int groups = (int) i(n, "group", 1);
+                    int outC = (int) w.getDims(0);
+                    int k = (int) w.getDims(2);
+                    int ks = square(n, "kernel_shape", ints(n, "kernel_shape"), k);
+                    if (ks != k || w.getDims(3) != k) throw err(n, "has kernel_shape " + ks + " but weight '" + w.getName() + "' of shape " + w.getDimsList());
+                    int stride = square(n, "strides", ints(n, "strides"), 1);
+                    noDilation(n);
+                    int pad = pads(n);
+                    if (groups < 1 || s[0] % groups != 0) throw err(n, "has group " + groups + ", which does not divide its " + s[0] + " input channels");
+                    Layer.Conv2d c;
+                    try {
+                        c = new Layer.Conv2d(s[0], outC, k, stride, pad, groups, b != null);
+                    } catch (IllegalArgumentException e) {
+                        throw err(n, e.getMessage());
+                    }
+                    shape(n, w, "weight", outC, s[0] / groups, k, k);
+                    bind(seq, n, w, "WEIGHT", false, outC, s[0] / groups, k, k);
+                    if (b != null) {
+                        shape(n, b, "bias", outC);
+                        bind(seq, n, b, "BIAS", false, outC);
+                    }
+                    seq.layers.add(c);
+                    out = new int[] {outC, spatial(n, s[1], k, stride, pad), spatial(n, s[2], k, stride, pad)};
+                }
+                case "BatchNormalization" -> {
+                    checkArity(n, 5, 5);
+                    only(n, "epsilon", "momentum", "spatial", "training_mode");
+                    if (i(n, "training_mode", 0) != 0) throw err(n, "is in training mode; export the model in inference mode (model.eval())");
+                    if (i(n, "spatial", 1) != 1) throw err(n, "has spatial 0 (per-activation statistics); Squeeze's BatchNorm is per channel");
+                    float eps = f(n, "epsilon", 1e-5f);
+                    if (Math.abs(eps - BN_EPS) > 1e-9f) {
+                        throw err(n, "has epsilon " + eps + "; Squeeze's BatchNorm has ε fixed at 1e-5 (PyTorch's default, Layer.BatchNorm),"
+                                + " so this file would compute different outputs. Re-export with eps 1e-5, or fold the BatchNorm into the conv first");
+                    }
+                    if (s.length != 3 && s.length != 1) throw err(n, "gets an input of shape " + Arrays.toString(s) + " per example");
+                    int ch = s[0];
+                    String[] types = {"GAMMA", "BETA", "RUNNING_MEAN", "RUNNING_VAR"};
+                    String[] roles = {"scale", "bias", "mean", "var"};
+                    for (int i = 0; i < 4; i++) {
+                        TensorProto t = constant(n, i + 1, roles[i]);
+                        shape(n, t, roles[i], ch);
+                        bind(seq, n, t, types[i], false, ch);
+                    }
+                    seq.layers.add(new Layer.BatchNorm(ch));
+                    out = s;
+                }
+                case "Relu" -> {
+                    checkArity(n, 1, 1);
+                    only(n);
+                    seq.layers.add(new Layer.Relu());
+                    out = s;
+                }
+                case "LeakyRelu" -> {
+                    checkArity(n, 1, 1);
+                    only(n, "alpha");
+                    seq.layers.add(new Layer.LeakyRelu(f(n, "alpha", 0.01f)));
+                    out = s;
+                }
+                case "MaxPool", "AveragePool" -> {
+                    checkArity(n, 1, 1);
+                    boolean max = op.equals("MaxPool");
+                    if (max) only(n, "kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "storage_order");
+                    else only(n, "kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "count_include_pad");
+                    rank(n, s, 3);
+                    long[] ksa = ints(n, "kernel_shape");
+                    if (ksa == null) throw err(n, "has no kernel_shape");
+                    int k = square(n, "kernel_shape", ksa, 0);
+                    int stride = square(n, "strides", ints(n, "strides"), 1);
+                    noDilation(n);
+                    int pad = pads(n);
+                    if (i(n, "ceil_mode", 0) != 0) throw err(n, "has ceil_mode 1; Squeeze's pools round the output size down (ceil_mode 0)");
+                    if (!max && pad > 0 && i(n, "count_include_pad", 0) != 1) {
+                        throw err(n, "pads without count_include_pad; Squeeze's average pool counts padded cells as zeros (count_include_pad 1),"
+                                + " as PyTorch's default does");
+                    }
+                    seq.layers.add(max ? new Layer.MaxPool(k, stride, pad) : new Layer.AvgPool(k, stride, pad));
+                    out = new int[] {s[0], spatial(n, s[1], k, stride, pad), spatial(n, s[2], k, stride, pad)};
+                }
+                case "GlobalAveragePool" -> {
+                    checkArity(n, 1, 1);
+                    only(n);
+                    rank(n, s, 3);
+                    seq.layers.add(new Layer.GlobalAvgPool());
+                    out = new int[] {s[0], 1, 1};
+                }
+                case "Flatten" -> {
+                    checkArity(n, 1, 1);
+                    only(n, "axis");
+                    if (i(n, "axis", 1) != 1) throw err(n, "has axis " + i(n, "axis", 1) + "; Squeeze flattens to [N, features] (axis 1)");
+                    seq.layers.add(new Layer.Flatten());
+                    out = new int[] {product(s)};
+                }
+                case "Reshape" -> {
+                    checkArity(n, 2, 2);
+                    only(n, "allowzero");
+                    long[] shape = int64s(constant(n, 1, "shape"), where);
+                    long f = product(s);
+                    boolean flat = shape.length == 2 && i(n, "allowzero", 0) == 0
+                            && ((shape[0] == 0 && (shape[1] == -1 || shape[1] == f)) || (shape[0] == -1 && shape[1] == f));
+                    if (!flat) {
+                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports only a reshape to [N, features]"
+                                + " ([0, -1], [-1, " + f + "] or [0, " + f + "])");
+                    }
+                    seq.layers.add(new Layer.Flatten());
+                    out = new int[] {(int) f};
+                }
+                case "Gemm" -> {
+                    checkArity(n, 2, 3);
+                    only(n, "alpha", "beta", "transA", "transB");
+                    rank(n, s, 1);
+                    if (f(n, "alpha", 1f) != 1f || f(n, "beta", 1f) != 1f || i(n, "transA", 0) != 0) {
+                        throw err(n, "has alpha " + f(n, "alpha", 1f) + ", beta " + f(n, "beta", 1f) + ", transA " + i(n, "transA", 0)
+                                + "; Squeeze's Linear is alpha 1, beta 1, transA 0");
+                    }
+                    boolean transB = i(n, "transB", 0) != 0;
+                    TensorProto w = constant(n, 1, "weight");
+                    TensorProto b = constant(n, 2, "bias");
+                    if (w.getDimsCount() != 2) throw err(n, "has weight '" + w.getName() + "' of shape " + w.getDimsList() + "; it must be a matrix");
+                    int outF = (int) (transB ? w.getDims(0) : w.getDims(1));
+                    if (transB) shape(n, w, "weight", outF, s[0]);
+                    else shape(n, w, "weight", s[0], outF);
+                    bind(seq, n, w, "WEIGHT", !transB, outF, s[0]);
+                    if (b != null) {
+                        long[] bd = b.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                        if (!(Arrays.equals(bd, new long[] {outF}) || Arrays.equals(bd, new long[] {1, outF}))) {
+                            throw err(n, "has bias '" + b.getName() + "' of shape " + Arrays.toString(bd) + " but the layer needs [" + outF + "]");
+                        }
+                        bind(seq, n, b, "BIAS", false, outF);
+                    }
+                    seq.layers.add(new Layer.Linear(s[0], outF, b != null));
+                    out = new int[] {outF};
+                }
+                case "MatMul" -> {
+                    checkArity(n, 2, 2);
+                    only(n);
+                    rank(n, s, 1);
+                    TensorProto w = constant(n, 1, "weight");
+                    if (w.getDimsCount() != 2) throw err(n, "has weight '" + w.getName() + "' of shape " + w.getDimsList() + "; it must be a matrix");
+                    int outF = (int) w.getDims(1);
+                    shape(n, w, "weight", s[0], outF);
+                    bind(seq, n, w, "WEIGHT", true, outF, s[0]);
+                    // A following Add of a constant is the bias.
+                    List<NodeProto> next = consumers.getOrDefault(n.getOutput(0), List.of());
+                    TensorProto bias = null;
+                    if (next.size() == 1 && next.get(0).getOpType().equals("Add") && !isJoin(next.get(0))) {
+                        NodeProto add = next.get(0);
+                        checkArity(add, 2, 2);
+                        int ci = add.getInput(0).equals(n.getOutput(0)) ? 1 : 0;
+                        bias = constants.get(add.getInput(ci));
+                        long[] bd = bias.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                        if (!(Arrays.equals(bd, new long[] {outF}) || Arrays.equals(bd, new long[] {1, outF}))) {
+                            throw err(add, "adds '" + bias.getName() + "' of shape " + Arrays.toString(bd) + " as the bias of MatMul '" + n.getName()
+                                    + "', which needs [" + outF + "]");
+                        }
+                        bind(seq, add, bias, "BIAS", false, outF);
+                        used.add(add);
+                        seq.nodes++;
+                        seq.layers.add(new Layer.Linear(s[0], outF, true));
+                        return new End(add.getOutput(0), new int[] {outF}, null);
+                    }
+                    seq.layers.add(new Layer.Linear(s[0], outF, false));
+                    out = new int[] {outF};
+                }
+                case "Add" -> throw err(n, "adds a constant that is not the bias of a MatMul; Squeeze reads Add as a residual join"
+                        + " or as MatMul + bias");
+                default -> throw err(n, "is not supported; supported ops: " + String.join(", ", SUPPORTED));
+            }
+            return new End(n.getOutput(0), out, null);
+        }
+
+        private int spatial(NodeProto n, int size, int k, int stride, int pad) {
+            int o = (size + 2 * pad - k) / stride + 1;
+            if (size + 2 * pad < k || o <= 0) throw err(n, "needs inputs of at least " + (k - 2 * pad) + " pixels, gets " + size);
+            return o;
+        }
+
+        private static int product(int[] s) {
+            int p = 1;
+            for (int d : s) p *= d;
+            return p;
+        }
+    }
+
+    // ---- weights into DJL -------------------------------------------------------------------------
+
+    /** Sets every DJL parameter from the ONNX tensor its binding names, checking count, shape and kind. */
+    static void bind(Network net, Plan p) {
+        List<Pair<String, Parameter>> params = new ArrayList<>();
+        for (Pair<String, Parameter> x : net.djlModel().getBlock().getParameters()) params.add(x);
+        List<Binding> bs = p.bindings();
+        if (params.size() != bs.size()) {
+            throw new IllegalStateException(p.where() + ": the network has " + params.size() + " parameters but the graph feeds " + bs.size());
+        }
+        for (int i = 0; i < bs.size(); i++) {
+            Binding b = bs.get(i);
+            Parameter param = params.get(i).getValue();
+            NDArray a = param.getArray();
+            long[] shape = a.getShape().getShape();
+            if (!param.getType().name().equals(b.type()) || !Arrays.equals(shape, b.dims())) {
+                throw new IllegalStateException(p.where() + ": Squeeze parameter '" + params.get(i).getKey() + "' (" + param.getType() + " "
+                        + Arrays.toString(shape) + ") does not match ONNX tensor '" + b.tensor() + "' of node '" + b.node() + "' (" + b.type() + " "
+                        + Arrays.toString(b.dims()) + ")");
+            }
+            float[] v = floats(p.constants().get(b.tensor()), p.where());
+            if (b.transpose()) v = transpose(v, (int) b.dims()[1], (int) b.dims()[0]);
+            a.set(FloatBuffer.wrap(v));
+        }
+    }
+
+    /** {@code [rows, cols]} → {@code [cols, rows]}. */
+    static float[] transpose(float[] v, int rows, int cols) {
+        float[] t = new float[v.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = v[r * cols + c];
+        return t;
+    }
+}
