@@ -38,7 +38,8 @@ public final class Main {
                         [--no-low-bit] [--no-scratch] [--out DIR]    the quantization comparison (seed CNN, CIFAR-10)
               export    --model-file FILE [--format onnx] [--dataset D] [--calibration N] [--out DIR]
                         ONNX files: the fp32 model and its static-PTQ int8 model in QDQ form
-              eval      --model-file FILE --dataset D [--limit N] [--out DIR]
+              eval      --model-file FILE --dataset D [--limit N] [--out DIR]    FILE: .sqz, .sqz8 or an fp32 .onnx
+              import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)
               notebooks execute every notebook headless (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernel and start Jupyter
               doctor    check that libtorch computes convolution gradients correctly here (exit 0 yes, 3 no)
@@ -79,8 +80,9 @@ public final class Main {
             case "export" -> export(new Args("export", argv, 1, List.of("format", "model-file", "dataset", "calibration", "out"), List.of()));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
             case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
+            case "import" -> importOnnx(new Args("import", argv, 1, List.of("onnx", "name", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
-            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, notebooks, jupyter, doctor");
+            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, import, qat, export, bench, notebooks, jupyter, doctor");
         };
     }
 
@@ -261,15 +263,21 @@ public final class Main {
                 System.out.println("wrote " + out.target(q) + " (the int8 model in QDQ form; an fp32 ONNX needs the fp32 .sqz)");
                 return 0;
             }
-            try (Network net = ModelFile.load(file)) {
+            try (Network net = kind == ModelFormat.ONNX ? dev.squeeze.export.OnnxImport.load(file) : ModelFile.load(file)) {
                 String dataset = given != null ? given : net.architecture().name().startsWith("keras") ? "mnist" : "cifar10";
-                Recipe recipe = Recipe.of(net.architecture().name(), dataset, Budget.QUICK);
+                dev.squeeze.data.Preprocessing prep = Recipe.of(net.architecture().name(), dataset, Budget.QUICK).preprocessing();
+                if (kind == ModelFormat.ONNX) {
+                    var own = dev.squeeze.export.Pretrained.preprocessingBeside(file);
+                    if (own.isPresent()) prep = own.get();
+                    else System.err.println("squeeze export: warning: no " + jsonBeside(file).getFileName() + " beside " + file
+                            + " describes its preprocessing; calibrating with " + dataset + "'s default (" + prep + ")");
+                }
                 int n = a.intValue("calibration", 1000);
                 long seed = 42;
                 ImageSet calibration = Datasets.load(dataset, Split.TRAIN).subset(n, seed + 17, true);
                 var config = dev.squeeze.quant.QConfig.x86().toBuilder().optCalibration(dev.squeeze.quant.CalibrationMethod.ENTROPY_KL).build();
                 dev.squeeze.quant.Int8Model int8;
-                try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, recipe.preprocessing(), config)) {
+                try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, prep.withAugmentation(0, false), config)) {
                     int8 = q.convert();
                 }
                 var files = dev.squeeze.export.OnnxExport.exportBoth(net, int8, out.staged(""));
@@ -295,7 +303,7 @@ public final class Main {
 
     /** {@code --model-file}, checked: it exists and is a file (not a directory). */
     private static Path modelFile(Args a, String command) {
-        Path file = Path.of(a.require("model-file", "a .sqz or .sqz8 file written by ./squeeze train, qat or export"));
+        Path file = Path.of(a.require("model-file", "a .sqz or .sqz8 file written by ./squeeze train, qat or export, or an fp32 .onnx"));
         if (Files.isDirectory(file)) {
             throw new Args.UsageException(command + ": --model-file " + file + " is a directory; give a model file (.sqz or .sqz8) in it");
         }
@@ -304,9 +312,12 @@ public final class Main {
         return file;
     }
 
-    /** The two model-file formats, told apart by their magic bytes, not by the file name. */
+    /**
+     * The model-file formats: Squeeze's two told apart by their magic bytes, not by the file name; ONNX
+     * (protobuf, no magic) by its {@code .onnx} name, then checked by parsing it.
+     */
     enum ModelFormat {
-        FP32("fp32"), INT8("int8");
+        FP32("fp32"), INT8("int8"), ONNX("onnx-fp32");
 
         final String id;
 
@@ -315,8 +326,10 @@ public final class Main {
         static ModelFormat of(Path file, String command) {
             if (ModelFile.hasMagic(file)) return FP32;
             if (dev.squeeze.quant.Int8Model.hasMagic(file)) return INT8;
+            if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) return ONNX;
             throw new Args.UsageException(command + ": --model-file " + file + " is neither a Squeeze fp32 model (magic 'SQZFP32')"
-                    + " nor an int8 model (magic 'SQZINT8'); give a .sqz or .sqz8 file written by ./squeeze train, qat or export");
+                    + " nor an int8 model (magic 'SQZINT8') nor named .onnx; give a .sqz or .sqz8 file written by ./squeeze train,"
+                    + " qat or export, or an fp32 ONNX model (.onnx)");
         }
     }
 
@@ -328,7 +341,11 @@ public final class Main {
             DataHome.Location source = Datasets.source(dataset, Split.TEST);
             ImageSet all = Datasets.load(source, Split.TEST);
             ImageSet test = a.has("limit") ? all.subset(a.intValue("limit", 0), 43, true) : all;
-            Scorer scorer = kind == ModelFormat.FP32 ? Scorer.fp32(file) : Scorer.int8(file);
+            Scorer scorer = switch (kind) {
+                case FP32 -> Scorer.fp32(file);
+                case INT8 -> Scorer.int8(file);
+                case ONNX -> Scorer.onnx(file);
+            };
             try (scorer) {
                 int[] shape = scorer.inputShape;
                 if (shape[0] != test.channels() || shape[1] != test.height() || shape[2] != test.width()) {
@@ -342,9 +359,21 @@ public final class Main {
                             + dataset + " (same image shape, so nothing else stops it); the accuracy below is not its " + trainedOn
                             + " accuracy");
                 }
-                Recipe recipe = Recipe.of(scorer.modelName, dataset, Budget.QUICK);
-                Evaluation e = scorer.evaluate(test, recipe.preprocessing());
-                Latency lat1 = scorer.latency(test, recipe.preprocessing());
+                dev.squeeze.data.Preprocessing prep = Recipe.of(scorer.modelName, dataset, Budget.QUICK).preprocessing();
+                if (kind == ModelFormat.ONNX) {
+                    // An imported model was trained elsewhere: its own preprocessing, from the json beside it, or
+                    // a loud guess (a wrong mean/std gives a plausible but wrong accuracy).
+                    var own = dev.squeeze.export.Pretrained.preprocessingBeside(file);
+                    if (own.isPresent()) {
+                        prep = own.get();
+                    } else {
+                        System.err.println("squeeze eval: warning: no " + jsonBeside(file).getFileName() + " beside " + file
+                                + " describes its preprocessing; scoring with " + dataset + "'s default (" + prep + "), which may not be"
+                                + " what the model was trained with");
+                    }
+                }
+                Evaluation e = scorer.evaluate(test, prep.withAugmentation(0, false));
+                Latency lat1 = scorer.latency(test, prep.withAugmentation(0, false));
                 String trainingCount = scorer.provenance.get("test_images");
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("command", "eval");
@@ -358,8 +387,10 @@ public final class Main {
                 j.put("test_images_available", all.size());
                 if (trainingCount != null) j.put("training_run_test_images", Integer.parseInt(trainingCount));
                 j.put("test_accuracy", e.accuracy());
+                Double reference = kind == ModelFormat.ONNX ? referenceAccuracy(file) : null;
+                if (reference != null) j.put("reference_test_accuracy", reference);
                 j.put("test_loss", e.loss());
-                j.put(kind == ModelFormat.FP32 ? "trainable_parameters" : "weights", scorer.parameters);
+                j.put(kind == ModelFormat.INT8 ? "weights" : "trainable_parameters", scorer.parameters);
                 j.put("model_file_bytes", Measure.fileSize(file));
                 j.put("latency_batch1", lat1);
                 double[] perClass = new double[test.numClasses()];
@@ -388,7 +419,61 @@ public final class Main {
                         : "a seeded subset of " + all.size() + " in " + all.name() + ", from --limit") + ")"
                         + (trainingCount == null ? "" : "; the training run's test accuracy (train.json) came from " + trainingCount
                                 + " test images"));
+                if (reference != null) {
+                    System.out.printf("reference accuracy in %s: %.4f (difference %+.4f)%n", jsonBeside(file).getFileName(), reference,
+                            e.accuracy() - reference);
+                }
                 System.out.println("wrote " + out.target("eval.json"));
+            }
+        }
+        return 0;
+    }
+
+    static Path jsonBeside(Path onnx) {
+        String n = onnx.getFileName().toString();
+        return onnx.resolveSibling(n.substring(0, n.length() - ".onnx".length()) + ".json");
+    }
+
+    /** The {@code test_accuracy} the json beside an ONNX model states, or null. */
+    static Double referenceAccuracy(Path onnx) {
+        Path j = jsonBeside(onnx);
+        if (!Files.isRegularFile(j)) return null;
+        try {
+            var o = com.google.gson.JsonParser.parseString(Files.readString(j)).getAsJsonObject();
+            return o.has("test_accuracy") ? o.get("test_accuracy").getAsDouble() : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("eval: cannot read " + j + " (" + e.getMessage() + "); fix or remove it");
+        }
+    }
+
+    /**
+     * {@code import --onnx F --out DIR}: an fp32 ONNX model as a trainable Squeeze model file,
+     * {@code DIR/<name>.sqz}, with {@code DIR/import.json} saying what was read.
+     */
+    static int importOnnx(Args a) {
+        Path onnx = Path.of(a.require("onnx", "an fp32 ONNX model file"));
+        if (!Files.isRegularFile(onnx)) throw new Args.UsageException("import: --onnx " + onnx + (Files.isDirectory(onnx)
+                ? " is a directory; give the .onnx file in it" : " does not exist"));
+        try (OutDir out = OutDir.open("import", Path.of(a.get("out", "out/import")))) {
+            try (Network net = dev.squeeze.export.OnnxImport.load(onnx, a.get("name", null))) {
+                String stem = onnx.getFileName().toString().replaceFirst("(?i)\\.onnx$", "");
+                Path model = out.staged(stem + ".sqz");
+                ModelFile.save(net, model);
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "import");
+                j.put("onnx", onnx.toString());
+                j.put("model_file", out.target(model).toString());
+                j.put("architecture", net.architecture().name());
+                j.put("input_shape", net.architecture().inputShape());
+                j.put("classes", net.architecture().numClasses());
+                j.put("layers", net.architecture().layers().stream().map(dev.squeeze.model.Layer::describe).toList());
+                j.put("trainable_parameters", net.trainableParameters());
+                dev.squeeze.export.Pretrained.preprocessingBeside(onnx).ifPresent(p -> j.put("preprocessing", p.toString()));
+                j.put("provenance", net.provenance());
+                Json.write(out.staged("import.json"), j);
+                out.commit("import.json");
+                System.out.printf("imported %s: %s, %,d parameters -> %s%n", onnx, net.architecture().name(), net.trainableParameters(),
+                        out.target(model));
             }
         }
         return 0;
@@ -427,8 +512,12 @@ public final class Main {
 
         @Override public abstract void close();
 
-        static Scorer fp32(Path file) {
-            Network net = ModelFile.load(file);
+        static Scorer fp32(Path file) { return fp32(ModelFile.load(file)); }
+
+        /** An fp32 ONNX model, imported (OnnxImport) and scored like a .sqz. */
+        static Scorer onnx(Path file) { return fp32(dev.squeeze.export.OnnxImport.load(file)); }
+
+        private static Scorer fp32(Network net) {
             return new Scorer(net.architecture().name(), net.architecture().inputShape(), net.provenance(), net.trainableParameters()) {
                 @Override Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep) { return Training.evaluate(net, test, prep); }
                 @Override Latency latency(ImageSet test, dev.squeeze.data.Preprocessing prep) {

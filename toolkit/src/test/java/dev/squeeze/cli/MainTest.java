@@ -130,6 +130,50 @@ class MainTest {
         }
     }
 
+    /**
+     * An fp32 ONNX model goes through the CLI like a .sqz: {@code import} writes a .sqz with the same
+     * logits, {@code eval} scores the .onnx with the preprocessing and reference accuracy of the json
+     * beside it (here deliberately not the data set's default), and warns when there is no json.
+     */
+    @Test
+    void importAndEvalTakeAnOnnxModelWithThePreprocessingBesideIt() throws IOException {
+        Path onnx = tmp.resolve("models/net.onnx");
+        float[] logits;
+        float[] x = new float[3 * 32 * 32];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 7) / 7f;
+        try (Network net = Network.create(Zoo.get("seed-cnn", new int[] {3, 32, 32}, 10), 3)) {
+            dev.squeeze.export.OnnxExport.fp32(net, onnx);
+            logits = net.logits(x, 1);
+        }
+        Path imp = tmp.resolve("import");
+        CliFixtures.Result r = cli("import", "--onnx", onnx.toString(), "--out", imp.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(Files.isRegularFile(imp.resolve("import.json")));
+        try (Network back = ModelFile.load(imp.resolve("net.sqz"))) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(logits, back.logits(x, 1));
+        }
+
+        Path ev = tmp.resolve("eval-onnx");
+        r = cli("eval", "--model-file", onnx.toString(), "--dataset", "cifar10", "--out", ev.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("no net.json beside"), r.err());
+
+        Files.writeString(tmp.resolve("models/net.json"), """
+                {"test_accuracy": 0.25, "preprocessing": {"scale": "1/255", "mean": [0.4914, 0.4822, 0.4465], "std": [0.247, 0.2435, 0.2616]}}
+                """);
+        Path ev2 = tmp.resolve("eval-onnx-json");
+        r = cli("eval", "--model-file", onnx.toString(), "--dataset", "cifar10", "--out", ev2.toString());
+        assertEquals(0, r.code(), r.all());
+        assertFalse(r.err().contains("no net.json beside"), r.err());
+        JsonObject j = json(ev2.resolve("eval.json"));
+        assertEquals("onnx-fp32", j.get("model_format").getAsString());
+        assertEquals(0.25, j.get("reference_test_accuracy").getAsDouble());
+        assertTrue(r.out().contains("reference accuracy in net.json: 0.2500"), r.out());
+        // The json's mean/std, not cifar10's default 0.5/0.5, scored the images: the two runs' losses differ.
+        double lossDefault = json(ev.resolve("eval.json")).get("test_loss").getAsDouble();
+        assertTrue(Math.abs(j.get("test_loss").getAsDouble() - lossDefault) > 1e-6, "same loss with both preprocessings: " + lossDefault);
+    }
+
     @Test
     void aFileWithNeitherMagicIsOneErrorNamingBoth() throws IOException {
         Path junk = Files.writeString(tmp.resolve("junk.sqz"), "not a model at all, just text long enough to have a header");
