@@ -38,8 +38,8 @@ public final class Main {
               export    --model-file FILE [--format onnx] [--dataset D] [--calibration N] [--out DIR]
                         ONNX files: the fp32 model and its static-PTQ int8 model in QDQ form
               eval      --model-file FILE --dataset D [--limit N] [--out DIR]
-              notebooks execute every notebook headless (budget from SQUEEZE_BUDGET, default quick)
-              jupyter   install the kernel and start Jupyter
+              notebooks execute every notebook headless under both kernels (budget from SQUEEZE_BUDGET, default quick)
+              jupyter   install the kernels (java: IJava, the default; rapaio) and start Jupyter
 
             models:   %s
             datasets: cifar10, mnist, fashion-mnist
