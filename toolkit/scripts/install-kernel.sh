@@ -139,7 +139,7 @@ if [[ "$kernel" == rapaio ]]; then
     "$java_home/bin/javac" --release 21 -nowarn -d "$spec/rapaio-fix" "$SCRIPT_DIR/rapaio-fix/LoopThread.java"
     kernel_cp='$here/rapaio-fix:$here/'"$kernel_jar"
     main_class=org.rapaio.jupyter.kernel.MainApp
-    kernel_env_json="$(printf '{"RJK_CLASSPATH": "%s", "RJK_COMPILER_OPTIONS": "%s"}' \
+    kernel_env_json="$(python3 -c 'import json, sys; print(json.dumps({"RJK_CLASSPATH": sys.argv[1], "RJK_COMPILER_OPTIONS": sys.argv[2]}))' \
         "$TOOLKIT_TARGET/squeeze-toolkit.jar;$TOOLKIT_TARGET/lib/*.jar" "$COMPILER_OPTS")"
 else
     PYTHON="$(find_jupyter_python)" || {
@@ -190,7 +190,8 @@ PY
     [[ -f "$spec/$kernel_jar" ]] || { echo "install-kernel: IJava's installer did not install $kernel_jar" >&2; exit 1; }
     main_class="$IJAVA_MAIN"
     # Toolkit first, IJava's jar last: see the header.
-    kernel_cp="$TOOLKIT_TARGET/squeeze-toolkit.jar:$TOOLKIT_TARGET/lib/*:"'$here/'"$kernel_jar"
+    toolkit_cp="$TOOLKIT_TARGET/squeeze-toolkit.jar:$TOOLKIT_TARGET/lib/*"
+    kernel_cp='$toolkit_cp:$here/'"$kernel_jar"
     kernel_env_json="$("$PYTHON" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("env", {})))' "$spec/kernel.json")"
 fi
 
@@ -224,6 +225,7 @@ fi
     echo '# shellcheck source=/dev/null'
     echo 'if [[ -f "$onednn_env" ]]; then source "$onednn_env" || echo "kernel.sh: $onednn_env failed; starting anyway" >&2; fi'
     printf 'here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\n'
+    [[ -z "${toolkit_cp:-}" ]] || printf 'toolkit_cp=%q\n' "$toolkit_cp"
     printf 'exec %q' "$java_bin"
     printf ' %q' "${JVM_FLAGS[@]}"
     printf ' ${SQUEEZE_KERNEL_JAVA_OPTS:-} -cp "%s" %s "$@"\n' "$kernel_cp" "$main_class"
