@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `./squeeze jupyter`: (re)install the "java" kernel spec and open the notebooks interactively with
-# JupyterLab if it is installed, else the classic Notebook. Extra arguments go to Jupyter
+# `./squeeze jupyter`: (re)install the two Squeeze kernel specs and open the notebooks interactively
+# with JupyterLab if it is installed, else the classic Notebook. Extra arguments go to Jupyter
 # (e.g. --no-browser --port 8899).
+#
+# The notebooks' metadata ask for the spec "java", which is IJava 1.3.0 (install-kernel.sh --kernel
+# ijava): it has never hung at start-up here. The rapaio kernel is installed next to it as "rapaio"
+# (Kernel > Change Kernel), with Squeeze's fix for its start-up hang (rapaio-fix/LoopThread.java).
 
 set -euo pipefail
 
@@ -29,7 +33,8 @@ if [[ -z "$app" ]]; then
     exit 1
 fi
 
-"$SCRIPT_DIR/install-kernel.sh"
+"$SCRIPT_DIR/install-kernel.sh" --kernel ijava
+"$SCRIPT_DIR/install-kernel.sh" --kernel rapaio
 
 extra=()
 # Jupyter refuses to run as root without this; containers and CI machines often are root.

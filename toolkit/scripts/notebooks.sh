@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# `./squeeze notebooks`: execute every notebooks/*.ipynb headless on the "java" kernel and write the
-# executed notebooks and their HTML to target/notebooks/. Fails if any cell errors.
+# `./squeeze notebooks`: execute every notebooks/*.ipynb headless under both Squeeze kernels, IJava
+# (spec "java", what Binder and `./squeeze jupyter` open) and rapaio (spec "rapaio"), a fresh kernel
+# per notebook per kernel, and write target/notebooks/<notebook>.<ijava|rapaio>.ipynb and .html.
+# Fails if any cell errors under either kernel.
 #
 #   1. makes sure Jupyter's nbclient/nbconvert are there (installs the Debian packages as root,
 #      otherwise prints the apt-get line to run and stops),
 #   2. builds the toolkit if its jar is missing or older than the sources,
-#   3. (re)installs the kernel spec (install-kernel.sh),
-#   4. runs run-notebooks.py; extra arguments are passed on to it.
+#   3. (re)installs both kernel specs with install-kernel.sh, the script Binder's postBuild runs
+#      (IJava from ../shared/kernels/ijava-1.3.0.zip on the project's machines, else IJAVA_ZIP_URL
+#      or the official release),
+#   4. runs run-notebooks.py under both kernels; extra arguments are passed on to it
+#      (e.g. --kernel rapaio to run under one kernel only).
 #
 # Environment: SQUEEZE_BUDGET (default quick), SQUEEZE_DATA, SQUEEZE_SKIP_BUILD=1, plus those of
 # install-kernel.sh and run-notebooks.py.
@@ -74,6 +79,7 @@ fi
 
 # --user: the per-user kernel directory is searched by every Jupyter on the machine, including the
 # system one run below, whereas a --sys-prefix spec would be invisible outside its venv.
-"$SCRIPT_DIR/install-kernel.sh" --user
+"$SCRIPT_DIR/install-kernel.sh" --kernel ijava --user
+"$SCRIPT_DIR/install-kernel.sh" --kernel rapaio --user
 
 exec "$PYTHON" "$SCRIPT_DIR/run-notebooks.py" "$@"

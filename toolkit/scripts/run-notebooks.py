@@ -2,13 +2,16 @@
 """Execute the Squeeze notebooks headless and fail on any error.
 
 Runs every notebooks/*.ipynb of the repository (or the notebooks given as arguments) with nbclient
-on the Jupyter kernel "java" (see install-kernel.sh), in a fresh kernel per notebook, and writes
-the executed notebook and its HTML rendering to target/notebooks/ at the repository root.
+under each kernel named with --kernel (default: "java", IJava, and "rapaio"; see install-kernel.sh),
+in a fresh kernel per notebook per kernel, and writes each executed notebook and its HTML rendering
+to target/notebooks/<notebook>.<kernel>.ipynb / .html at the repository root. Every (notebook,
+kernel) run counts once in the summary.
 
-Why the start-up dance: the rapaio kernel hangs on roughly one start in five or more (its channel
-threads come up without the shell loop ever answering), and it cannot be interrupted in that state
-because the control channel is not served either. So a start that does not answer within the
-start-up timeout is killed (SIGKILL via the kernel manager) and retried with a fresh process.
+Why the start-up retry: the rapaio kernel 3.0.1 as released hangs on about one start in six (its
+channel loop threads can exit before they ever run: see rapaio-fix/LoopThread.java, which
+install-kernel.sh puts ahead of the kernel jar). A start that does not answer within the start-up
+timeout is killed (SIGKILL via the kernel manager) and retried with a fresh process, and the
+per-run line says on which try it started, so a regression shows.
 
 Environment:
   SQUEEZE_BUDGET                  passed to the kernel; default "quick"
@@ -16,7 +19,8 @@ Environment:
   SQUEEZE_KERNEL_START_TRIES      kernel start attempts per notebook (default 4)
   SQUEEZE_CELL_TIMEOUT            seconds per cell (default 1800)
 
-Prints one line per notebook with its timing and ends with "N passed, M failed" alone on a line.
+Prints one line per run (notebook and kernel named) with its timing and ends with
+"N passed, M failed" alone on a line, counting runs: 3 notebooks under 2 kernels are 6.
 Exit status: 0 when every notebook passed, 1 otherwise (including when there is nothing to run).
 """
 
@@ -46,6 +50,9 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The two kernels install-kernel.sh installs: "java" is IJava (what the notebooks' metadata and
+# Binder open), "rapaio" the rapaio kernel. CI runs every notebook under both.
+DEFAULT_KERNELS = ("java", "rapaio")
 
 
 def env_number(name, default, kind=float):
@@ -83,8 +90,9 @@ def tail(path: Path, lines: int = 20) -> str:
 
 
 class Outcome:
-    def __init__(self, name):
+    def __init__(self, name, kernel):
         self.name = name
+        self.kernel = kernel
         self.ok = False
         self.message = ""
         self.start_s = 0.0
@@ -195,8 +203,9 @@ def first_error_output(nb):
     return None
 
 
-async def run_notebook(path: Path, out_dir: Path, args) -> Outcome:
-    outcome = Outcome(path.name)
+async def run_notebook(path: Path, out_dir: Path, kernel: str, label: str, args) -> Outcome:
+    """One notebook under one kernel spec; label names the outputs (<stem>.<label>.ipynb)."""
+    outcome = Outcome(path.name, kernel)
     nb = nbformat.read(path, as_version=4)
     current = {"index": None}
 
@@ -205,7 +214,7 @@ async def run_notebook(path: Path, out_dir: Path, args) -> Outcome:
 
     client = NotebookClient(
         nb,
-        kernel_name=args.kernel,
+        kernel_name=kernel,
         timeout=int(args.cell_timeout),
         allow_errors=False,
         record_timing=True,
@@ -217,7 +226,7 @@ async def run_notebook(path: Path, out_dir: Path, args) -> Outcome:
     if args.first_start_timeout is not None:
         timeouts[0] = args.first_start_timeout
 
-    log_path = out_dir / "logs" / f"{path.stem}.kernel.log"
+    log_path = out_dir / "logs" / f"{path.stem}.{label}.kernel.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         try:
@@ -247,11 +256,11 @@ async def run_notebook(path: Path, out_dir: Path, args) -> Outcome:
             await kill_kernel(client, outcome.process)
 
     # Write what ran, pass or fail: a partial notebook is the best failure report.
-    stem = out_dir / path.stem
-    atomic_write(stem.with_suffix(".ipynb"), nbformat.writes(nb))
+    stem = out_dir / f"{path.stem}.{label}"
+    atomic_write(out_dir / f"{stem.name}.ipynb", nbformat.writes(nb))
     try:
         body, _ = HTMLExporter().from_notebook_node(nb)
-        atomic_write(stem.with_suffix(".html"), body)
+        atomic_write(out_dir / f"{stem.name}.html", body)
     except Exception as e:
         print(f"    warning: HTML export of {path.name} failed: {e}", flush=True)
     if not outcome.ok and outcome.start_tries == 0:
@@ -263,7 +272,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("notebooks", nargs="*", type=Path,
                    help="notebooks to run (default: notebooks/*.ipynb of the repository)")
-    p.add_argument("--kernel", default="java", help="kernel spec name (default: java)")
+    p.add_argument("--kernel", action="append", dest="kernels", metavar="NAME",
+                   help="kernel spec to run every notebook under; repeat for several "
+                        f"(default: {' and '.join(DEFAULT_KERNELS)})")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "target" / "notebooks",
                    help="output directory (default: target/notebooks at the repository root)")
     p.add_argument("--start-timeout", type=float,
@@ -279,45 +290,64 @@ def parse_args():
     return p.parse_args()
 
 
+def kernel_label(name, spec) -> str:
+    """Short, file-name-safe kernel id for output names: the spec's squeeze.kernel ("ijava",
+    "rapaio") when install-kernel.sh wrote it, else the spec name."""
+    label = (spec.metadata or {}).get("squeeze", {}).get("kernel") or name
+    return re.sub(r"[^A-Za-z0-9_-]", "_", label)
+
+
 def main():
     args = parse_args()
+    kernels = list(dict.fromkeys(args.kernels or DEFAULT_KERNELS))
     os.environ["SQUEEZE_BUDGET"] = os.environ.get("SQUEEZE_BUDGET") or "quick"
     notebooks = [p.resolve() for p in args.notebooks] or sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+    runs = len(notebooks) * len(kernels)
     if not notebooks:
         print(f"run-notebooks: no notebooks found in {REPO_ROOT / 'notebooks'}", file=sys.stderr)
         print("0 passed, 0 failed")
         return 1
-    try:
-        spec = KernelSpecManager().get_kernel_spec(args.kernel)
-    except NoSuchKernel:
-        print(f"run-notebooks: no Jupyter kernel spec named '{args.kernel}'; "
-              "run toolkit/scripts/install-kernel.sh first", file=sys.stderr)
-        print(f"0 passed, {len(notebooks)} failed")
-        return 1
+    specs = {}
+    for name in kernels:
+        try:
+            specs[name] = KernelSpecManager().get_kernel_spec(name)
+        except NoSuchKernel:
+            print(f"run-notebooks: no Jupyter kernel spec named '{name}'; run "
+                  "toolkit/scripts/install-kernel.sh --kernel ijava (spec java) and --kernel rapaio first",
+                  file=sys.stderr)
+            print(f"0 passed, {runs} failed")
+            return 1
+    labels = {name: kernel_label(name, spec) for name, spec in specs.items()}
+    if len(set(labels.values())) < len(labels):  # two specs of one kernel: fall back to spec names
+        labels = {name: re.sub(r"[^A-Za-z0-9_-]", "_", name) for name in specs}
 
     args.out.mkdir(parents=True, exist_ok=True)
-    print(f"run-notebooks: {len(notebooks)} notebook(s), kernel '{args.kernel}' ({spec.display_name}), "
+    kernel_list = ", ".join(f"'{name}' ({specs[name].display_name})" for name in kernels)
+    print(f"run-notebooks: {len(notebooks)} notebook(s) x {len(kernels)} kernel(s) [{kernel_list}], "
           f"budget {os.environ['SQUEEZE_BUDGET']}, output {args.out}", flush=True)
     outcomes = []
     for path in notebooks:
-        print(f"  {path.name} ...", flush=True)
-        t0 = time.monotonic()
-        outcome = asyncio.run(run_notebook(path, args.out, args))
-        total = time.monotonic() - t0
-        status = "PASS" if outcome.ok else "FAIL"
-        if outcome.start_tries:
-            detail = (f"kernel start {outcome.start_s:.1f}s on try {outcome.start_tries}, "
-                      f"cells {outcome.run_s:.1f}s")
-        else:
-            detail = "kernel never answered"
-        print(f"  {status} {path.name}: total {total:.1f}s ({detail})", flush=True)
-        if not outcome.ok:
-            print(f"    {path.name}: {outcome.message}", flush=True)
-        outcomes.append(outcome)
+        for name in kernels:
+            tag = f"{path.name} [kernel {name}: {specs[name].display_name}]"
+            print(f"  {tag} ...", flush=True)
+            t0 = time.monotonic()
+            outcome = asyncio.run(run_notebook(path, args.out, name, labels[name], args))
+            total = time.monotonic() - t0
+            status = "PASS" if outcome.ok else "FAIL"
+            if outcome.start_tries:
+                detail = (f"kernel start {outcome.start_s:.1f}s on try {outcome.start_tries}, "
+                          f"cells {outcome.run_s:.1f}s")
+            else:
+                detail = "kernel never answered"
+            print(f"  {status} {tag}: total {total:.1f}s ({detail}) -> {path.stem}.{labels[name]}.ipynb",
+                  flush=True)
+            if not outcome.ok:
+                print(f"    {path.name} [{name}]: {outcome.message}", flush=True)
+            outcomes.append(outcome)
 
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        print(f"FAILED {o.name}: {o.message.splitlines()[0]}")
+        print(f"FAILED {o.name} [kernel {o.kernel}]: {o.message.splitlines()[0]}")
     print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ./squeeze test: unit tests (Maven Surefire), then every notebook executed headless at the quick
-# budget on real data when data is available. Ends with one summary line "Tests: N passed, M failed".
+# budget on real data when data is available, once under each kernel (IJava "java" and "rapaio"), so
+# each notebook counts twice. Ends with one summary line "Tests: N passed, M failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -40,8 +40,8 @@ public final class Main {
                         ONNX files: the fp32 model and its static-PTQ int8 model in QDQ form
               eval      --model-file FILE --dataset D [--limit N] [--out DIR]    FILE: .sqz, .sqz8 or an fp32 .onnx
               import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)
-              notebooks execute every notebook headless (budget from SQUEEZE_BUDGET, default quick)
-              jupyter   install the kernel and start Jupyter
+              notebooks execute every notebook headless under both kernels (budget from SQUEEZE_BUDGET, default quick)
+              jupyter   install the kernels (java: IJava, the default; rapaio) and start Jupyter
               doctor    check that libtorch computes convolution gradients correctly here (exit 0 yes, 3 no)
 
             models:   %s

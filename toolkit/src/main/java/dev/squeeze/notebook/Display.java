@@ -21,8 +21,9 @@ import tech.tablesaw.api.Table;
 /**
  * Rich output for notebook cells: images, HTML, Markdown, tables and charts.
  *
- * <p>Squeeze notebooks run under the rapaio Jupyter kernel (what CI and {@code ./squeeze notebooks}
- * use) or under IJava (offered on Binder). Both kernels can send a Jupyter {@code display_data}
+ * <p>Squeeze notebooks run under IJava (kernel spec {@code java}, the default locally and on Binder)
+ * and under the rapaio Jupyter kernel (spec {@code rapaio}); CI executes every notebook under both.
+ * Both kernels can send a Jupyter {@code display_data}
  * message, but through different, kernel-private APIs. This class reaches them by reflection only,
  * so the toolkit has no compile-time or runtime dependency on either kernel and the same notebook
  * code works under both, and in plain JVMs (tests, the CLI), where output degrades to one printed
