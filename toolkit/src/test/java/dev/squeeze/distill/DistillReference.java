@@ -20,6 +20,16 @@ import java.util.Locale;
  * Adam 1e-3, batch 32, pixels / 255, {@code epochs} each, per seed the Keras teacher, a scratch student and
  * students distilled from that teacher (default α 0.1, T 3). Not a test: run by hand,
  * {@code java -cp target/classes:target/test-classes:target/lib/* dev.squeeze.distill.DistillReference 3 1,2,3 out.json [0.1:3,0.1:10]}.
+ *
+ * <p>Measured 2026-12-05 on the 10k real digits (7,996 train / 2,004 test), seeds 1, 2, 3, mean ± sample std
+ * (PyTorch reference from the issue in brackets), on a shared 2-core EPYC with ONEDNN_MAX_CPU_ISA=AVX2_VNNI_2:
+ * <ul>
+ * <li>3 epochs: teacher 95.33 ± 0.66 % [92.7], scratch 93.18 ± 0.94 % [93.4], KD α 0.1 T 3 91.95 ± 0.55 % [89.8];
+ *     1,065 s in all (teacher 146–492 s per seed under varying load, scratch 5–11 s, KD 48–97 s incl. caching the
+ *     teacher's logits).
+ * <li>10 epochs: teacher 95.39 ± 0.13 % [95.2], scratch 96.02 ± 0.55 % [96.1], KD 95.09 ± 0.27 % [94.6];
+ *     KD − scratch −0.93 ± 0.30 points; 1,680 s in all.
+ * </ul>
  */
 public final class DistillReference {
     private DistillReference() {}
