@@ -11,14 +11,29 @@ import java.util.Map;
 public final class ObjectiveInput {
     private final NDArray inputs, labels, logits;
     private final int epoch, step;
+    private final int[] indices;
     private final Map<String, NDArray> terms = new LinkedHashMap<>();
 
-    ObjectiveInput(NDArray inputs, NDArray labels, NDArray logits, int epoch, int step) {
+    ObjectiveInput(NDArray inputs, NDArray labels, NDArray logits, int epoch, int step, int[] indices) {
         this.inputs = inputs;
         this.labels = labels;
         this.logits = logits;
         this.epoch = epoch;
         this.step = step;
+        this.indices = indices;
+    }
+
+    /**
+     * A batch outside {@link Training#fit}, for code that evaluates an {@link Objective} on its own
+     * (a distiller's test-set losses, tests); {@link #epoch()} and {@link #step()} are −1.
+     *
+     * @param indices the images' positions in their data set, in batch order (one per row)
+     */
+    public static ObjectiveInput of(NDArray inputs, NDArray labels, NDArray logits, int[] indices) {
+        if (indices.length != labels.getShape().get(0)) {
+            throw new IllegalArgumentException("ObjectiveInput.of: " + indices.length + " indices for a batch of " + labels.getShape().get(0));
+        }
+        return new ObjectiveInput(inputs, labels, logits, -1, -1, indices.clone());
     }
 
     /** N×C×H×W, preprocessed and augmented as the network receives them (no gradient). */
@@ -32,6 +47,13 @@ public final class ObjectiveInput {
 
     /** Images in this batch (the last batch of an epoch may be smaller). */
     public int batchSize() { return (int) labels.getShape().get(0); }
+
+    /**
+     * The positions in the training {@link dev.squeeze.data.ImageSet} of this batch's images, in batch
+     * order (row {@code i} of {@link #inputs()} is image {@code indices()[i]}): lets an objective keep
+     * per-image state, e.g. a frozen teacher's cached logits. A copy.
+     */
+    public int[] indices() { return indices.clone(); }
 
     /** 0-based epoch. */
     public int epoch() { return epoch; }

@@ -87,7 +87,8 @@ public final class Training {
                         ObjectiveInput input;
                         try (GradientCollector gc = trainer.newGradientCollector()) {
                             logits = trainer.forward(new NDList(x)).singletonOrThrow();
-                            input = new ObjectiveInput(x, y, logits, epoch, step);
+                            input = new ObjectiveInput(x, y, logits, epoch, step,
+                                    java.util.Arrays.copyOfRange(order, from, from + count));
                             loss = objective.loss(input);
                             if (loss.getShape().size() != 1) {
                                 throw new IllegalStateException("objective " + objective.describe() + " returned shape "

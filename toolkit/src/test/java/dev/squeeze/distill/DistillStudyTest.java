@@ -1,0 +1,37 @@
+package dev.squeeze.distill;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.squeeze.model.Zoo;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The seeds × settings study behind the CLI command and the notebook. */
+class DistillStudyTest {
+
+    @Test
+    void pairsScratchAndDistilledStudentsAndSummarisesOverSeeds() {
+        List<String> lines = new ArrayList<>();
+        List<DistillStudy.Run> runs = DistillStudy.run(Zoo.kerasStudent(DistillerTest.SHAPE, 3), Zoo.kerasStudent(DistillerTest.SHAPE, 3),
+                DistillerTest.synthetic(64, 1), DistillerTest.synthetic(30, 2), DistillerTest.config(1).build(), new long[] {4, 5},
+                List.of(DistillStudy.Setting.keras(0.1, 3), DistillStudy.Setting.keras(1.0, 3)), (seed, line) -> lines.add(seed + " " + line));
+        assertEquals(4, runs.size());
+        assertEquals(8, lines.size(), lines.toString());
+        for (DistillStudy.Run r : runs) {
+            if (r.setting().startsWith("KD α 1.0")) {
+                assertEquals(r.scratchAccuracy(), r.distilledAccuracy(), 0, "α = 1 is the scratch run: same weights, shuffles and steps");
+            }
+            assertEquals(List.of("student_loss", "distillation_loss"), List.copyOf(r.lastEpochTerms().keySet()));
+            assertEquals(r.teacherParameters(), r.studentParameters());
+        }
+        List<DistillStudy.Summary> sums = DistillStudy.summarise(runs);
+        assertEquals(List.of("KD α 0.1 T 3.0", "KD α 1.0 T 3.0"), sums.stream().map(DistillStudy.Summary::setting).toList());
+        DistillStudy.Summary s = sums.get(0);
+        double a = runs.get(0).distilledAccuracy(), b = runs.get(2).distilledAccuracy();
+        assertEquals(2, s.seeds());
+        assertEquals((a + b) / 2, s.distilledMean(), 1e-12);
+        assertEquals(Math.abs(a - b) / Math.sqrt(2), s.distilledStd(), 1e-12, "sample standard deviation");
+        assertEquals(0, sums.get(1).gainMeanPoints(), 0);
+    }
+}
