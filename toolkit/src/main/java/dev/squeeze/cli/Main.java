@@ -39,6 +39,9 @@ public final class Main {
               export    --model-file FILE [--format onnx] [--dataset D] [--calibration N] [--out DIR]
                         ONNX files: the fp32 model and its static-PTQ int8 model in QDQ form
               eval      --model-file FILE --dataset D [--limit N] [--out DIR]    FILE: .sqz, .sqz8 or an fp32 .onnx
+              distill   [--dataset mnist|fashion-mnist] [--budget B] [--seeds N] [--alpha A] [--temperature T1,T2]
+                        [--limit N] [--test-limit N] [--epochs N] [--batch N] [--out DIR]
+                        Keras-style teacher, scratch student and distilled students over N seeds (mean ± std)
               import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)
               notebooks execute every notebook headless under both kernels (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernels (java: IJava, the default; rapaio) and start Jupyter
@@ -80,9 +83,11 @@ public final class Main {
             case "export" -> export(new Args("export", argv, 1, List.of("format", "model-file", "dataset", "calibration", "out"), List.of()));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
             case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
+            case "distill" -> distill(new Args("distill", argv, 1,
+                    List.of("dataset", "budget", "seeds", "alpha", "temperature", "limit", "test-limit", "epochs", "batch", "out"), List.of()));
             case "import" -> importOnnx(new Args("import", argv, 1, List.of("onnx", "name", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
-            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, import, qat, export, bench, notebooks, jupyter, doctor");
+            default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, import, distill, qat, export, bench, notebooks, jupyter, doctor");
         };
     }
 
@@ -184,6 +189,104 @@ public final class Main {
                         ex.result().trainImagesPerSecond(), Measure.fileSize(out.target(modelFile)));
                 System.out.println("wrote " + out.target("train.json"));
             }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code distill}: the Keras example's comparison — a teacher, a student trained from scratch and
+     * students distilled at each temperature — for seeds 42, 43, …, as {@code DIR/distill.json} with
+     * every run and the mean ± sample std per setting, and a bar chart with error bars. Batch 32 and
+     * Adam 1e-3 as in the issue's PyTorch reference.
+     */
+    static int distill(Args a) {
+        String dataset = a.parsed("dataset", "mnist", Datasets::key);
+        Budget budget = a.parsed("budget", "quick", Budget::parse);
+        int seeds = a.intValue("seeds", 3);
+        double alpha = a.parsed("alpha", "0.1", Double::parseDouble);
+        if (!(alpha >= 0 && alpha <= 1)) throw new Args.UsageException("distill: --alpha must be in [0, 1], got '" + alpha + "'");
+        List<Double> temperatures = a.parsed("temperature", "3,10", v -> java.util.Arrays.stream(v.split(",")).map(String::trim)
+                .map(Double::parseDouble).peek(t -> {
+                    if (!(t > 0) || t.isInfinite()) throw new IllegalArgumentException("temperatures must be numbers > 0");
+                }).toList());
+        Recipe recipe = Recipe.of("keras-student", dataset, budget).withBatchSize(32);
+        if (a.has("limit")) recipe = recipe.withTrainLimit(a.intValue("limit", 0));
+        if (a.has("test-limit")) recipe = recipe.withTestLimit(a.intValue("test-limit", 0));
+        if (a.has("epochs")) recipe = recipe.withEpochs(a.intValue("epochs", 0));
+        if (a.has("batch")) recipe = recipe.withBatchSize(a.intValue("batch", 0));
+        try (OutDir out = OutDir.open("distill", Path.of(a.get("out", "out/distill")))) {
+            DataHome.Location source = Datasets.source(dataset, Split.TRAIN);
+            long first = 42;
+            // One data subset for every seed: seeds vary initialisation and shuffles, not the images.
+            ImageSet[] data = Experiment.data(recipe, first);
+            recipe = recipe.withTrainLimit(data[0].size()).withTestLimit(data[1].size());
+            int[] in = {data[0].channels(), data[0].height(), data[0].width()};
+            var teacher = Zoo.kerasTeacher(in, data[0].numClasses());
+            var student = Zoo.kerasStudent(in, data[0].numClasses());
+            List<dev.squeeze.distill.DistillStudy.Setting> settings = new java.util.ArrayList<>();
+            for (double t : temperatures) settings.add(dev.squeeze.distill.DistillStudy.Setting.keras(alpha, t));
+            long[] seedList = new long[seeds];
+            for (int i = 0; i < seeds; i++) seedList[i] = first + i;
+            System.out.println("squeeze distill: " + recipe + ", seeds " + java.util.Arrays.toString(seedList) + ", settings "
+                    + settings.stream().map(dev.squeeze.distill.DistillStudy.Setting::name).toList());
+            System.out.println("machine: " + Environment.machine() + ", libtorch threads " + Environment.torchThreads());
+            var config = recipe.trainConfig(first).optProgress(dev.squeeze.train.Progress.console()).build();
+            var runs = dev.squeeze.distill.DistillStudy.run(teacher, student, data[0], data[1], config, seedList, settings,
+                    (seed, line) -> System.out.println("[seed " + seed + "] " + line));
+            var summaries = dev.squeeze.distill.DistillStudy.summarise(runs);
+            List<String> labels = new java.util.ArrayList<>(List.of("teacher", "scratch student"));
+            List<Double> means = new java.util.ArrayList<>(), stds = new java.util.ArrayList<>();
+            var s0 = summaries.get(0);
+            means.add(100 * s0.teacherMean()); stds.add(100 * s0.teacherStd());
+            means.add(100 * s0.scratchMean()); stds.add(100 * s0.scratchStd());
+            for (var s : summaries) {
+                labels.add(s.setting());
+                means.add(100 * s.distilledMean());
+                stds.add(100 * s.distilledStd());
+            }
+            Path plot = Charts.savePng(Charts.meanBars(labels, means.stream().mapToDouble(Double::doubleValue).toArray(),
+                    stds.stream().mapToDouble(Double::doubleValue).toArray(), "test accuracy (%)",
+                    "distillation on " + dataset + " (" + budget.id() + "), mean ± std over " + seeds + " seeds"), out.staged("distill-accuracy.png"));
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("command", "distill");
+            j.put("dataset", dataset);
+            j.put("budget", budget.id());
+            j.put("recipe", recipe.toString());
+            Map<String, Object> sources = new LinkedHashMap<>();
+            sources.put("train", split(data[0], source));
+            sources.put("test", split(data[1], Datasets.source(dataset, Split.TEST)));
+            j.put("data", sources);
+            j.put("teacher", teacher.name());
+            j.put("student", student.name());
+            List<Map<String, Object>> rows = new java.util.ArrayList<>();
+            for (var r : runs) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("seed", r.seed());
+                m.put("setting", r.setting());
+                m.put("teacher_accuracy", r.teacherAccuracy());
+                m.put("scratch_accuracy", r.scratchAccuracy());
+                m.put("distilled_accuracy", r.distilledAccuracy());
+                m.put("gain_points", r.gainPoints());
+                m.put("loss", Map.of("student_loss", "cross-entropy", "student_loss_weight", alpha,
+                        "distillation_loss", "T²·KL(softmax(t/T) ‖ softmax(s/T))", "distillation_loss_weight", 1 - alpha));
+                m.put("last_epoch_terms", r.lastEpochTerms());
+                m.put("teacher_parameters", r.teacherParameters());
+                m.put("student_parameters", r.studentParameters());
+                m.put("seconds", Map.of("teacher", r.teacherSeconds(), "scratch", r.scratchSeconds(), "distilled", r.distilledSeconds()));
+                rows.add(m);
+            }
+            j.put("runs", rows);
+            j.put("summary", summaries);
+            j.put("plots", List.of(out.target(plot).toString()));
+            j.put("machine", Environment.machine());
+            Json.write(out.staged("distill.json"), j);
+            out.commit("distill.json");
+            for (var s : summaries) {
+                System.out.printf(java.util.Locale.ROOT, "%s: teacher %.2f ± %.2f %%, scratch %.2f ± %.2f %%, distilled %.2f ± %.2f %%, gain %+.2f ± %.2f points%n",
+                        s.setting(), 100 * s.teacherMean(), 100 * s.teacherStd(), 100 * s.scratchMean(), 100 * s.scratchStd(),
+                        100 * s.distilledMean(), 100 * s.distilledStd(), s.gainMeanPoints(), s.gainStdPoints());
+            }
+            System.out.println("wrote " + out.target("distill.json"));
         }
         return 0;
     }

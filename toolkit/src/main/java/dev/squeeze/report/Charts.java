@@ -65,6 +65,15 @@ public final class Charts {
         return c;
     }
 
+    /** Bars of means with ± error bars (e.g. accuracy over seeds). */
+    public static CategoryChart meanBars(List<String> labels, double[] mean, double[] error, String yTitle, String title) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle(yTitle).build();
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setXAxisLabelRotation(20);
+        c.addSeries("mean", labels, toList(mean), toList(error));
+        return c;
+    }
+
     /** Top-1 accuracy per class, as bars. */
     public static CategoryChart perClassAccuracy(List<String> classes, double[] accuracy, String title) {
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle("accuracy").build();

@@ -175,6 +175,34 @@ class MainTest {
     }
 
     @Test
+    void distillWritesEveryRunAndTheMeanOverSeeds() throws IOException {
+        Path out = tmp.resolve("distill");
+        CliFixtures.Result r = cli("distill", "--dataset", "mnist", "--seeds", "2", "--temperature", "3,10", "--epochs", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject j = json(out.resolve("distill.json"));
+        var runs = j.getAsJsonArray("runs");
+        assertEquals(4, runs.size(), "2 seeds × 2 temperatures");
+        var first = runs.get(0).getAsJsonObject();
+        for (String k : List.of("teacher_accuracy", "scratch_accuracy", "distilled_accuracy", "teacher_parameters", "student_parameters")) {
+            assertTrue(first.has(k), k + " in " + first);
+        }
+        assertTrue(first.get("teacher_parameters").getAsLong() > first.get("student_parameters").getAsLong());
+        var summary = j.getAsJsonArray("summary");
+        assertEquals(2, summary.size());
+        assertEquals(2, summary.get(0).getAsJsonObject().get("seeds").getAsInt());
+        assertEquals(40, j.getAsJsonObject("data").getAsJsonObject("train").get("images").getAsInt());
+        assertTrue(Files.isRegularFile(out.resolve("distill-accuracy.png")));
+
+        CliFixtures.Result bad = cli("distill", "--temperature", "3,-1", "--out", tmp.resolve("d2").toString());
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.message().contains("--temperature"), bad.message());
+        bad = cli("distill", "--alpha", "1.5", "--out", tmp.resolve("d3").toString());
+        assertEquals(2, bad.code(), bad.all());
+        assertTrue(bad.message().contains("--alpha must be in [0, 1]"), bad.message());
+    }
+
+    @Test
     void aFileWithNeitherMagicIsOneErrorNamingBoth() throws IOException {
         Path junk = Files.writeString(tmp.resolve("junk.sqz"), "not a model at all, just text long enough to have a header");
         CliFixtures.Result r = cli("eval", "--model-file", junk.toString(), "--dataset", "cifar10", "--out", tmp.resolve("e").toString());
