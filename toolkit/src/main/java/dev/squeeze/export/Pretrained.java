@@ -119,13 +119,13 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
     }
 
     /**
-     * Where pretrained models are looked for, in order: {@code $SQUEEZE_DATA/models} (when set), then
-     * {@code ~/.squeeze/data/models} — the data home's {@code models/} folder, as {@link DataHome} searches data sets.
+     * Where pretrained models are looked for, in order: the data home's {@code models/} folder
+     * ({@link DataHome#defaultHome()}: {@code -Dsqueeze.data}, else {@code $SQUEEZE_DATA}, else
+     * {@code ~/.squeeze/data}), then {@code ~/.squeeze/data/models} when the data home is elsewhere.
      */
     public static List<Path> searchPath() {
         List<Path> out = new ArrayList<>();
-        String env = System.getenv(DataHome.ENV);
-        if (env != null && !env.isBlank()) out.add(Path.of(env.strip()).toAbsolutePath().normalize().resolve("models"));
+        out.add(DataHome.defaultHome().resolve("models"));
         Path home = Path.of(System.getProperty("user.home"), ".squeeze", "data", "models").toAbsolutePath().normalize();
         if (!out.contains(home)) out.add(home);
         return out;

@@ -12,8 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -300,12 +298,8 @@ public final class ConvGradientCheck {
 
     static String cacheKey(String model, String flags, String torch, int checkVersion) {
         String text = model + "\n" + flags + "\n" + torch + "\n" + checkVersion + "\n";
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return HexFormat.of().formatHex(dev.squeeze.util.Sha256.of(bytes, bytes.length)).substring(0, 16);
     }
 
     /**
