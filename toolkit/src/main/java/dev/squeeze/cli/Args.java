@@ -47,6 +47,19 @@ final class Args {
     boolean has(String name) { return values.containsKey(name); }
     boolean flag(String name) { return flags.contains(name); }
 
+    /** As {@link #intValue} but 0 is allowed (e.g. {@code --finetune-epochs 0}: none). */
+    int nonNegativeInt(String name, int fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            int n = Integer.parseInt(v.replace("_", ""));
+            if (n < 0) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException(command + ": --" + name + " must be a whole number ≥ 0, got '" + v + "'");
+        }
+    }
+
     int intValue(String name, int fallback) {
         String v = values.get(name);
         if (v == null) return fallback;

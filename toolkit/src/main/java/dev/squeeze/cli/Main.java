@@ -42,6 +42,9 @@ public final class Main {
               distill   [--dataset mnist|fashion-mnist] [--budget B] [--seeds N] [--alpha A] [--temperature T1,T2]
                         [--limit N] [--test-limit N] [--epochs N] [--batch N] [--out DIR]
                         Keras-style teacher, scratch student and distilled students over N seeds (mean ± std)
+              prune     [--model-file F] [--method global-l1|layer-l1|random|taylor|hessian,...] [--scope conv+linear|linear|conv,...]
+                        [--sparsity 0.5,0.8,0.9,0.95] [--finetune-epochs N] [--budget B] [--test-limit N] [--out DIR]
+                        unstructured pruning, one-shot and fine-tuned (default model: the pretrained CIFAR-10 ResNet18)
               import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)
               notebooks execute every notebook headless under both kernels (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernels (java: IJava, the default; rapaio) and start Jupyter
@@ -85,6 +88,7 @@ public final class Main {
             case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
             case "distill" -> distill(new Args("distill", argv, 1,
                     List.of("dataset", "budget", "seeds", "alpha", "temperature", "limit", "test-limit", "epochs", "batch", "out"), List.of()));
+            case "prune" -> PruneCommand.run(new Args("prune", argv, 1, PruneCommand.OPTIONS, List.of()));
             case "import" -> importOnnx(new Args("import", argv, 1, List.of("onnx", "name", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
             default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, import, distill, qat, export, bench, notebooks, jupyter, doctor");

@@ -126,10 +126,40 @@ public final class Network implements AutoCloseable {
         return out;
     }
 
-    /** Replaces parameter values by name; the shape must match exactly. */
-    public void setParameter(String name, float[] values) {
+    /**
+     * Path names of every parameter ({@code layer1.0.conv1.weight}, see {@link NodeNames}), in the
+     * order of {@link #parameters()}.
+     */
+    public List<String> parameterNames() {
+        List<String> names = NodeNames.parameterNames(architecture);
+        int live = model.getBlock().getParameters().size();
+        if (names.size() != live) {
+            throw new IllegalStateException(architecture.name() + ": " + names.size() + " named parameters but the block holds " + live);
+        }
+        return names;
+    }
+
+    /** A copy of one parameter, by path name ({@code layer1.0.conv1.weight}) or DJL name. */
+    public NamedTensor parameter(String name) {
+        List<String> names = parameterNames();
+        int i = 0;
         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
-            if (p.getKey().equals(name)) {
+            if (p.getKey().equals(name) || names.get(i).equals(name)) {
+                NDArray a = p.getValue().getArray();
+                return new NamedTensor(names.get(i), a.getShape().getShape(), a.toFloatArray(), p.getValue().getType().name(),
+                        p.getValue().requiresGradient());
+            }
+            i++;
+        }
+        throw new IllegalArgumentException("No parameter named '" + name + "' in " + architecture.name() + "; its parameters are " + names);
+    }
+
+    /** Replaces parameter values by path name ({@code layer1.0.conv1.weight}) or DJL name; the size must match exactly. */
+    public void setParameter(String name, float[] values) {
+        List<String> names = parameterNames();
+        int i = 0;
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            if (p.getKey().equals(name) || names.get(i++).equals(name)) {
                 NDArray a = p.getValue().getArray();
                 if (a.getShape().size() != values.length) {
                     throw new IllegalArgumentException("Parameter " + name + " has " + a.getShape().size()
@@ -139,7 +169,7 @@ public final class Network implements AutoCloseable {
                 return;
             }
         }
-        throw new IllegalArgumentException("No parameter named '" + name + "' in " + architecture.name());
+        throw new IllegalArgumentException("No parameter named '" + name + "' in " + architecture.name() + "; its parameters are " + names);
     }
 
     /**

@@ -74,6 +74,30 @@ public final class Charts {
         return c;
     }
 
+    /**
+     * One line per named series of (x, y) points: e.g. accuracy against sparsity for each pruning
+     * method. Series keep their insertion order; x values are fractions shown as given.
+     */
+    public static XYChart lines(java.util.Map<String, double[][]> series, String xTitle, String yTitle, String title) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+        c.getStyler().setMarkerSize(7);
+        for (var e : series.entrySet()) {
+            if (e.getValue()[0].length == 0) continue;
+            c.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]).setMarker(SeriesMarkers.CIRCLE);
+        }
+        return c;
+    }
+
+    /** Bars of one value per category (e.g. the sparsity global pruning left in each layer). */
+    public static CategoryChart bars(List<String> labels, double[] values, String yTitle, String title) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle(yTitle).build();
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setXAxisLabelRotation(60);
+        c.addSeries(yTitle, labels, toList(values));
+        return c;
+    }
+
     /** Top-1 accuracy per class, as bars. */
     public static CategoryChart perClassAccuracy(List<String> classes, double[] accuracy, String title) {
         CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("").yAxisTitle("accuracy").build();

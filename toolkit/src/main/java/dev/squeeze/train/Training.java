@@ -144,6 +144,70 @@ public final class Training {
         return new TrainResult(history, last, config, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Receives one batch's gradients in {@link #gradients}. */
+    @FunctionalInterface
+    public interface GradientSink {
+        /**
+         * @param name the parameter's path name ({@code layer1.0.conv1.weight})
+         * @param weight its current values (flattened, as {@code Network.parameter(name)})
+         * @param gradient ∂loss/∂weight of this batch's mean loss, same layout
+         * @param batch the images in this batch
+         */
+        void accept(String name, float[] weight, float[] gradient, int batch);
+    }
+
+    /**
+     * Forward and backward passes over {@code data} without any optimizer step: the gradients that
+     * importance criteria (first-order Taylor, Fisher) accumulate. BatchNorm runs in inference mode, so
+     * running statistics and weights are left exactly as they were.
+     *
+     * @param names the parameters to report (path names); each batch calls {@code sink} once per name
+     * @param maxBatches stop after this many batches (≤ 0: the whole set)
+     */
+    public static void gradients(Network net, ImageSet data, Preprocessing preprocessing, int batchSize, int maxBatches,
+            List<String> names, Objective objective, GradientSink sink) {
+        checkShapes(net, data);
+        if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + batchSize);
+        List<String> all = net.parameterNames();
+        Map<String, ai.djl.nn.Parameter> byName = new LinkedHashMap<>();
+        var it = all.iterator();
+        for (var p : net.djlModel().getBlock().getParameters()) byName.put(it.next(), p.getValue());
+        for (String n : names) {
+            ai.djl.nn.Parameter p = byName.get(n);
+            if (p == null) throw new IllegalArgumentException("no parameter named '" + n + "' in " + net.architecture().name() + "; its parameters are " + all);
+            if (!p.requiresGradient()) throw new IllegalArgumentException("parameter '" + n + "' is not trained (" + p.getType() + "): it has no gradient");
+        }
+        BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
+        int[] in = net.architecture().inputShape();
+        int n = data.size();
+        int batches = (n + batchSize - 1) / batchSize;
+        if (maxBatches > 0) batches = Math.min(batches, maxBatches);
+        DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(Optimizer.sgd()
+                .setLearningRateTracker(Tracker.fixed(0f)).build());
+        try (Trainer trainer = net.djlModel().newTrainer(djl)) {
+            for (int b = 0; b < batches; b++) {
+                int from = b * batchSize, count = Math.min(batchSize, n - from);
+                float[] labels = new float[count];
+                for (int i = 0; i < count; i++) labels[i] = data.label(from + i);
+                try (NDManager m = trainer.getManager().newSubManager()) {
+                    NDArray x = m.create(FloatBuffer.wrap(maker.batch(from, count), 0, count * in[0] * in[1] * in[2]), new Shape(count, in[0], in[1], in[2]));
+                    NDArray y = m.create(FloatBuffer.wrap(labels), new Shape(count));
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDArray logits = net.djlModel().getBlock()
+                                .forward(new ai.djl.training.ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
+                        gc.backward(objective.loss(new ObjectiveInput(x, y, logits, 0, b, new int[count])));
+                    }
+                    for (String name : names) {
+                        NDArray w = byName.get(name).getArray();
+                        NDArray g = w.getGradient();
+                        sink.accept(name, w.toFloatArray(), g.toFloatArray(), count);
+                        g.muli(0); // libtorch accumulates into .grad; the next batch starts from zero
+                    }
+                }
+            }
+        }
+    }
+
     /** Top-1 accuracy and loss of {@code net} on {@code data}, unaugmented, batches of 256. */
     public static Evaluation evaluate(Network net, ImageSet data, Preprocessing preprocessing) {
         checkShapes(net, data);

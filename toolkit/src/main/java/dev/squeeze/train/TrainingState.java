@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * Where a {@link TrainingHook} is called from: the network, the position in the run, and in-place
  * access to its named weights and (before the optimizer step) their gradients. Names are the
- * network's parameter names ({@link Network#parameters()}).
+ * network's path names ({@link Network#parameterNames()}, e.g. {@code layer1.0.conv1.weight}).
  *
  * <p>Masks are applied on the native tensors without copying the weights through Java: a
  * {@link TensorMask} is uploaded once per run and multiplied in place at every step.
@@ -34,7 +34,9 @@ public final class TrainingState implements AutoCloseable {
         this.network = network;
         this.epochs = epochs;
         this.stepsPerEpoch = stepsPerEpoch;
-        for (Pair<String, Parameter> p : network.djlModel().getBlock().getParameters()) parameters.put(p.getKey(), p.getValue());
+        // Keyed by path name (layer1.0.conv1.weight) so masks and criteria say which node they mean.
+        var names = network.parameterNames().iterator();
+        for (Pair<String, Parameter> p : network.djlModel().getBlock().getParameters()) parameters.put(names.next(), p.getValue());
         this.manager = network.djlModel().getNDManager().newSubManager();
     }
 

@@ -95,7 +95,8 @@ class TrainingHookTest {
                 Training.fit(net, data(), null, config(opt).addHook(prune).build());
                 assertFalse(masks.isEmpty());
                 long pruned = 0, moved = 0;
-                for (var t : net.parameters()) {
+                for (String name : net.parameterNames()) {
+                    var t = net.parameter(name);
                     TensorMask m = masks.get(t.name());
                     if (m == null) continue;
                     float[] v = t.values(), f = m.factors(), w0 = before.get(t.name());

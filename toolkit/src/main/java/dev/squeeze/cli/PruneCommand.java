@@ -1,0 +1,171 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.Environment;
+import dev.squeeze.data.DataHome;
+import dev.squeeze.data.Datasets;
+import dev.squeeze.data.ImageSet;
+import dev.squeeze.data.Preprocessing;
+import dev.squeeze.data.Split;
+import dev.squeeze.export.OnnxImport;
+import dev.squeeze.export.Pretrained;
+import dev.squeeze.model.ModelFile;
+import dev.squeeze.model.Network;
+import dev.squeeze.prune.Scope;
+import dev.squeeze.report.Charts;
+import dev.squeeze.report.PruneStudy;
+import dev.squeeze.train.Budget;
+import dev.squeeze.train.Progress;
+import dev.squeeze.train.Recipe;
+import dev.squeeze.util.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./squeeze prune}: unstructured pruning of a model file (default: the pretrained CIFAR-10
+ * ResNet18) at several sparsities, one-shot and fine-tuned, written to {@code DIR/prune.json} with
+ * the accuracy-vs-sparsity plot and the per-layer sparsity of global pruning. Where the model is the
+ * pretrained ResNet18, PyTorch's one-shot curve from its json is written beside each matching point.
+ */
+final class PruneCommand {
+    private PruneCommand() {}
+
+    static final List<String> OPTIONS = List.of("model-file", "dataset", "method", "scope", "sparsity", "finetune-epochs", "budget",
+            "test-limit", "seed", "out");
+
+    static int run(Args a) {
+        Budget budget = a.parsed("budget", "quick", Budget::parse);
+        List<PruneStudy.Method> methods = a.parsed("method", "global-l1",
+                v -> Arrays.stream(v.split(",")).map(String::trim).map(PruneStudy.Method::parse).toList());
+        List<Scope> scopes = a.parsed("scope", "conv+linear", v -> Arrays.stream(v.split(",")).map(String::trim).map(Scope::parse).toList());
+        double[] sparsities = a.parsed("sparsity", "0.5,0.8,0.9,0.95", v -> Arrays.stream(v.split(",")).map(String::trim)
+                .mapToDouble(Double::parseDouble).peek(s -> {
+                    if (!(s >= 0 && s <= 1)) throw new IllegalArgumentException("sparsities are fractions in [0, 1]; 80 % is 0.8");
+                }).toArray());
+        int epochs = a.nonNegativeInt("finetune-epochs", 1);
+        long seed = a.nonNegativeInt("seed", 0);
+        String dataset = a.parsed("dataset", "cifar10", Datasets::key);
+        Path modelFile = a.has("model-file") ? Path.of(a.get("model-file", null)) : null;
+        if (modelFile != null && !Files.isRegularFile(modelFile)) {
+            throw new Args.UsageException("prune: --model-file " + modelFile + " is not a file; give a .sqz or an fp32 .onnx, or leave it out"
+                    + " for the pretrained CIFAR-10 ResNet18");
+        }
+        try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
+            Network net;
+            Preprocessing prep;
+            List<Pretrained.PruningPoint> reference = List.of();
+            String source;
+            if (modelFile == null) {
+                Pretrained p = Pretrained.resnet18Cifar10();
+                net = p.network();
+                prep = p.preprocessing();
+                reference = p.pruningCurve();
+                source = p.onnx().toString();
+            } else if (modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                net = OnnxImport.load(modelFile);
+                prep = Pretrained.preprocessingBeside(modelFile).orElseGet(() -> Recipe.of(net.architecture().name(), dataset, budget).preprocessing());
+                source = modelFile.toString();
+            } else {
+                net = ModelFile.load(modelFile);
+                prep = Recipe.of(net.architecture().name(), dataset, budget).preprocessing();
+                source = modelFile.toString();
+            }
+            try (net) {
+                DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
+                ImageSet allTest = Datasets.load(testSource, Split.TEST);
+                int testLimit = a.intValue("test-limit", budget == Budget.QUICK ? 500 : allTest.size());
+                ImageSet test = testLimit >= allTest.size() ? allTest : allTest.subset(testLimit, 43, true);
+                var options = PruneStudy.Options.builder().setSparsities(sparsities)
+                        .optMethods(methods.toArray(PruneStudy.Method[]::new)).optScopes(scopes.toArray(Scope[]::new)).optSeed(seed);
+                boolean needTrain = epochs > 0 || methods.contains(PruneStudy.Method.TAYLOR) || methods.contains(PruneStudy.Method.HESSIAN);
+                ImageSet ftData = null;
+                DataHome.Location trainSource = null;
+                if (needTrain) {
+                    trainSource = Datasets.source(dataset, Split.TRAIN);
+                    ftData = PruneStudy.finetuneData(Datasets.load(trainSource, Split.TRAIN), budget, seed);
+                    options.optCriterionData(ftData);
+                    if (epochs > 0) {
+                        options.optFinetune(PruneStudy.finetuneRecipe(budget, prep, seed).toBuilder().setEpochs(epochs)
+                                .optProgress(Progress.console()).build(), ftData);
+                    }
+                }
+                System.out.println("squeeze prune: " + net + " from " + source + ", methods " + methods.stream().map(PruneStudy.Method::id).toList()
+                        + ", scopes " + scopes.stream().map(Scope::describe).toList() + ", sparsities " + Arrays.toString(sparsities)
+                        + ", fine-tuning " + (epochs == 0 ? "none" : epochs + " epoch(s) on " + ftData.size() + " images") + ", test " + test.name());
+                System.out.println("machine: " + Environment.machine());
+                PruneStudy.Result r = PruneStudy.run(net, test, prep, options.build());
+                Path plot = Charts.savePng(r.chart(), out.staged("prune-accuracy.png"));
+                List<String> plots = new ArrayList<>(List.of(out.target(plot).toString()));
+                for (PruneStudy.Point p : r.points()) {
+                    if (p.method().equals("global-l1") && p == firstAt(r, p.scope(), 0.9)) {
+                        String name = "layer-sparsity-" + p.scope().replace('+', '-') + ".png";
+                        plots.add(out.target(Charts.savePng(r.layerChart(p.method(), p.scope(), p.sparsity()), out.staged(name))).toString());
+                    }
+                }
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "prune");
+                j.put("model", net.architecture().name());
+                j.put("model_file", source);
+                j.put("budget", budget.id());
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("test", Map.of("set", test.name(), "source", testSource.path().toString(), "images", test.size()));
+                if (ftData != null) data.put("finetune", Map.of("set", ftData.name(), "source", trainSource.path().toString(), "images", ftData.size()));
+                j.put("data", data);
+                j.put("dense_accuracy", r.denseAccuracy());
+                if (!Double.isNaN(r.denseFinetunedAccuracy())) j.put("dense_finetuned_accuracy", r.denseFinetunedAccuracy());
+                j.put("finetune_recipe", r.finetuneRecipe());
+                List<Map<String, Object>> points = new ArrayList<>();
+                for (PruneStudy.Point p : r.points()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("method", p.method());
+                    m.put("scope", p.scope());
+                    m.put("sparsity", p.sparsity());
+                    m.put("measured_sparsity", p.measuredSparsity());
+                    m.put("one_shot_accuracy", p.oneShotAccuracy());
+                    m.put("finetuned_accuracy", Double.isNaN(p.finetunedAccuracy()) ? null : p.finetunedAccuracy());
+                    Double ref = referenceAt(reference, p, test.size() == allTest.size());
+                    if (ref != null) {
+                        m.put("pytorch_one_shot_accuracy", ref);
+                        m.put("difference_points", 100 * (p.oneShotAccuracy() - ref));
+                    }
+                    m.put("layer_sparsity", p.layerSparsity());
+                    points.add(m);
+                }
+                j.put("points", points);
+                if (!reference.isEmpty()) {
+                    j.put("reference", "PyTorch's global_unstructured(L1Unstructured) on the same weights, from the model's json"
+                            + (test.size() == allTest.size() ? "" : "; not compared: this run scored " + test.size() + " of " + allTest.size() + " test images"));
+                }
+                j.put("plots", plots);
+                j.put("machine", Environment.machine());
+                Json.write(out.staged("prune.json"), j);
+                out.commit("prune.json");
+                System.out.println(r.table().print());
+                System.out.println("wrote " + out.target("prune.json"));
+            }
+        }
+        return 0;
+    }
+
+    private static PruneStudy.Point firstAt(PruneStudy.Result r, String scope, double preferred) {
+        PruneStudy.Point best = null;
+        for (PruneStudy.Point p : r.points()) {
+            if (!p.method().equals("global-l1") || !p.scope().equals(scope)) continue;
+            if (best == null || Math.abs(p.sparsity() - preferred) < Math.abs(best.sparsity() - preferred)) best = p;
+        }
+        return best;
+    }
+
+    /** PyTorch's one-shot accuracy at this point, when the json has it and the whole test set was scored. */
+    private static Double referenceAt(List<Pretrained.PruningPoint> ref, PruneStudy.Point p, boolean wholeTestSet) {
+        if (!wholeTestSet || !p.method().equals("global-l1")) return null;
+        String scope = p.scope().equals("linear") ? "linear-only" : p.scope();
+        for (Pretrained.PruningPoint r : ref) if (r.scope().equals(scope) && Math.abs(r.sparsity() - p.sparsity()) < 1e-9) return r.oneShotAccuracy();
+        return null;
+    }
+}

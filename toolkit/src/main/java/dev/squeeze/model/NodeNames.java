@@ -1,0 +1,91 @@
+package dev.squeeze.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stable path names for the nodes that hold weights, as PyTorch names the same modules, so that a
+ * mask, a feature tap or an ONNX initializer can say {@code layer3.0.conv1} instead of a position.
+ *
+ * <p>The rule reproduces torchvision's ResNet and the PyTorch tutorials' sequential nets:
+ * <ul>
+ *   <li>at each level, convolutions, batch norms and linear layers are counted separately from 1:
+ *       {@code conv1, bn1, conv2, …, fc1, fc2}; a level with a single linear layer calls it {@code fc};</li>
+ *   <li>residual blocks are grouped into stages: the first block opens {@code layer1}, and every block
+ *       with a projection shortcut opens the next stage; blocks are numbered from 0 within a stage
+ *       ({@code layer2.0}, {@code layer2.1});</li>
+ *   <li>inside a block the body's layers are counted as above and the shortcut's are
+ *       {@code downsample.<index in the shortcut>}.</li>
+ * </ul>
+ * Parameter names add PyTorch's suffixes: {@code weight}, {@code bias}, and for BatchNorm
+ * {@code weight} (γ), {@code bias} (β), {@code running_mean}, {@code running_var}. The list is in
+ * DJL's parameter order, so position {@code i} names {@code Network.parameters().get(i)}.
+ */
+public final class NodeNames {
+    private NodeNames() {}
+
+    /** A node that holds weights, with its path name. */
+    public record Node(String name, Layer layer) {}
+
+    /** Every weighted node (conv, linear, batch norm) in parameter order. */
+    public static List<Node> weightedNodes(Architecture arch) {
+        List<Node> out = new ArrayList<>();
+        walk(arch.layers(), "", out);
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Every parameter's path name ({@code layer1.0.bn1.running_var}), in DJL parameter order. */
+    public static List<String> parameterNames(Architecture arch) {
+        List<String> out = new ArrayList<>();
+        for (Node n : weightedNodes(arch)) {
+            switch (n.layer()) {
+                case Layer.Conv2d c -> { out.add(n.name() + ".weight"); if (c.bias()) out.add(n.name() + ".bias"); }
+                case Layer.Linear l -> { out.add(n.name() + ".weight"); if (l.bias()) out.add(n.name() + ".bias"); }
+                case Layer.BatchNorm b -> {
+                    out.add(n.name() + ".weight"); out.add(n.name() + ".bias");
+                    out.add(n.name() + ".running_mean"); out.add(n.name() + ".running_var");
+                }
+                default -> throw new IllegalStateException("not a weighted layer: " + n.layer());
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Conv and linear nodes only (what pruning and quantization act on), name → layer, in order. */
+    public static Map<String, Layer> convAndLinear(Architecture arch) {
+        Map<String, Layer> out = new LinkedHashMap<>();
+        for (Node n : weightedNodes(arch)) {
+            if (n.layer() instanceof Layer.Conv2d || n.layer() instanceof Layer.Linear) out.put(n.name(), n.layer());
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static void walk(List<Layer> layers, String prefix, List<Node> out) {
+        long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
+        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0;
+        for (Layer l : layers) {
+            switch (l) {
+                case Layer.Conv2d c -> out.add(new Node(prefix + "conv" + (++conv), l));
+                case Layer.BatchNorm b -> out.add(new Node(prefix + "bn" + (++bn), l));
+                case Layer.Linear f -> out.add(new Node(prefix + (linears == 1 ? "fc" : "fc" + (++fc)), l));
+                case Layer.Residual r -> {
+                    if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
+                    String blockName = prefix + "layer" + stage + "." + (block++) + ".";
+                    walk(r.body(), blockName, out);
+                    for (int i = 0; i < r.shortcut().size(); i++) {
+                        Layer s = r.shortcut().get(i);
+                        if (s instanceof Layer.Residual) {
+                            walk(List.of(s), blockName + "downsample." + i + ".", out);
+                        } else if (s instanceof Layer.Conv2d || s instanceof Layer.Linear || s instanceof Layer.BatchNorm) {
+                            out.add(new Node(blockName + "downsample." + i, s));
+                        }
+                    }
+                }
+                default -> { } // no weights
+            }
+        }
+    }
+}
