@@ -23,20 +23,26 @@ import java.util.Map;
  *
  * <pre>
  *   8 bytes   magic "SQZFP32\0"
- *   4 bytes   format version (little-endian int) = 1
+ *   4 bytes   format version (little-endian int) = 2
  *   4 bytes   header length L
- *   L bytes   UTF-8 JSON: {"architecture": ..., "provenance": {...}, "parameters": [{"name","shape","type","trainable"}]}
+ *   L bytes   UTF-8 JSON: {"architecture": ..., "provenance": {...},
+ *             "parameters": [{"name","path","shape","type","trainable"}], "masks": [{"path","count"}]}
  *   ...       every parameter's values, little-endian, in header order, as float32 — or as
  *             float16 / bfloat16 when the header's "storage" says so (weights stored at half width,
  *             widened back to float32 on load)
+ *   ...       each pruning mask in header order: ceil(count / 8) bytes, bit i (LSB first) set where
+ *             weight i is kept
  *   32 bytes  SHA-256 of everything above
  * </pre>
+ *
+ * Version 2 added the parameters' path names ({@code layer1.0.conv1.weight}) and the pruning masks;
+ * version 1 files (no names, no masks) still load, by position as before.
  *
  * Its size is the honest "fp32 size" in every comparison.
  */
 public final class ModelFile {
     static final byte[] MAGIC = "SQZFP32\0".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final Gson GSON = new GsonBuilder().create();
 
     private ModelFile() {}
@@ -51,17 +57,34 @@ public final class ModelFile {
     public static void save(Network net, Path path) { save(net, path, Storage.FP32); }
 
     /** Saves with parameters stored as float32, float16 (IEEE half) or bfloat16 (round to nearest even). */
-    public static void save(Network net, Path path, Storage storage) {
+    public static void save(Network net, Path path, Storage storage) { save(net, path, storage, Map.of()); }
+
+    /**
+     * Saves with pruning masks: {@code keep} maps a parameter's path name ({@code layer1.0.conv1.weight})
+     * to one flag per value, true where the weight is kept. {@link #readMasks} gives them back.
+     */
+    public static void save(Network net, Path path, Storage storage, Map<String, boolean[]> keep) {
         List<NamedTensor> params = net.parameters();
+        List<String> paths = net.parameterNames();
+        for (Map.Entry<String, boolean[]> e : keep.entrySet()) {
+            int i = paths.indexOf(e.getKey());
+            if (i < 0) throw new IllegalArgumentException("mask for '" + e.getKey() + "', which is not a parameter of " + net.architecture().name() + "; its parameters are " + paths);
+            if (e.getValue().length != params.get(i).values().length) {
+                throw new IllegalArgumentException("mask for '" + e.getKey() + "' has " + e.getValue().length + " flags but the parameter has "
+                        + params.get(i).values().length + " values");
+            }
+        }
         JsonObject header = new JsonObject();
         header.addProperty("storage", storage.name());
         header.add("architecture", ArchitectureJson.toJson(net.architecture()));
         header.add("provenance", GSON.toJsonTree(net.provenance()));
         JsonArray ps = new JsonArray();
         long floats = 0;
-        for (NamedTensor t : params) {
+        for (int k = 0; k < params.size(); k++) {
+            NamedTensor t = params.get(k);
             JsonObject o = new JsonObject();
             o.addProperty("name", t.name());
+            o.addProperty("path", paths.get(k));
             o.add("shape", GSON.toJsonTree(t.shape()));
             o.addProperty("type", t.type());
             o.addProperty("trainable", t.trainable());
@@ -69,8 +92,18 @@ public final class ModelFile {
             floats += t.values().length;
         }
         header.add("parameters", ps);
+        JsonArray ms = new JsonArray();
+        long maskBytes = 0;
+        for (Map.Entry<String, boolean[]> e : keep.entrySet()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("path", e.getKey());
+            o.addProperty("count", e.getValue().length);
+            ms.add(o);
+            maskBytes += (e.getValue().length + 7) / 8;
+        }
+        header.add("masks", ms);
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * storage.bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * storage.bytes + maskBytes)).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(MAGIC).putInt(VERSION).putInt(h.length).put(h);
         for (NamedTensor t : params) {
             for (float f : t.values()) {
@@ -80,6 +113,11 @@ public final class ModelFile {
                     case BF16 -> buf.putShort(toBfloat16(f));
                 }
             }
+        }
+        for (boolean[] flags : keep.values()) {
+            byte[] packed = new byte[(flags.length + 7) / 8];
+            for (int i = 0; i < flags.length; i++) if (flags[i]) packed[i >>> 3] |= (byte) (1 << (i & 7));
+            buf.put(packed);
         }
         byte[] body = buf.array();
         byte[] sum = Sha256.of(body, body.length);
@@ -108,7 +146,39 @@ public final class ModelFile {
     }
 
     private record Parsed(Architecture architecture, Map<String, String> provenance, JsonArray params, ByteBuffer data,
-            Storage storage) {}
+            Storage storage, JsonArray masks) {}
+
+    /**
+     * The pruning masks saved with a model (path name → keep flags, in file order); empty when the
+     * file has none (every version-1 file).
+     */
+    public static Map<String, boolean[]> readMasks(Path path) {
+        Parsed p = parse(path);
+        Map<String, boolean[]> out = new java.util.LinkedHashMap<>();
+        if (p.masks == null || p.masks.isEmpty()) return out;
+        ByteBuffer data = p.data.duplicate();
+        long floats = 0;
+        for (var e : p.params) {
+            long n = 1;
+            for (long d : GSON.fromJson(e.getAsJsonObject().get("shape"), long[].class)) n *= d;
+            floats += n;
+        }
+        data.position((int) (floats * p.storage.bytes));
+        for (var e : p.masks) {
+            String name = e.getAsJsonObject().get("path").getAsString();
+            int count = e.getAsJsonObject().get("count").getAsInt();
+            byte[] packed = new byte[(count + 7) / 8];
+            if (data.remaining() < packed.length) {
+                throw new IllegalArgumentException("Model file " + path + " ends inside the mask of '" + name + "' (" + data.remaining()
+                        + " bytes left, " + packed.length + " needed); save the model again");
+            }
+            data.get(packed);
+            boolean[] flags = new boolean[count];
+            for (int i = 0; i < count; i++) flags[i] = (packed[i >>> 3] >> (i & 7) & 1) != 0;
+            out.put(name, flags);
+        }
+        return out;
+    }
 
     /** Round to nearest even on the 16 dropped mantissa bits; NaN stays NaN. */
     static short toBfloat16(float f) {
@@ -139,9 +209,9 @@ public final class ModelFile {
         ByteBuffer buf = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.LITTLE_ENDIAN);
         buf.position(8);
         int version = buf.getInt();
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IllegalArgumentException("Model file " + path + " has format version " + version
-                    + "; this Squeeze reads version " + VERSION + "; upgrade Squeeze or re-save the model");
+                    + "; this Squeeze reads versions 1 and " + VERSION + "; upgrade Squeeze or re-save the model");
         }
         int hl = buf.getInt();
         JsonObject header = JsonParser.parseString(new String(all, 16, hl, StandardCharsets.UTF_8)).getAsJsonObject();
@@ -150,7 +220,8 @@ public final class ModelFile {
         Map<String, String> prov = GSON.fromJson(header.get("provenance"), Map.class);
         Storage storage = header.has("storage") ? Storage.valueOf(header.get("storage").getAsString()) : Storage.FP32;
         return new Parsed(ArchitectureJson.fromJson(header.getAsJsonObject("architecture")), prov,
-                header.getAsJsonArray("parameters"), buf.slice().order(ByteOrder.LITTLE_ENDIAN), storage);
+                header.getAsJsonArray("parameters"), buf.slice().order(ByteOrder.LITTLE_ENDIAN), storage,
+                header.has("masks") ? header.getAsJsonArray("masks") : null);
     }
 
     private static void fill(Network net, Parsed p, Path path) {

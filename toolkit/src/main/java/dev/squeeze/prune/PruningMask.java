@@ -102,6 +102,32 @@ public final class PruningMask {
         };
     }
 
+    /**
+     * Saves {@code net} (fp32) with this mask in one model file ({@code .sqz}, format version 2);
+     * {@link #readFrom} gives the mask back, {@code ModelFile.load} the network.
+     */
+    public void saveWith(Network net, java.nio.file.Path path) {
+        Map<String, boolean[]> keep = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorMask> e : masks.entrySet()) {
+            float[] f = e.getValue().factors();
+            boolean[] k = new boolean[f.length];
+            for (int i = 0; i < f.length; i++) k[i] = f[i] != 0f;
+            keep.put(e.getKey(), k);
+        }
+        dev.squeeze.model.ModelFile.save(net, path, dev.squeeze.model.ModelFile.Storage.FP32, keep);
+    }
+
+    /** The mask saved in a model file by {@link #saveWith}; an error when the file holds none. */
+    public static PruningMask readFrom(java.nio.file.Path path) {
+        Map<String, boolean[]> keep = dev.squeeze.model.ModelFile.readMasks(path);
+        if (keep.isEmpty()) {
+            throw new IllegalArgumentException("Model file " + path + " holds no pruning mask; save it with PruningMask.saveWith(net, path)");
+        }
+        Map<String, TensorMask> m = new LinkedHashMap<>();
+        for (Map.Entry<String, boolean[]> e : keep.entrySet()) m.put(e.getKey(), TensorMask.keep(e.getValue()));
+        return of(m);
+    }
+
     /** Fraction of exactly-zero values of each masked weight in {@code net} (what the file will hold). */
     public static Map<String, Double> measuredSparsity(Network net, List<String> names) {
         Map<String, Double> out = new LinkedHashMap<>();

@@ -88,6 +88,18 @@ public final class TrainingState implements AutoCloseable {
         g.muli(upload(name, g, mask));
     }
 
+    /**
+     * Adds the gradient of {@code l1·Σ|w| + l2·Σw²} to this batch's gradient of the weight, in place
+     * (sparsity regularisation as a hook rather than a loss term, so it works under any objective);
+     * only in {@link TrainingHook#beforeStep}. The L1 subgradient at exactly 0 is 0.
+     */
+    public void addPenaltyGradient(String name, float l1, float l2) {
+        NDArray g = gradientArray(name);
+        NDArray w = parameter(name).getArray();
+        if (l1 != 0f) g.addi(w.sign().muli(l1));
+        if (l2 != 0f) g.addi(w.mul(2f * l2));
+    }
+
     private NDArray gradientArray(String name) {
         if (!gradientsReady) {
             throw new IllegalStateException("gradients of '" + name + "' exist only in TrainingHook.beforeStep (between the"

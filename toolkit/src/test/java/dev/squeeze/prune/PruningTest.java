@@ -270,6 +270,45 @@ class PruningTest {
     }
 
     @Test
+    void masksAreSavedWithTheModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (Network net = seedCnn(4)) {
+            PruningMask m = Pruning.globalL1(net, 0.75);
+            m.applyTo(net);
+            java.nio.file.Path f = dir.resolve("pruned.sqz");
+            m.saveWith(net, f);
+            assertEquals(m, PruningMask.readFrom(f));
+            try (Network back = dev.squeeze.model.ModelFile.load(f)) {
+                for (String n : net.parameterNames()) assertArrayEquals(net.parameter(n).values(), back.parameter(n).values(), n);
+            }
+            java.nio.file.Path plain = dir.resolve("plain.sqz");
+            dev.squeeze.model.ModelFile.save(net, plain);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PruningMask.readFrom(plain));
+            assertTrue(e.getMessage().contains("holds no pruning mask"), e.getMessage());
+            byte[] bytes = java.nio.file.Files.readAllBytes(f);
+            java.nio.file.Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+            IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> PruningMask.readFrom(f));
+            assertTrue(t.getMessage().contains("SHA-256"), t.getMessage());
+        }
+    }
+
+    @Test
+    void l1RegularisationShrinksTheWeightsInScopeOnly() {
+        ImageSet train = Int8Fixtures.images(64, 3, 32, 32, 8);
+        double[] norms = new double[2];
+        for (int k = 0; k < 2; k++) {
+            try (Network net = seedCnn(6)) {
+                var b = TrainConfig.builder().setEpochs(2).setOptimizer(OptimizerConfig.sgd(0.01f, 0f)).optBatchSize(32).optSeed(1)
+                        .optPreprocessing(PREP).optProgress(Progress.silent());
+                if (k == 1) b.addHook(SparsityRegularization.l1(0.05, Scope.nodes("fc1")));
+                Training.fit(net, train, null, b.build());
+                for (float v : net.parameter("fc1.weight").values()) norms[k] += Math.abs(v);
+            }
+        }
+        // 4 SGD steps of lr 0.01 · 0.05 move each fc1 weight by up to 0.002 towards zero.
+        assertTrue(norms[1] < norms[0] - 0.001 * 96_000, "L1 should shrink fc1: " + norms[0] + " → " + norms[1]);
+    }
+
+    @Test
     void maskTableListsEveryTensorAndTheTotal() {
         try (Network net = seedCnn(1)) {
             PruningMask m = Pruning.globalL1(net, 0.5);
