@@ -1,0 +1,346 @@
+package dev.squeeze.prune;
+
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
+import dev.squeeze.model.NamedTensor;
+import dev.squeeze.model.Network;
+import dev.squeeze.model.NodeNames;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Structured pruning: whole channels removed from every member of a {@link ChannelGroups} group, so
+ * the result is a smaller dense model that runs faster on any dense kernel, not just a sparser file.
+ *
+ * <pre>{@code
+ * ChannelGroups groups = ChannelGroups.of(net.architecture());
+ * StructuredPruning.Plan plan = StructuredPruning.uniform(net, groups, 0.5, StructuredPruning.Criterion.L2, 8);
+ * Network small = StructuredPruning.apply(net, plan);     // a new, smaller network; net is unchanged
+ * }</pre>
+ */
+public final class StructuredPruning {
+    private StructuredPruning() {}
+
+    /**
+     * Channel importance within a group. Each member's per-channel scores are divided by their mean
+     * first, so a wide consumer does not drown the producer, then averaged over members (Torch-Pruning's
+     * group importance with mean reduction).
+     */
+    public enum Criterion {
+        /** Σ|w| over the channel's slice of each member. */
+        L1,
+        /** Σw² over the channel's slice of each member. */
+        L2,
+        /** |γ| of the group's BatchNorms (network slimming); groups without BatchNorm fall back to L1. */
+        BN_SCALE
+    }
+
+    /**
+     * Which channels each group keeps.
+     *
+     * @param keep group id → kept channel indices, ascending; groups not listed keep every channel
+     */
+    public record Plan(ChannelGroups groups, Map<Integer, int[]> keep, String describe) {
+        public Plan {
+            Map<Integer, int[]> copy = new LinkedHashMap<>();
+            keep.forEach((k, v) -> copy.put(k, v.clone()));
+            keep = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        /** Kept channels of group {@code id} (all when the plan does not touch it). */
+        public int[] kept(int id) {
+            int[] k = keep.get(id);
+            if (k != null) return k.clone();
+            int[] all = new int[groups.groups().get(id).channels()];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+
+        /** Per group: channels before and after, and its members. */
+        public Table table() {
+            IntColumn id = IntColumn.create("group"), before = IntColumn.create("channels"), after = IntColumn.create("kept");
+            StringColumn nodes = StringColumn.create("nodes");
+            for (ChannelGroups.Group g : groups.groups()) {
+                if (!g.prunable()) continue;
+                id.append(g.id());
+                before.append(g.channels());
+                after.append(kept(g.id()).length);
+                nodes.append(String.join(", ", g.nodes()));
+            }
+            return Table.create("structured pruning plan: " + describe, id, before, after, nodes);
+        }
+    }
+
+    /** Every prunable group loses {@code ratio} of its channels, the kept count rounded to a multiple of {@code roundTo} (≥ roundTo). */
+    public static Plan uniform(Network net, ChannelGroups groups, double ratio, Criterion criterion, int roundTo) {
+        checkRatio(ratio);
+        if (roundTo < 1) throw new IllegalArgumentException("roundTo must be ≥ 1, got " + roundTo);
+        Map<Integer, int[]> keep = new LinkedHashMap<>();
+        for (ChannelGroups.Group g : groups.prunable()) {
+            double[] score = scores(net, g, criterion);
+            int n = rounded(g.channels() - (int) Math.round(ratio * g.channels()), g.channels(), roundTo);
+            keep.put(g.id(), topIndices(score, n));
+        }
+        return new Plan(groups, keep, String.format(Locale.ROOT, "uniform %.2f, %s, round to %d", ratio, criterion, roundTo));
+    }
+
+    /**
+     * Removes the {@code ratio} fraction of all prunable channels with the lowest scores across groups
+     * (each group's scores divided by their mean, so groups compare), keeping at least {@code floor} of
+     * every group; kept counts rounded to multiples of {@code roundTo}.
+     */
+    public static Plan global(Network net, ChannelGroups groups, double ratio, Criterion criterion, double floor, int roundTo) {
+        checkRatio(ratio);
+        if (!(floor > 0 && floor <= 1)) throw new IllegalArgumentException("floor must be in (0, 1], got " + floor);
+        List<ChannelGroups.Group> gs = groups.prunable();
+        List<double[]> scores = new ArrayList<>();
+        int total = 0;
+        for (ChannelGroups.Group g : gs) {
+            scores.add(normalised(scores(net, g, criterion)));
+            total += g.channels();
+        }
+        int[] drop = new int[gs.size()];
+        long[] keys = new long[total];
+        int k = 0;
+        for (int gi = 0; gi < gs.size(); gi++) {
+            for (int c = 0; c < gs.get(gi).channels(); c++) {
+                keys[k++] = ((long) Float.floatToIntBits((float) scores.get(gi)[c]) << 32) | ((long) gi << 16) | c;
+            }
+        }
+        Arrays.sort(keys);
+        long target = Math.round(ratio * total);
+        long removed = 0;
+        for (int i = 0; i < keys.length && removed < target; i++) {
+            int gi = (int) ((keys[i] >>> 16) & 0xffff);
+            int min = (int) Math.ceil(floor * gs.get(gi).channels());
+            if (gs.get(gi).channels() - drop[gi] - 1 < min) continue;
+            drop[gi]++;
+            removed++;
+        }
+        Map<Integer, int[]> keep = new LinkedHashMap<>();
+        for (int gi = 0; gi < gs.size(); gi++) {
+            ChannelGroups.Group g = gs.get(gi);
+            keep.put(g.id(), topIndices(scores.get(gi), rounded(g.channels() - drop[gi], g.channels(), roundTo)));
+        }
+        return new Plan(groups, keep, String.format(Locale.ROOT, "global %.2f (floor %.2f), %s, round to %d", ratio, floor, criterion, roundTo));
+    }
+
+    /**
+     * Zeroes, in place, every pruned channel's producer rows, biases and BatchNorm γ and β: the masked
+     * model whose output the physically pruned one ({@link #apply}) must reproduce.
+     */
+    public static void mask(Network net, Plan plan) {
+        for (ChannelGroups.Group g : plan.groups().prunable()) {
+            boolean[] pruned = new boolean[g.channels()];
+            Arrays.fill(pruned, true);
+            for (int c : plan.kept(g.id())) pruned[c] = false;
+            for (ChannelGroups.Member m : g.members()) {
+                switch (m.role()) {
+                    case PRODUCER, DEPTHWISE -> {
+                        zeroRows(net, m.node() + ".weight", g.channels(), pruned);
+                        if (hasBias(m.layer())) zeroRows(net, m.node() + ".bias", g.channels(), pruned);
+                    }
+                    case BATCH_NORM -> {
+                        zeroRows(net, m.node() + ".weight", g.channels(), pruned);
+                        zeroRows(net, m.node() + ".bias", g.channels(), pruned);
+                    }
+                    case CONSUMER -> { } // receives zeros
+                }
+            }
+        }
+    }
+
+    /** A new network with the pruned channels removed from every member; {@code net} is unchanged. */
+    public static Network apply(Network net, Plan plan) {
+        ChannelGroups groups = plan.groups();
+        Architecture old = net.architecture();
+        if (!old.equals(groups.architecture())) {
+            throw new IllegalArgumentException("the plan was made for " + groups.architecture() + ", not " + old);
+        }
+        Architecture small = new Architecture(old.name(), old.inputShape(), rebuild(old.layers(), NodeNames.weightedNodes(old).iterator(), plan));
+        Network out = Network.create(small, 0);
+        try {
+            List<NodeNames.Node> nodes = NodeNames.weightedNodes(old);
+            for (NodeNames.Node n : nodes) copySliced(net, out, n, plan);
+            out.provenance().putAll(net.provenance());
+            out.provenance().put("structured_pruning", plan.describe());
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    private static List<Layer> rebuild(List<Layer> layers, java.util.Iterator<NodeNames.Node> names, Plan plan) {
+        ChannelGroups g = plan.groups();
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : layers) {
+            switch (l) {
+                case Layer.Conv2d c -> {
+                    String n = names.next().name();
+                    int in = plan.kept(g.inputGroupOf(n).id()).length;
+                    int o = plan.kept(g.outputGroupOf(n).id()).length;
+                    int groups = c.groups() == 1 ? 1 : (c.groups() == c.in() && c.groups() == c.out() ? in : c.groups());
+                    out.add(new Layer.Conv2d(in, o, c.kernel(), c.stride(), c.padding(), groups, c.bias()));
+                }
+                case Layer.Linear f -> {
+                    String n = names.next().name();
+                    ChannelGroups.Group ig = g.inputGroupOf(n);
+                    int per = f.in() / ig.channels();
+                    out.add(new Layer.Linear(plan.kept(ig.id()).length * per, plan.kept(g.outputGroupOf(n).id()).length, f.bias()));
+                }
+                case Layer.BatchNorm b -> {
+                    String n = names.next().name();
+                    out.add(new Layer.BatchNorm(plan.kept(g.outputGroupOf(n).id()).length));
+                }
+                case Layer.Residual r -> {
+                    List<Layer> body = rebuild(r.body(), names, plan);
+                    List<Layer> shortcut = rebuild(r.shortcut(), names, plan);
+                    out.add(new Layer.Residual(body, shortcut));
+                }
+                default -> out.add(l);
+            }
+        }
+        return out;
+    }
+
+    private static void copySliced(Network from, Network to, NodeNames.Node node, Plan plan) {
+        ChannelGroups g = plan.groups();
+        String n = node.name();
+        switch (node.layer()) {
+            case Layer.Conv2d c -> {
+                int[] ko = plan.kept(g.outputGroupOf(n).id());
+                boolean depthwise = c.groups() > 1 && c.groups() == c.in() && c.groups() == c.out();
+                int inPer = c.in() / c.groups(), kk = c.kernel() * c.kernel();
+                // Depthwise: one input per output. Other grouped convs sit in unprunable groups: whole weight.
+                int[] ki = depthwise ? new int[] {0} : c.groups() > 1 ? java.util.stream.IntStream.range(0, inPer).toArray()
+                        : plan.kept(g.inputGroupOf(n).id());
+                float[] w = from.parameter(n + ".weight").values();
+                float[] nw = new float[ko.length * ki.length * kk];
+                for (int o = 0; o < ko.length; o++) {
+                    for (int i = 0; i < ki.length; i++) {
+                        System.arraycopy(w, (ko[o] * inPer + ki[i]) * kk, nw, (o * ki.length + i) * kk, kk);
+                    }
+                }
+                to.setParameter(n + ".weight", nw);
+                if (c.bias()) to.setParameter(n + ".bias", pick(from.parameter(n + ".bias").values(), ko, 1));
+            }
+            case Layer.Linear f -> {
+                ChannelGroups.Group ig = g.inputGroupOf(n);
+                int per = f.in() / ig.channels();
+                int[] ko = plan.kept(g.outputGroupOf(n).id()), kc = plan.kept(ig.id());
+                float[] w = from.parameter(n + ".weight").values();
+                int newIn = kc.length * per;
+                float[] nw = new float[ko.length * newIn];
+                for (int o = 0; o < ko.length; o++) {
+                    for (int i = 0; i < kc.length; i++) System.arraycopy(w, ko[o] * f.in() + kc[i] * per, nw, o * newIn + i * per, per);
+                }
+                to.setParameter(n + ".weight", nw);
+                if (f.bias()) to.setParameter(n + ".bias", pick(from.parameter(n + ".bias").values(), ko, 1));
+            }
+            case Layer.BatchNorm b -> {
+                int[] ko = plan.kept(g.outputGroupOf(n).id());
+                for (String p : List.of(".weight", ".bias", ".running_mean", ".running_var")) {
+                    to.setParameter(n + p, pick(from.parameter(n + p).values(), ko, 1));
+                }
+            }
+            default -> throw new IllegalStateException("not a weighted node: " + node);
+        }
+    }
+
+    private static float[] pick(float[] v, int[] idx, int per) {
+        float[] out = new float[idx.length * per];
+        for (int i = 0; i < idx.length; i++) System.arraycopy(v, idx[i] * per, out, i * per, per);
+        return out;
+    }
+
+    /** Per-channel importance of one group: each member's scores over their mean, averaged over members. */
+    static double[] scores(Network net, ChannelGroups.Group g, Criterion criterion) {
+        double[] total = new double[g.channels()];
+        int counted = 0;
+        boolean bnOnly = criterion == Criterion.BN_SCALE && g.members().stream().anyMatch(m -> m.role() == ChannelGroups.Role.BATCH_NORM);
+        for (ChannelGroups.Member m : g.members()) {
+            if (bnOnly && m.role() != ChannelGroups.Role.BATCH_NORM) continue;
+            boolean square = criterion == Criterion.L2;
+            double[] s = new double[g.channels()];
+            switch (m.role()) {
+                case BATCH_NORM -> {
+                    float[] gamma = net.parameter(m.node() + ".weight").values();
+                    for (int c = 0; c < s.length; c++) s[c] = square ? gamma[c] * gamma[c] : Math.abs(gamma[c]);
+                }
+                case PRODUCER, DEPTHWISE -> {
+                    float[] w = net.parameter(m.node() + ".weight").values();
+                    int per = w.length / g.channels();
+                    for (int c = 0; c < s.length; c++) for (int i = 0; i < per; i++) s[c] += norm(w[c * per + i], square);
+                }
+                case CONSUMER -> {
+                    float[] w = net.parameter(m.node() + ".weight").values();
+                    if (m.layer() instanceof Layer.Conv2d conv) {
+                        int kk = conv.kernel() * conv.kernel(), inPer = conv.in() / conv.groups();
+                        for (int o = 0; o < conv.out(); o++) {
+                            for (int c = 0; c < s.length; c++) for (int t = 0; t < kk; t++) s[c] += norm(w[(o * inPer + c) * kk + t], square);
+                        }
+                    } else if (m.layer() instanceof Layer.Linear lin) {
+                        int per = m.featuresPerChannel();
+                        for (int o = 0; o < lin.out(); o++) {
+                            for (int c = 0; c < s.length; c++) for (int t = 0; t < per; t++) s[c] += norm(w[o * lin.in() + c * per + t], square);
+                        }
+                    }
+                }
+            }
+            double[] ns = normalised(s);
+            for (int c = 0; c < total.length; c++) total[c] += ns[c];
+            counted++;
+        }
+        for (int c = 0; c < total.length; c++) total[c] /= Math.max(1, counted);
+        return total;
+    }
+
+    private static double norm(float v, boolean square) { return square ? (double) v * v : Math.abs(v); }
+
+    private static double[] normalised(double[] s) {
+        double mean = Arrays.stream(s).average().orElse(0);
+        double[] out = s.clone();
+        if (mean > 0) for (int i = 0; i < out.length; i++) out[i] /= mean;
+        return out;
+    }
+
+    /** Indices of the {@code n} highest scores, ascending; ties keep the lower index. */
+    static int[] topIndices(double[] score, int n) {
+        Integer[] idx = new Integer[score.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : Integer.compare(a, b));
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = idx[i];
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static int rounded(int keep, int channels, int roundTo) {
+        int r = (int) Math.round((double) keep / roundTo) * roundTo;
+        return Math.max(Math.min(roundTo, channels), Math.min(channels, r));
+    }
+
+    private static void zeroRows(Network net, String param, int channels, boolean[] pruned) {
+        NamedTensor t = net.parameter(param);
+        float[] v = t.values();
+        int per = v.length / channels;
+        for (int c = 0; c < channels; c++) if (pruned[c]) Arrays.fill(v, c * per, (c + 1) * per, 0f);
+        net.setParameter(param, v);
+    }
+
+    private static boolean hasBias(Layer l) {
+        return l instanceof Layer.Conv2d c ? c.bias() : l instanceof Layer.Linear f && f.bias();
+    }
+
+    private static void checkRatio(double ratio) {
+        if (!(ratio >= 0 && ratio < 1)) throw new IllegalArgumentException("ratio (the fraction of channels to remove) must be in [0, 1), got " + ratio);
+    }
+}
