@@ -34,6 +34,15 @@ public record SharedWeights(long[] shape, float[] centroids, int[] clusters) {
         }
     }
 
+    /** A copy: the record is immutable, so fine-tuning cannot edit a clustering someone else holds. */
+    @Override public long[] shape() { return shape.clone(); }
+
+    /** A copy of the shared values. */
+    @Override public float[] centroids() { return centroids.clone(); }
+
+    /** A copy of the per-weight cluster indices. */
+    @Override public int[] clusters() { return clusters.clone(); }
+
     public int size() { return clusters.length; }
 
     /** Number of shared values, {@code k}. */

@@ -98,6 +98,12 @@ public final class SparseTensorFile {
             return new Entry(name, shared.shape(), huffman ? Encoding.SHARED_HUFFMAN : Encoding.SHARED_FIXED, shared.values(), shared);
         }
 
+        /** A copy of the shape. */
+        @Override public long[] shape() { return shape.clone(); }
+
+        /** A copy of the values. */
+        @Override public float[] values() { return values.clone(); }
+
         public int size() { return values.length; }
     }
 
