@@ -91,8 +91,9 @@ public record SparseSizes(long parameters, long nonZero, long denseFp32Bytes, lo
         for (int i = 0; i < names.length; i++) {
             encoding.append(names[i]);
             bytes.append(sizes[i]);
-            ratio.append((double) denseFp32Bytes / sizes[i]);
-            bitsPerNonZero.append(nonZero == 0 ? Double.NaN : 8.0 * sizes[i] / nonZero);
+            // Rounded to two decimals: the table is for reading; the record keeps the exact byte counts.
+            ratio.append(Math.round(100.0 * denseFp32Bytes / sizes[i]) / 100.0);
+            bitsPerNonZero.append(nonZero == 0 ? Double.NaN : Math.round(800.0 * sizes[i] / nonZero) / 100.0);
         }
         return Table.create(title + String.format(Locale.ROOT, " (%,d parameters, %.1f %% zero)", parameters, 100 * sparsity()),
                 encoding, bytes, ratio, bitsPerNonZero);

@@ -140,9 +140,9 @@ public final class DeepCompressionStudy {
 
         double baseline = rows.get(0).accuracy;
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-46s %9s %11s %8s %9s%n", "stage", "accuracy", "bytes", "ratio", "Δ points");
+        System.out.printf(Locale.ROOT, "%-50s %9s %11s %8s %9s%n", "stage", "accuracy", "bytes", "ratio", "Δ points");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-46s %8.2f%% %11s %8s %+9.2f%n", r.stage, 100 * r.accuracy, r.bytes < 0 ? "-" : String.format(Locale.ROOT, "%,d", r.bytes),
+            System.out.printf(Locale.ROOT, "%-50s %8.2f%% %11s %8s %+9.2f%n", r.stage, 100 * r.accuracy, r.bytes < 0 ? "-" : String.format(Locale.ROOT, "%,d", r.bytes),
                     Double.isNaN(r.ratio) ? "-" : String.format(Locale.ROOT, "%.1f×", r.ratio), 100 * (r.accuracy - baseline));
         }
         System.out.printf(Locale.ROOT, "target: ≥ 35× with ≤ 0.3 points lost; total %.0f s%n", (System.nanoTime() - t0) / 1e9);
