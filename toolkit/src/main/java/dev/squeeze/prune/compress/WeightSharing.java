@@ -24,11 +24,11 @@ public final class WeightSharing {
      *
      * @param shape the weight's shape (its product must equal {@code weights.length})
      * @param weights row-major values; zeros are pruned weights
-     * @param bits cluster-index width in [1, 16]: {@code 2^bits} clusters (fewer when the layer has fewer
+     * @param bits cluster-index width in [1, 15] (the file format counts centroids in 16 bits): {@code 2^bits} clusters (fewer when the layer has fewer
      *     distinct non-zero values than that)
      */
     public static SharedWeights share(long[] shape, float[] weights, int bits) {
-        if (bits < 1 || bits > 16) throw new IllegalArgumentException("weight-sharing bits must be in [1, 16], got " + bits);
+        if (bits < 1 || bits > 15) throw new IllegalArgumentException("weight-sharing bits must be in [1, 15], got " + bits);
         int n = RelativeIndices.nonZero(weights);
         int[] clusters = new int[weights.length];
         Arrays.fill(clusters, SharedWeights.PRUNED);

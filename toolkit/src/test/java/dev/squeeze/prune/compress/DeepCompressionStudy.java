@@ -33,7 +33,7 @@ import java.util.Map;
  *
  * <p>Run (after {@code mvn test-compile} and {@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt}):
  * {@code java -cp toolkit/target/classes:toolkit/target/test-classes:$(cat cp.txt) dev.squeeze.prune.compress.DeepCompressionStudy
- * out/deep-compression [bits=6,5,4,3] [denseEpochs=20] [retrainEpochs=10] [centroidEpochs=2] [centroidLr=1e-3]}
+ * out/deep-compression [bits=6,5,4,3] [denseEpochs=20] [retrainEpochs=10] [centroidEpochs=2] [centroidLr=1e-3] [seed=42] [pruneRounds=1]}
  *
  * <p>The centroid learning rate 1e-3 was picked after trying 1e-5, 1e-4 and 1e-3 on the test split (there is
  * no separate validation split in the 10k files), so the "tuned centroids" rows are slightly optimistic; all
@@ -45,7 +45,8 @@ public final class DeepCompressionStudy {
 
     /** Fraction of each weight removed, in layer order: Han et al.'s LeNet-300-100 figures (fc1 92 %, fc2 91 %, fc3 74 %). */
     static final double[] PRUNE = {0.92, 0.91, 0.74};
-    static final long SEED = 42;
+    /** Initialisation and shuffle seed; the 7th argument replaces it (to see the spread over seeds). */
+    static long SEED = 42;
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "out/deep-compression");
@@ -54,14 +55,19 @@ public final class DeepCompressionStudy {
         int retrainEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         int centroidEpochs = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         float centroidLr = args.length > 5 ? Float.parseFloat(args[5]) : 1e-3f;
+        if (args.length > 6) SEED = Long.parseLong(args[6]);
+        int pruneRounds = args.length > 7 ? Integer.parseInt(args[7]) : 1;
+        // Each round retrains for an equal share of the retraining epochs (rounded up).
+        int epochsPerRound = (retrainEpochs + pruneRounds - 1) / pruneRounds;
+        int totalRetrainEpochs = epochsPerRound * pruneRounds;
         Files.createDirectories(out);
         long t0 = System.nanoTime();
 
         ImageSet train = Datasets.mnist(Split.TRAIN), test = Datasets.mnist(Split.TEST);
         int[] shape = {train.channels(), train.height(), train.width()};
         Architecture arch = Zoo.lenet300100(shape, train.numClasses());
-        System.out.printf(Locale.ROOT, "%s: %,d train / %,d test images; %s, %,d parameters; prune %s; bits %s%n", train.name(), train.size(),
-                test.size(), arch.name(), arch.trainableParameters(), Arrays.toString(PRUNE), Arrays.toString(bitWidths));
+        System.out.printf(Locale.ROOT, "%s: %,d train / %,d test images; %s, %,d parameters; prune %s; bits %s; seed %d%n", train.name(), train.size(),
+                test.size(), arch.name(), arch.trainableParameters(), Arrays.toString(PRUNE), Arrays.toString(bitWidths), SEED);
         List<Row> rows = new ArrayList<>();
 
         try (Network net = Network.create(arch, SEED); Network probe = Network.create(arch, SEED + 1)) {
@@ -73,40 +79,45 @@ public final class DeepCompressionStudy {
             long denseBytes = DeepCompression.writeDense(denseFile, dense);
             rows.add(row("dense fp32", denseFile, denseBytes, denseBytes, accuracyOf(denseFile, probe, test)));
             try (Network longer = Network.create(arch, SEED)) {
-                System.out.println("== reference: the dense network retrained as long as the pruned one, " + retrainEpochs + " epochs, Adam 5e-4");
+                System.out.println("== reference: the dense network retrained as long as the pruned one, " + totalRetrainEpochs + " epochs, Adam 5e-4");
                 for (NamedTensor t : dense) longer.setParameter(t.name(), t.values());
-                Training.fit(longer, train, null, config(retrainEpochs, OptimizerConfig.adam(5e-4f)).optSeed(SEED + 1).build());
+                Training.fit(longer, train, null, config(totalRetrainEpochs, OptimizerConfig.adam(5e-4f)).optSeed(SEED + 1).build());
                 rows.add(new Row("dense, retrained as long (reference, not stored)", "", -1, Double.NaN,
                         Training.evaluate(longer, test, Preprocessing.unitScale()).accuracy()));
             }
 
-            // 2. Prune each weight by magnitude; accuracy before retraining, for the record.
+            // 2. Prune each weight by magnitude: one shot, or in rounds that raise the sparsity linearly to
+            // the target with retraining after each (Han et al.'s iterative pruning). One-shot pruning without
+            // retraining is measured too, for the record.
             List<String> weights = DeepCompression.weightNames(net);
             if (weights.size() != PRUNE.length) throw new IllegalStateException("expected " + PRUNE.length + " weight tensors, found " + weights);
-            Map<String, TensorMask> masks = new LinkedHashMap<>();
-            for (int l = 0; l < weights.size(); l++) {
-                String name = weights.get(l);
-                float[] w = values(net, name);
-                boolean[] keep = keepLargest(w, 1 - PRUNE[l]);
-                masks.put(name, TensorMask.keep(keep));
-                for (int i = 0; i < w.length; i++) if (!keep[i]) w[i] = 0f;
-                net.setParameter(name, w);
-            }
-            double prunedNoRetrain = Training.evaluate(net, test, Preprocessing.unitScale()).accuracy();
+            for (int l = 0; l < weights.size(); l++) probe.setParameter(weights.get(l), pruneTo(values(net, weights.get(l)), PRUNE[l], null));
+            double prunedNoRetrain = Training.evaluate(probe, test, Preprocessing.unitScale()).accuracy();
 
             // 3. Retrain with the masks: gradients masked before each step, weights after it.
-            System.out.println("== retraining the pruned network with masks, " + retrainEpochs + " epochs, Adam 5e-4");
+            Map<String, TensorMask> masks = new LinkedHashMap<>();
             TrainingHook maskHook = new TrainingHook() {
                 @Override public void beforeStep(TrainingState s) { masks.forEach(s::multiplyGradient); }
                 @Override public void afterStep(TrainingState s) { masks.forEach(s::multiplyWeight); }
             };
-            Training.fit(net, train, null, config(retrainEpochs, OptimizerConfig.adam(5e-4f)).addHook(maskHook).optSeed(SEED + 1).build());
+            for (int round = 1; round <= pruneRounds; round++) {
+                for (int l = 0; l < weights.size(); l++) {
+                    String name = weights.get(l);
+                    boolean[] keep = new boolean[values(net, name).length];
+                    net.setParameter(name, pruneTo(values(net, name), PRUNE[l] * round / pruneRounds, keep));
+                    masks.put(name, TensorMask.keep(keep));
+                }
+                System.out.printf(Locale.ROOT, "== pruning round %d of %d: %s of the weights removed; retraining with masks, %d epochs, Adam 5e-4%n",
+                        round, pruneRounds, masks.values().stream().map(m -> String.format(Locale.ROOT, "%.1f %%", 100 * m.sparsity())).toList(),
+                        epochsPerRound);
+                Training.fit(net, train, null, config(epochsPerRound, OptimizerConfig.adam(5e-4f)).addHook(maskHook).optSeed(SEED + round).build());
+            }
             List<NamedTensor> pruned = net.parameters();
             SparseSizes sizes = SparseSizes.of(pruned.stream().filter(t -> weights.contains(t.name())).toList());
             Path prunedFile = out.resolve("lenet-pruned.sqz");
             long prunedBytes = DeepCompression.writePruned(prunedFile, pruned, java.util.Set.copyOf(weights));
-            rows.add(new Row("pruned, no retraining (not stored)", "", -1, Double.NaN, prunedNoRetrain));
-            rows.add(row(String.format(Locale.ROOT, "pruned %.1f %% + retrained", 100 * sizes.sparsity()), prunedFile, prunedBytes, denseBytes,
+            rows.add(new Row("pruned in one shot, no retraining (not stored)", "", -1, Double.NaN, prunedNoRetrain));
+            rows.add(row(String.format(Locale.ROOT, "pruned %.1f %% + retrained (%d round%s)", 100 * sizes.sparsity(), pruneRounds, pruneRounds == 1 ? "" : "s"), prunedFile, prunedBytes, denseBytes,
                     accuracyOf(prunedFile, probe, test)));
 
             // 4. Weight sharing per bit width, centroid fine-tuning, Huffman coding.
@@ -167,6 +178,18 @@ public final class DeepCompressionStudy {
 
     static float[] values(Network net, String name) {
         return net.parameters().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow().values();
+    }
+
+    /**
+     * {@code w} with all but its largest-magnitude {@code 1 − fraction} weights zeroed; {@code keep}, when
+     * given, receives which survive. Already-zero weights have the smallest magnitude, so they stay pruned.
+     */
+    static float[] pruneTo(float[] w, double fraction, boolean[] keep) {
+        boolean[] k = keepLargest(w, 1 - fraction);
+        float[] out = w.clone();
+        for (int i = 0; i < out.length; i++) if (!k[i]) out[i] = 0f;
+        if (keep != null) System.arraycopy(k, 0, keep, 0, k.length);
+        return out;
     }
 
     /** True for the {@code round(keep·n)} weights of largest magnitude (ties broken by position). */
