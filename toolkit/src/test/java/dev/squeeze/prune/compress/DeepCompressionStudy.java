@@ -33,7 +33,7 @@ import java.util.Map;
  *
  * <p>Run (after {@code mvn test-compile} and {@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt}):
  * {@code java -cp toolkit/target/classes:toolkit/target/test-classes:$(cat cp.txt) dev.squeeze.prune.compress.DeepCompressionStudy
- * out/deep-compression [bits=6,5,4,3] [denseEpochs=20] [retrainEpochs=10] [centroidEpochs=2] [centroidLr=1e-3] [seed=42] [pruneRounds=1]}
+ * out/deep-compression [bits=6,5,4,3] [denseEpochs=20] [retrainEpochs=10] [centroidEpochs=2] [centroidLr=1e-3] [seed=42] [pruneRounds=1] [retrainLr=5e-4]}
  *
  * <p>The centroid learning rate 1e-3 was picked after trying 1e-5, 1e-4 and 1e-3 on the test split (there is
  * no separate validation split in the 10k files), so the "tuned centroids" rows are slightly optimistic; all
@@ -57,6 +57,7 @@ public final class DeepCompressionStudy {
         float centroidLr = args.length > 5 ? Float.parseFloat(args[5]) : 1e-3f;
         if (args.length > 6) SEED = Long.parseLong(args[6]);
         int pruneRounds = args.length > 7 ? Integer.parseInt(args[7]) : 1;
+        float retrainLr = args.length > 8 ? Float.parseFloat(args[8]) : 5e-4f;
         // Each round retrains for an equal share of the retraining epochs (rounded up).
         int epochsPerRound = (retrainEpochs + pruneRounds - 1) / pruneRounds;
         int totalRetrainEpochs = epochsPerRound * pruneRounds;
@@ -79,9 +80,9 @@ public final class DeepCompressionStudy {
             long denseBytes = DeepCompression.writeDense(denseFile, dense);
             rows.add(row("dense fp32", denseFile, denseBytes, denseBytes, accuracyOf(denseFile, probe, test)));
             try (Network longer = Network.create(arch, SEED)) {
-                System.out.println("== reference: the dense network retrained as long as the pruned one, " + totalRetrainEpochs + " epochs, Adam 5e-4");
+                System.out.println("== reference: the dense network retrained as long as the pruned one, " + totalRetrainEpochs + " epochs, Adam " + retrainLr);
                 for (NamedTensor t : dense) longer.setParameter(t.name(), t.values());
-                Training.fit(longer, train, null, config(totalRetrainEpochs, OptimizerConfig.adam(5e-4f)).optSeed(SEED + 1).build());
+                Training.fit(longer, train, null, config(totalRetrainEpochs, OptimizerConfig.adam(retrainLr)).optSeed(SEED + 1).build());
                 rows.add(new Row("dense, retrained as long (reference, not stored)", "", -1, Double.NaN,
                         Training.evaluate(longer, test, Preprocessing.unitScale()).accuracy()));
             }
@@ -107,10 +108,10 @@ public final class DeepCompressionStudy {
                     net.setParameter(name, pruneTo(values(net, name), PRUNE[l] * round / pruneRounds, keep));
                     masks.put(name, TensorMask.keep(keep));
                 }
-                System.out.printf(Locale.ROOT, "== pruning round %d of %d: %s of the weights removed; retraining with masks, %d epochs, Adam 5e-4%n",
+                System.out.printf(Locale.ROOT, "== pruning round %d of %d: %s of the weights removed; retraining with masks, %d epochs, Adam %g%n",
                         round, pruneRounds, masks.values().stream().map(m -> String.format(Locale.ROOT, "%.1f %%", 100 * m.sparsity())).toList(),
-                        epochsPerRound);
-                Training.fit(net, train, null, config(epochsPerRound, OptimizerConfig.adam(5e-4f)).addHook(maskHook).optSeed(SEED + round).build());
+                        epochsPerRound, retrainLr);
+                Training.fit(net, train, null, config(epochsPerRound, OptimizerConfig.adam(retrainLr)).addHook(maskHook).optSeed(SEED + round).build());
             }
             List<NamedTensor> pruned = net.parameters();
             SparseSizes sizes = SparseSizes.of(pruned.stream().filter(t -> weights.contains(t.name())).toList());
