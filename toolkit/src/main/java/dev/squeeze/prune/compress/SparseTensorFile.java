@@ -261,9 +261,13 @@ public final class SparseTensorFile {
     public static List<Entry> decode(byte[] bytes, String source) throws IOException {
         String fix = " Fix: write the file again with SparseTensorFile.write (DeepCompression writes every stage);"
                 + " a truncated or damaged copy cannot be repaired.";
-        if (bytes.length < MAGIC.length + 5 || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+        int prefix = Math.min(bytes.length, MAGIC.length);
+        if (!Arrays.equals(Arrays.copyOf(bytes, prefix), Arrays.copyOf(MAGIC, prefix)) || bytes.length == 0) {
             throw new IOException(source + " is not a Squeeze sparse tensor file: it is " + bytes.length + " bytes and does not start with the magic \"SQZSPARS\"."
                     + " Fix: pass a file SparseTensorFile.write produced.");
+        }
+        if (bytes.length < MAGIC.length + 5) {
+            throw new IOException(source + ": truncated in the file header: " + bytes.length + " bytes, the header alone is " + (MAGIC.length + 5) + "." + fix);
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
         in.skipNBytes(MAGIC.length);

@@ -80,6 +80,31 @@ class DeepCompressionTest {
         }
     }
 
+    /** Han et al.'s update, checked on one step: each centroid moves by −lr · (sum of its weights' gradients). */
+    @Test
+    void centroidStepIsTheSummedGradient() {
+        try (Network net = Network.create(Zoo.lenet300100(SHAPE, 3), 11)) {
+            pruneByMagnitude(net, 0.2);
+            Map<String, SharedWeights> before = DeepCompression.share(net, 2);
+            Map<String, float[]> gradients = new java.util.LinkedHashMap<>();
+            // Added first, so it reads the gradients before CentroidFineTuning zeroes them.
+            dev.squeeze.train.TrainingHook recorder = new dev.squeeze.train.TrainingHook() {
+                @Override public void beforeStep(dev.squeeze.train.TrainingState s) { for (String n : before.keySet()) gradients.put(n, s.gradient(n)); }
+            };
+            float lr = 0.01f;
+            CentroidFineTuning tuning = new CentroidFineTuning(before, lr);
+            // 16 images, batch 16: exactly one step.
+            Training.fit(net, synthetic(16, 4), null, config().addHook(recorder).addHook(tuning).build());
+            for (var e : before.entrySet()) {
+                float[] g = gradients.get(e.getKey()), c0 = e.getValue().centroids(), c1 = tuning.shared().get(e.getKey()).centroids();
+                int[] clusters = e.getValue().clusters();
+                double[] sum = new double[c0.length];
+                for (int i = 0; i < g.length; i++) if (clusters[i] != SharedWeights.PRUNED) sum[clusters[i]] += g[i];
+                for (int k = 0; k < c0.length; k++) assertEquals(c0[k] - lr * sum[k], c1[k], 1e-6, e.getKey() + " centroid " + k);
+            }
+        }
+    }
+
     @Test
     void stagesAreRealFilesThatDecodeToTheSharedWeightsAndTheSameLogits() throws Exception {
         try (Network net = Network.create(Zoo.lenet300100(SHAPE, 3), 7); Network fresh = Network.create(Zoo.lenet300100(SHAPE, 3), 99)) {

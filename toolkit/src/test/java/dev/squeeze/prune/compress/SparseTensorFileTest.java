@@ -85,6 +85,10 @@ class SparseTensorFileTest {
         assertTrue(m.contains("truncated at tensor 'fc1.weight'") && m.contains("found 17") && m.contains("expected"), m);
         assertTrue(m.contains("Fix:"), m);
 
+        Files.write(file, Arrays.copyOf(all, 10));
+        String m1 = assertThrows(IOException.class, () -> SparseTensorFile.read(file)).getMessage();
+        assertTrue(m1.contains("truncated in the file header"), m1);
+
         Files.write(file, Arrays.copyOf(all, 20));
         String m2 = assertThrows(IOException.class, () -> SparseTensorFile.read(file)).getMessage();
         assertTrue(m2.contains("truncated in the header") && m2.contains(file.toString()), m2);
