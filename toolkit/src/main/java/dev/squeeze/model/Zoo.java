@@ -9,7 +9,7 @@ import java.util.Locale;
 public final class Zoo {
     private Zoo() {}
 
-    public static final List<String> NAMES = List.of("seed-cnn", "resnet18", "keras-teacher", "keras-student");
+    public static final List<String> NAMES = List.of("seed-cnn", "resnet18", "keras-teacher", "keras-student", "lenet-300-100");
 
     /** Builds a model description by zoo name for the given input shape {@code [C, H, W]}. */
     public static Architecture get(String name, int[] inputShape, int classes) {
@@ -18,6 +18,7 @@ public final class Zoo {
             case "resnet18" -> resnet18(inputShape, classes);
             case "keras-teacher" -> kerasTeacher(inputShape, classes);
             case "keras-student" -> kerasStudent(inputShape, classes);
+            case "lenet-300-100" -> lenet300100(inputShape, classes);
             default -> throw new IllegalArgumentException("Unknown model '" + name + "'; choose one of " + NAMES);
         };
     }
@@ -100,5 +101,20 @@ public final class Zoo {
                 new Conv2d(in[0], c1, 3, 2, 1, 1, true), new LeakyRelu(0.2f), new MaxPool(2, 1, 0),
                 new Conv2d(c1, c2, 3, 2, 1, 1, true), new Flatten(),
                 new Linear(c2 * h * w, classes, true)));
+    }
+
+    /**
+     * LeNet-300-100 (LeCun et al. 1998; the fully connected net of Han et al.'s Deep Compression):
+     * Flatten, fc {@code C·H·W}→300 + ReLU, fc 300→100 + ReLU, fc 100→classes. Input {@code [N, C, H, W]},
+     * output {@code [N, classes]}. 266,610 parameters on 1×28×28 inputs with 10 classes
+     * (784·300 + 300 + 300·100 + 100 + 100·10 + 10).
+     */
+    public static Architecture lenet300100(int[] in, int classes) {
+        int features = in[0] * in[1] * in[2];
+        return new Architecture("lenet-300-100", in, List.of(
+                new Flatten(),
+                new Linear(features, 300, true), new Relu(),
+                new Linear(300, 100, true), new Relu(),
+                new Linear(100, classes, true)));
     }
 }

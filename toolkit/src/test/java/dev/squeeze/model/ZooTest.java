@@ -35,9 +35,19 @@ class ZooTest {
     }
 
     @Test
+    void lenet300100HasHansParameterCount() {
+        Architecture a = Zoo.get("lenet-300-100", MNIST, 10);
+        // 784·300 + 300 + 300·100 + 100 + 100·10 + 10, the count in Han et al. 2016's Table 2.
+        assertEquals(266_610L, a.trainableParameters());
+        assertArrayEquals(new int[] {10}, a.outputShape());
+        assertEquals(784, ((Layer.Linear) a.layers().get(1)).in());
+        assertEquals(3 * 32 * 32, ((Layer.Linear) Zoo.lenet300100(CIFAR, 10).layers().get(1)).in(), "in features follow the input shape");
+    }
+
+    @Test
     void liveDjlBlockAgreesWithTheDescription() {
         for (String name : Zoo.NAMES) {
-            int[] in = name.startsWith("keras") ? MNIST : CIFAR;
+            int[] in = name.startsWith("keras") || name.startsWith("lenet") ? MNIST : CIFAR;
             Architecture a = Zoo.get(name, in, 10);
             try (Network n = Network.create(a, 1)) {
                 assertEquals(a.trainableParameters(), n.trainableParameters(), name);
