@@ -108,9 +108,8 @@ var recipe = PruneStudy.finetuneRecipe(env.budget(), prep, env.seed()).toBuilder
         .addHook(mask.hook()).optProgress(Progress.console()).build();
 Training.fit(net, finetuneData, null, recipe);
 var fineTuned = FastEvaluation.evaluate(net, test, prep);
-var zeros = PruningMask.measuredSparsity(net, mask.names());
-System.out.println(String.format("fine-tuned accuracy %.4f; pruned weights still zero: %s", fineTuned.accuracy(),
-        mask.names().stream().allMatch(n -> zeros.get(n) >= mask.mask(n).sparsity())));
+System.out.println(String.format("fine-tuned accuracy %.4f; pruned weights that are not exactly zero: %d", fineTuned.accuracy(),
+        mask.violations(net)));
 """)
 md(r"""
 ## 5. The masks survive QAT into the int8 model
@@ -163,11 +162,12 @@ estimate of the Hessian diagonal.
 code(r"""
 net.close();
 var fromFile = Pretrained.resnet18Cifar10();
+double[] sparsities = env.budget() == Budget.QUICK ? new double[] {0.3, 0.5, 0.7, 0.9} : new double[] {0.3, 0.5, 0.7, 0.8, 0.9, 0.95};
 var study = PruneStudy.run(fromFile.network(), test, prep, PruneStudy.Options.builder()
-        .setSparsities(0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
+        .setSparsities(sparsities)
         .optMethods(PruneStudy.Method.GLOBAL_L1, PruneStudy.Method.LAYER_L1, PruneStudy.Method.RANDOM,
                 PruneStudy.Method.TAYLOR, PruneStudy.Method.HESSIAN)
-        .optCriterionData(finetuneData).optCriterionBatches(4, 32)
+        .optCriterionData(finetuneData).optCriterionBatches(env.budget() == Budget.QUICK ? 2 : 8, 32)
         .build());
 Display.table(study.table(), 40);
 Display.chart(study.chart());
@@ -191,10 +191,17 @@ curves.put("PyTorch (10,000 images)", new double[][] {theirs.stream().mapToDoubl
 Display.chart(Charts.lines(curves, "sparsity", "test accuracy", "global L1, one-shot: Squeeze vs PyTorch"));
 """)
 md(r"""
+Random pruning is the floor: removing 30 % of the weights at random, large ones included, already leaves the
+network guessing (BatchNorm's running statistics no longer match the shrunken activations), while magnitude
+criteria keep most of the accuracy up to 70 %. Global beats layer-wise because layers differ in how many small
+weights they hold (the per-layer chart above).
+
 ### Fine-tuned, against the dense model fine-tuned the same way
 
 A pruned model's fine-tuned accuracy is compared with the *dense* model after the same recipe, so the recipe's own
-effect is not credited to pruning.
+effect is not credited to pruning. At `quick` the recipe is 4 steps on 128 images with BatchNorm in training mode:
+its running statistics move on tiny batches, so these figures are noise-level; `standard` fine-tunes each point for
+one epoch on 10,000 images.
 """)
 code(r"""
 var tuned = PruneStudy.run(fromFile.network(), test, prep, PruneStudy.Options.builder()

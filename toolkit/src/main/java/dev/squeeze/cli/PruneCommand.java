@@ -133,10 +133,21 @@ final class PruneCommand {
                         m.put("pytorch_one_shot_accuracy", ref);
                         m.put("difference_points", 100 * (p.oneShotAccuracy() - ref));
                     }
+                    Map<String, Object> sizes = new LinkedHashMap<>();
+                    sizes.put("dense", p.sizes().denseFp32Bytes());
+                    sizes.put("sparse", p.sizes().bitmaskFp32Bytes());
+                    sizes.put("sparse_relative_index", p.sizes().relativeIndexFp32Bytes());
+                    sizes.put("gzip", p.sizes().gzipDenseBytes());
+                    sizes.put("gzip_sparse", p.sizes().gzipBitmaskBytes());
+                    sizes.put("int8_sparse", p.sizes().int8BitmaskBytes());
+                    m.put("size_bytes", sizes);
                     m.put("layer_sparsity", p.layerSparsity());
                     points.add(m);
                 }
                 j.put("points", points);
+                j.put("size_bytes_note", "payload bytes of every parameter (BatchNorm included) after one-shot pruning: dense fp32; sparse = bitmask + fp32"
+                        + " non-zeros; sparse_relative_index = Deep Compression's relative indices + fp32; gzip = gzip of the dense fp32 bytes (TF-MOT's"
+                        + " measure); gzip_sparse = gzip of the bitmask encoding; int8_sparse = bitmask + int8 per-channel + scales");
                 if (!reference.isEmpty()) {
                     j.put("reference", "PyTorch's global_unstructured(L1Unstructured) on the same weights, from the model's json"
                             + (test.size() == allTest.size() ? "" : "; not compared: this run scored " + test.size() + " of " + allTest.size() + " test images"));

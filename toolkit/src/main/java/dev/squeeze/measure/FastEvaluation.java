@@ -55,7 +55,7 @@ public final class FastEvaluation {
                     if (best == label) correct++;
                 }
                 if (n >= 4000 && from + count >= nextReport) {
-                    System.err.printf("  evaluated %,d / %,d images (%.1f %% so far)%n", from + count, n, 100.0 * correct / (from + count));
+                    System.err.println(String.format(java.util.Locale.ROOT, "  evaluated %,d / %,d images (%.1f %% so far)", from + count, n, 100.0 * correct / (from + count)));
                     nextReport += 2000;
                 }
             }

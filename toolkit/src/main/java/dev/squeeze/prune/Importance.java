@@ -99,7 +99,7 @@ public interface Importance {
             Map<String, double[]> sums = new LinkedHashMap<>();
             Map<String, float[]> weights = new LinkedHashMap<>();
             int[] seen = {0};
-            System.err.printf("%s importance: %d batches of %d images%n", describe(), batches, batchSize);
+            System.err.println(describe() + " importance: " + batches + " batches of " + batchSize + " images");
             Training.gradients(net, data, preprocessing, batchSize, batches, names, Objective.crossEntropy(), (name, w, g, b) -> {
                 double[] s = sums.computeIfAbsent(name, k -> new double[g.length]);
                 if (fisher) for (int i = 0; i < g.length; i++) s[i] += (double) g[i] * g[i] * b;

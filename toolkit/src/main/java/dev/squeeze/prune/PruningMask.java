@@ -128,6 +128,16 @@ public final class PruningMask {
         return of(m);
     }
 
+    /** Number of weights this mask prunes that are not exactly zero in {@code net} (0 after {@link #applyTo} and any masked training). */
+    public long violations(Network net) {
+        long bad = 0;
+        for (Map.Entry<String, TensorMask> e : masks.entrySet()) {
+            float[] v = net.parameter(e.getKey()).values(), f = e.getValue().factors();
+            for (int i = 0; i < v.length; i++) if (f[i] == 0f && v[i] != 0f) bad++;
+        }
+        return bad;
+    }
+
     /** Fraction of exactly-zero values of each masked weight in {@code net} (what the file will hold). */
     public static Map<String, Double> measuredSparsity(Network net, List<String> names) {
         Map<String, Double> out = new LinkedHashMap<>();

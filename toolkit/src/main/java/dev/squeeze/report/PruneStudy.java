@@ -9,6 +9,7 @@ import dev.squeeze.prune.Importance;
 import dev.squeeze.prune.PruningMask;
 import dev.squeeze.prune.Pruning;
 import dev.squeeze.prune.Scope;
+import dev.squeeze.prune.compress.SparseSizes;
 import dev.squeeze.train.Budget;
 import dev.squeeze.train.LrSchedule;
 import dev.squeeze.train.OptimizerConfig;
@@ -58,9 +59,11 @@ public final class PruneStudy {
      * @param measuredSparsity exactly-zero fraction of the weights in scope, counted on the weights
      * @param finetunedAccuracy NaN when not fine-tuned
      * @param layerSparsity per pruned node, the zero fraction the mask left
+     * @param sizes byte sizes of all the model's parameters (BatchNorm included) after one-shot pruning:
+     *     dense, bitmask + fp32, gzip, bitmask + int8
      */
     public record Point(String method, String scope, double sparsity, double measuredSparsity, double oneShotAccuracy,
-            double finetunedAccuracy, Map<String, Double> layerSparsity) {}
+            double finetunedAccuracy, Map<String, Double> layerSparsity, SparseSizes sizes) {}
 
     /**
      * @param denseFinetunedAccuracy the dense model after the same fine-tuning recipe (NaN without fine-tuning):
@@ -74,12 +77,17 @@ public final class PruneStudy {
             StringColumn method = StringColumn.create("method"), scope = StringColumn.create("scope");
             DoubleColumn sp = DoubleColumn.create("sparsity"), measured = DoubleColumn.create("measured sparsity"),
                     one = DoubleColumn.create("one-shot accuracy"), ft = DoubleColumn.create("fine-tuned accuracy");
+            tech.tablesaw.api.LongColumn dense = tech.tablesaw.api.LongColumn.create("dense bytes"),
+                    sparse = tech.tablesaw.api.LongColumn.create("bitmask+fp32 bytes"), gzip = tech.tablesaw.api.LongColumn.create("gzip bytes"),
+                    int8 = tech.tablesaw.api.LongColumn.create("bitmask+int8 bytes");
             for (Point p : points) {
                 method.append(p.method()); scope.append(p.scope()); sp.append(p.sparsity()); measured.append(p.measuredSparsity());
                 one.append(p.oneShotAccuracy()); ft.append(p.finetunedAccuracy());
+                dense.append(p.sizes().denseFp32Bytes()); sparse.append(p.sizes().bitmaskFp32Bytes());
+                gzip.append(p.sizes().gzipDenseBytes()); int8.append(p.sizes().int8BitmaskBytes());
             }
             return Table.create("pruning " + model + " (dense " + String.format(Locale.ROOT, "%.4f", denseAccuracy) + ")",
-                    method, scope, sp, measured, one, ft);
+                    method, scope, sp, measured, one, ft, dense, sparse, gzip, int8);
         }
 
         /** Accuracy against sparsity: a one-shot line per method and scope, and a fine-tuned line where there is one. */
@@ -184,15 +192,15 @@ public final class PruneStudy {
     public static Result run(Network net, ImageSet test, Preprocessing preprocessing, Options o) {
         List<NamedTensor> original = net.parameters();
         List<Point> points = new ArrayList<>();
-        System.err.printf("pruning study of %s on %,d test images%n", net.architecture().name(), test.size());
+        System.err.println(String.format("pruning study of %s on %,d test images", net.architecture().name(), test.size()));
         double dense = FastEvaluation.evaluate(net, test, preprocessing).accuracy();
-        System.err.printf("dense: %.4f%n", dense);
+        System.err.println(String.format(Locale.ROOT, "dense: %.4f", dense));
         double denseFt = Double.NaN;
         if (o.finetune() != null) {
             System.err.println("fine-tuning the dense model (the baseline for fine-tuned points)");
             Training.fit(net, o.finetuneData(), null, o.finetune());
             denseFt = FastEvaluation.evaluate(net, test, preprocessing).accuracy();
-            System.err.printf("dense fine-tuned: %.4f%n", denseFt);
+            System.err.println(String.format(Locale.ROOT, "dense fine-tuned: %.4f", denseFt));
             restore(net, original);
         }
         int total = o.methods().size() * o.scopes().size() * o.sparsities().length, done = 0;
@@ -212,20 +220,19 @@ public final class PruneStudy {
                         mask.applyTo(net);
                         double measured = measured(net, mask);
                         double one = FastEvaluation.evaluate(net, test, preprocessing).accuracy();
+                        SparseSizes sizes = SparseSizes.of(net.parameters());
                         double ft = Double.NaN;
                         if (o.finetune() != null) {
                             Training.fit(net, o.finetuneData(), null, o.finetune().toBuilder().addHook(mask.hook()).build());
-                            double after = measured(net, mask);
-                            if (after < measured) {
-                                throw new IllegalStateException("fine-tuning revived pruned weights: sparsity " + measured + " → " + after);
-                            }
+                            long revived = mask.violations(net);
+                            if (revived != 0) throw new IllegalStateException("fine-tuning revived " + revived + " pruned weights");
                             ft = FastEvaluation.evaluate(net, test, preprocessing).accuracy();
                         }
                         Map<String, Double> layers = new LinkedHashMap<>();
                         for (String n : mask.names()) layers.put(n.replaceFirst("\\.weight$", ""), mask.mask(n).sparsity());
-                        points.add(new Point(m.id(), scope.describe(), s, measured, one, ft, layers));
-                        System.err.printf(Locale.ROOT, "[%d/%d] %s %s %.2f: measured %.6f, one-shot %.4f, fine-tuned %.4f%n", done, total,
-                                m.id(), scope.describe(), s, measured, one, ft);
+                        points.add(new Point(m.id(), scope.describe(), s, measured, one, ft, layers, sizes));
+                        System.err.println(String.format(Locale.ROOT, "[%d/%d] %s %s %.2f: measured %.6f, one-shot %.4f, fine-tuned %.4f", done, total,
+                                m.id(), scope.describe(), s, measured, one, ft));
                         restore(net, original);
                     }
                 }
