@@ -115,12 +115,16 @@ public final class Network implements AutoCloseable {
         return n;
     }
 
-    /** Every parameter (trainable and running statistics) in block order, as copies. */
+    /**
+     * Every parameter (trainable and running statistics) in block order, as copies, named by path
+     * ({@code layer1.0.conv1.weight}, {@link #parameterNames()}).
+     */
     public List<NamedTensor> parameters() {
         List<NamedTensor> out = new ArrayList<>();
+        var names = parameterNames().iterator();
         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
             NDArray a = p.getValue().getArray();
-            out.add(new NamedTensor(p.getKey(), a.getShape().getShape(), a.toFloatArray(), p.getValue().getType().name(),
+            out.add(new NamedTensor(names.next(), a.getShape().getShape(), a.toFloatArray(), p.getValue().getType().name(),
                     p.getValue().requiresGradient()));
         }
         return out;
