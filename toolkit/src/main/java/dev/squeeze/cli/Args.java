@@ -48,27 +48,19 @@ final class Args {
     boolean flag(String name) { return flags.contains(name); }
 
     /** As {@link #intValue} but 0 is allowed (e.g. {@code --finetune-epochs 0}: none). */
-    int nonNegativeInt(String name, int fallback) {
-        String v = values.get(name);
-        if (v == null) return fallback;
-        try {
-            int n = Integer.parseInt(v.replace("_", ""));
-            if (n < 0) throw new NumberFormatException();
-            return n;
-        } catch (NumberFormatException e) {
-            throw new UsageException(command + ": --" + name + " must be a whole number ≥ 0, got '" + v + "'");
-        }
-    }
+    int nonNegativeInt(String name, int fallback) { return atLeast(name, fallback, 0); }
 
-    int intValue(String name, int fallback) {
+    int intValue(String name, int fallback) { return atLeast(name, fallback, 1); }
+
+    private int atLeast(String name, int fallback, int min) {
         String v = values.get(name);
         if (v == null) return fallback;
         try {
             int n = Integer.parseInt(v.replace("_", ""));
-            if (n < 1) throw new NumberFormatException();
+            if (n < min) throw new NumberFormatException();
             return n;
         } catch (NumberFormatException e) {
-            throw new UsageException(command + ": --" + name + " must be a whole number ≥ 1, got '" + v + "'");
+            throw new UsageException(command + ": --" + name + " must be a whole number ≥ " + min + ", got '" + v + "'");
         }
     }
 

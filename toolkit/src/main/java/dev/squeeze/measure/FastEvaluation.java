@@ -29,38 +29,20 @@ public final class FastEvaluation {
         }
         BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
         int n = data.size();
-        int[] preds = new int[n];
-        double lossSum = 0;
-        long correct = 0;
-        long t0 = System.nanoTime();
+        Evaluation.Tally tally = new Evaluation.Tally(n, data::label);
         try (FloatExecutor exec = FloatExecutor.of(FusedGraph.of(net),
                 new Int8Executor.Options(Runtime.getRuntime().availableProcessors(), BATCH))) {
-            int classes = exec.outputSize();
             int nextReport = 2000;
             for (int from = 0; from < n; from += BATCH) {
                 int count = Math.min(BATCH, n - from);
-                float[] logits = exec.run(maker.batch(from, count), count);
-                for (int i = 0; i < count; i++) {
-                    int label = data.label(from + i);
-                    double max = Double.NEGATIVE_INFINITY;
-                    int best = 0;
-                    for (int c = 0; c < classes; c++) {
-                        float v = logits[i * classes + c];
-                        if (v > max) { max = v; best = c; }
-                    }
-                    double sum = 0;
-                    for (int c = 0; c < classes; c++) sum += Math.exp(logits[i * classes + c] - max);
-                    lossSum += Math.log(sum) + max - logits[i * classes + label];
-                    preds[from + i] = best;
-                    if (best == label) correct++;
-                }
+                tally.add(exec.run(maker.batch(from, count), count), from, count);
                 if (n >= 4000 && from + count >= nextReport) {
-                    System.err.println(String.format(java.util.Locale.ROOT, "  evaluated %,d / %,d images (%.1f %% so far)", from + count, n, 100.0 * correct / (from + count)));
+                    System.err.println(String.format(java.util.Locale.ROOT, "  evaluated %,d / %,d images (%.1f %% so far)", from + count, n,
+                            100.0 * tally.correct() / (from + count)));
                     nextReport += 2000;
                 }
             }
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        return new Evaluation(n == 0 ? Double.NaN : (double) correct / n, n == 0 ? Double.NaN : lossSum / n, n, preds, n / secs);
+        return tally.result();
     }
 }

@@ -213,31 +213,12 @@ public final class Training {
         checkShapes(net, data);
         BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
         int bs = 256, n = data.size();
-        int[] preds = new int[n];
-        double lossSum = 0;
-        long correct = 0;
-        long t0 = System.nanoTime();
+        Evaluation.Tally tally = new Evaluation.Tally(n, data::label);
         for (int from = 0; from < n; from += bs) {
             int count = Math.min(bs, n - from);
-            float[] logits = net.logits(maker.batch(from, count), count);
-            int classes = logits.length / count;
-            for (int i = 0; i < count; i++) {
-                int label = data.label(from + i);
-                double max = Double.NEGATIVE_INFINITY;
-                int best = 0;
-                for (int c = 0; c < classes; c++) {
-                    float v = logits[i * classes + c];
-                    if (v > max) { max = v; best = c; }
-                }
-                double sum = 0;
-                for (int c = 0; c < classes; c++) sum += Math.exp(logits[i * classes + c] - max);
-                lossSum += Math.log(sum) + max - logits[i * classes + label];
-                preds[from + i] = best;
-                if (best == label) correct++;
-            }
+            tally.add(net.logits(maker.batch(from, count), count), from, count);
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        return new Evaluation(n == 0 ? Double.NaN : (double) correct / n, n == 0 ? Double.NaN : lossSum / n, n, preds, n / secs);
+        return tally.result();
     }
 
     private static void checkShapes(Network net, ImageSet data) {
