@@ -68,6 +68,19 @@ var dense = FastEvaluation.evaluate(net, test, prep);
 System.out.println(String.format("dense accuracy %.4f on %d test images", dense.accuracy(), dense.count()));
 """)
 md(r"""
+### Activation sparsity
+
+Weights are not the only zeros: after every ReLU a share of the activations is exactly zero (seed 002's
+*activation pruning*). `ActivationSparsity.measure` runs the network block by block on a few images and counts them,
+per layer; a layer whose activations are almost all zero hints at channels that structured pruning can remove.
+""")
+code(r"""
+var activations = ActivationSparsity.measure(net, test, prep, 64);
+Display.table(ActivationSparsity.table(activations, "zero activations after each ReLU (64 test images)"), 20);
+Display.chart(Charts.bars(activations.stream().map(ActivationSparsity.Row::after).toList(),
+        activations.stream().mapToDouble(ActivationSparsity.Row::zeroFraction).toArray(), "zero fraction", "activation sparsity per ReLU"));
+""")
+md(r"""
 ## 3. Prune: global magnitude pruning, one shot
 
 `Pruning.globalL1(net, 0.8)` is PyTorch's `prune.global_unstructured(params, pruning_method=prune.L1Unstructured,
