@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Lays out the project's pretrained models for Squeeze: copies ../shared/models/*.onnx and *.json
-# (beside the repository) into DIR/models, where Pretrained looks ($SQUEEZE_DATA/models).
+# (beside the repository) into DIR/models, where Pretrained looks ($SQUEEZE_DATA/models), and the
+# repository's own half-precision copies (datasets/models/*.sqz and *.json), which Pretrained uses
+# where the ONNX files are absent (Binder, a laptop without ../shared).
 #
 #   toolkit/scripts/lay-out-models.sh DIR            # e.g. DIR = ./data-cache or $SQUEEZE_DATA
 #   SQUEEZE_SHARED_MODELS=/other/models toolkit/scripts/lay-out-models.sh DIR
@@ -16,14 +18,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 src="${SQUEEZE_SHARED_MODELS:-$repo/../shared/models}"
 dest="$1/models"
-if [ ! -d "$src" ]; then
-  echo "lay-out-models: no $src; nothing to lay out (pretrained models are optional)" >&2
-  exit 0
-fi
 shopt -s nullglob
-files=("$src"/*.onnx "$src"/*.json)
+files=("$repo"/datasets/models/*.sqz "$repo"/datasets/models/*.json)
+if [ -d "$src" ]; then
+  files+=("$src"/*.onnx "$src"/*.json)
+else
+  echo "lay-out-models: no $src; laying out the repository's half-precision copies only" >&2
+fi
 if [ ${#files[@]} -eq 0 ]; then
-  echo "lay-out-models: $src holds no .onnx or .json files" >&2
+  echo "lay-out-models: nothing to lay out" >&2
   exit 0
 fi
 mkdir -p "$dest"

@@ -34,13 +34,21 @@ import java.util.List;
  * @param testAccuracy the reference top-1 accuracy on the test set, as the json states it
  * @param testImages how many test images that accuracy was measured on
  * @param pruningCurve the json's one-shot global L1 pruning rows ({@code global_l1_one_shot})
- * @param onnx the file the network was read from
+ * @param onnx the file the network was read from: the ONNX file, or the repository's half-precision
+ *     copy ({@value #RESNET18_CIFAR10_FP16}) where the ONNX file is not laid out (Binder, a laptop)
  */
 public record Pretrained(Network network, Preprocessing preprocessing, double testAccuracy, int testImages,
         List<PruningPoint> pruningCurve, Path onnx) implements AutoCloseable {
 
     /** File name of the pretrained CIFAR-10 ResNet18 (ONNX); its json has the same stem. */
     public static final String RESNET18_CIFAR10 = "resnet18-cifar10.onnx";
+
+    /**
+     * The same weights rounded to float16 in a Squeeze model file, shipped in the repository
+     * ({@code datasets/models/}, about 22 MB) so Binder and machines without {@code ../shared} have the
+     * model; its json states the accuracy measured with the rounded weights.
+     */
+    public static final String RESNET18_CIFAR10_FP16 = "resnet18-cifar10-fp16.sqz";
 
     /** SHA-256 of {@value #RESNET18_CIFAR10} as shipped in {@code ../shared/models}. */
     public static final String RESNET18_CIFAR10_SHA256 = "0594f134d992c3b72b76e5d9c57e2d422f371634f9a49e3a103fd751c576e02b";
@@ -73,15 +81,32 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
                 return resnet18Cifar10(d);
             }
         }
+        for (Path d : dirs) {
+            Path half = d.resolve(RESNET18_CIFAR10_FP16);
+            Path halfJson = d.resolve(RESNET18_CIFAR10_FP16.replaceFirst("\\.sqz$", ".json"));
+            if (Files.isRegularFile(half) && Files.isRegularFile(halfJson)) {
+                JsonObject j = readJson(halfJson);
+                Network net = dev.squeeze.model.ModelFile.load(half);
+                if (!net.architecture().equals(Zoo.resnet18(new int[] {3, 32, 32}, 10))) {
+                    net.close();
+                    throw new IllegalStateException(half + " does not have Zoo.resnet18's layout (" + net.architecture() + ")");
+                }
+                System.err.println("Pretrained: " + RESNET18_CIFAR10 + " not found; using the half-precision copy " + half
+                        + " (accuracy " + j.get("test_accuracy").getAsDouble() + " with the rounded weights; PyTorch's reference curve is the fp32 file's and is left out)");
+                return new Pretrained(net, preprocessing(j, halfJson), j.get("test_accuracy").getAsDouble(),
+                        j.has("test_images") ? j.get("test_images").getAsInt() : 0, List.of(), half);
+            }
+        }
         StringBuilder m = new StringBuilder("The pretrained CIFAR-10 ResNet18 (" + RESNET18_CIFAR10 + " and " + json(RESNET18_CIFAR10)
-                + ") was not found. Searched, in order:\n");
+                + ", or the half-precision " + RESNET18_CIFAR10_FP16 + " and its json) was not found. Searched, in order:\n");
         for (Path d : dirs) {
             m.append("  ").append(d).append("  (").append(!Files.isDirectory(d) ? "missing"
                     : !Files.isRegularFile(d.resolve(RESNET18_CIFAR10)) ? "no " + RESNET18_CIFAR10 : "no " + json(RESNET18_CIFAR10)).append(")\n");
         }
         m.append("Get it: on the project's machines both files are in ../shared/models beside the repository; lay them out with\n")
                 .append("  toolkit/scripts/lay-out-models.sh ").append(dirs.get(0).getParent()).append('\n')
-                .append("(or copy them into one of the folders above). No download exists yet: elsewhere, copy the two files from a machine that has them.");
+                .append("(or copy them into one of the folders above); the same script copies the repository's half-precision copy from\n")
+                .append("datasets/models/ (./squeeze and Binder's postBuild run it).");
         throw new IllegalStateException(m.toString());
     }
 
