@@ -82,19 +82,11 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
             }
         }
         for (Path d : dirs) {
-            Path half = d.resolve(RESNET18_CIFAR10_FP16);
-            Path halfJson = d.resolve(RESNET18_CIFAR10_FP16.replaceFirst("\\.sqz$", ".json"));
-            if (Files.isRegularFile(half) && Files.isRegularFile(halfJson)) {
-                JsonObject j = readJson(halfJson);
-                Network net = dev.squeeze.model.ModelFile.load(half);
-                if (!net.architecture().equals(Zoo.resnet18(new int[] {3, 32, 32}, 10))) {
-                    net.close();
-                    throw new IllegalStateException(half + " does not have Zoo.resnet18's layout (" + net.architecture() + ")");
-                }
-                System.err.println("Pretrained: " + RESNET18_CIFAR10 + " not found; using the half-precision copy " + half
-                        + " (accuracy " + j.get("test_accuracy").getAsDouble() + " with the rounded weights; PyTorch's reference curve is the fp32 file's and is left out)");
-                return new Pretrained(net, preprocessing(j, halfJson), j.get("test_accuracy").getAsDouble(),
-                        j.has("test_images") ? j.get("test_images").getAsInt() : 0, List.of(), half);
+            if (Files.isRegularFile(d.resolve(RESNET18_CIFAR10_FP16)) && Files.isRegularFile(d.resolve(json(RESNET18_CIFAR10_FP16)))) {
+                Pretrained p = resnet18Cifar10HalfPrecision(d);
+                System.err.println("Pretrained: " + RESNET18_CIFAR10 + " not found; using the half-precision copy " + p.onnx()
+                        + " (accuracy " + p.testAccuracy() + " with the rounded weights; PyTorch's reference curve is the fp32 file's and is left out)");
+                return p;
             }
         }
         StringBuilder m = new StringBuilder("The pretrained CIFAR-10 ResNet18 (" + RESNET18_CIFAR10 + " and " + json(RESNET18_CIFAR10)
@@ -144,6 +136,24 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
     }
 
     /**
+     * The half-precision copy from {@code dir} ({@value #RESNET18_CIFAR10_FP16} and its json): the same
+     * weights rounded to float16, with the accuracy measured on them; no pruning curve (PyTorch's is the
+     * fp32 file's).
+     */
+    public static Pretrained resnet18Cifar10HalfPrecision(Path dir) {
+        Path half = dir.resolve(RESNET18_CIFAR10_FP16);
+        Path halfJson = dir.resolve(json(RESNET18_CIFAR10_FP16));
+        JsonObject j = readJson(halfJson);
+        Network net = dev.squeeze.model.ModelFile.load(half);
+        if (!net.architecture().equals(Zoo.resnet18(new int[] {3, 32, 32}, 10))) {
+            net.close();
+            throw new IllegalStateException(half + " does not have Zoo.resnet18's layout (" + net.architecture() + ")");
+        }
+        return new Pretrained(net, preprocessing(j, halfJson), j.get("test_accuracy").getAsDouble(),
+                j.has("test_images") ? j.get("test_images").getAsInt() : 0, List.of(), half);
+    }
+
+    /**
      * Where pretrained models are looked for, in order: the data home's {@code models/} folder
      * ({@link DataHome#defaultHome()}: {@code -Dsqueeze.data}, else {@code $SQUEEZE_DATA}, else
      * {@code ~/.squeeze/data}), then {@code ~/.squeeze/data/models} when the data home is elsewhere.
@@ -168,7 +178,7 @@ public record Pretrained(Network network, Preprocessing preprocessing, double te
         return o.has("preprocessing") ? java.util.Optional.of(preprocessing(o, j)) : java.util.Optional.empty();
     }
 
-    private static String json(String onnx) { return onnx.replaceFirst("\\.onnx$", ".json"); }
+    private static String json(String model) { return model.replaceFirst("\\.(onnx|sqz)$", ".json"); }
 
     private static JsonObject readJson(Path p) {
         try {

@@ -88,6 +88,18 @@ class PretrainedTest {
         }
     }
 
+    /** The repository's half-precision copy (what Binder gets) loads as Zoo.resnet18 with its own measured accuracy. */
+    @Test
+    void halfPrecisionCopyInTheRepositoryLoads() {
+        Path repoModels = Path.of("..", "datasets", "models");
+        try (Pretrained p = Pretrained.resnet18Cifar10HalfPrecision(repoModels)) {
+            assertEquals(Zoo.resnet18(new int[] {3, 32, 32}, 10), p.network().architecture());
+            assertEquals(0.8637, p.testAccuracy(), 1e-9);
+            assertTrue(p.pruningCurve().isEmpty());
+            assertTrue(p.network().provenance().get("source").contains("float16"), p.network().provenance().toString());
+        }
+    }
+
     @Test
     void notFoundSaysWhereItLookedAndHowToGetIt() {
         // the lookup in an empty folder: resnet18Cifar10(dir) reads the file and fails naming it
