@@ -132,7 +132,7 @@ final class StructuredPruneCommand {
                 Json.write(out.staged("prune.json"), j);
                 out.commit("prune.json");
                 System.out.println(r.table().print());
-                System.out.println(r.latencyTable().print());
+                System.out.println(r.latencyTable().printAll());
                 System.out.println("wrote " + out.target("prune.json"));
             }
         }

@@ -122,7 +122,7 @@ public final class StructuredStudy {
                     ft = DoubleColumn.create("fine-tuned acc"), int8 = DoubleColumn.create("int8 acc"), diff = DoubleColumn.create("masked max rel diff");
             BooleanColumn exact = BooleanColumn.create("int8 bit-exact");
             for (Point p : all()) {
-                ratio.append(p.ratio()); params.append(p.params()); macs.append(p.macs()); macRatio.append((double) dense.macs() / p.macs());
+                ratio.append(p.ratio()); params.append(p.params()); macs.append(p.macs()); macRatio.append(round((double) dense.macs() / p.macs(), 3));
                 bytes.append(p.fileBytes()); one.append(p.oneShotAccuracy()); ft.append(p.finetunedAccuracy()); int8.append(p.int8Accuracy());
                 diff.append(p.maskedMaxRelDiff()); exact.append(p.int8BitExact());
             }
@@ -132,7 +132,7 @@ public final class StructuredStudy {
                 for (int b : batches) {
                     if (Double.isNaN(dense.medianMs(rt, b))) continue;
                     DoubleColumn sp = DoubleColumn.create(rt + " b" + b + " speed-up");
-                    for (Point p : all()) sp.append(dense.medianMs(rt, b) / p.medianMs(rt, b));
+                    for (Point p : all()) sp.append(round(dense.medianMs(rt, b) / p.medianMs(rt, b), 3));
                     t.addColumns(sp);
                 }
             }
@@ -151,9 +151,9 @@ public final class StructuredStudy {
                     for (var bt : e.getValue().entrySet()) {
                         Timing t = bt.getValue();
                         ratio.append(p.ratio()); runtime.append(e.getKey()); batch.append(bt.getKey());
-                        med.append(t.medianMs()); min.append(t.minMs()); max.append(t.maxMs()); ips.append(t.imagesPerSecond());
-                        speed.append(dense.medianMs(e.getKey(), bt.getKey()) / t.medianMs());
-                        macRatio.append((double) dense.macs() / p.macs());
+                        med.append(round(t.medianMs(), 3)); min.append(round(t.minMs(), 3)); max.append(round(t.maxMs(), 3)); ips.append(round(t.imagesPerSecond(), 1));
+                        speed.append(round(dense.medianMs(e.getKey(), bt.getKey()) / t.medianMs(), 3));
+                        macRatio.append(round((double) dense.macs() / p.macs(), 3));
                         acc.append(p.accuracyOn(e.getKey()));
                     }
                 }
@@ -429,12 +429,19 @@ public final class StructuredStudy {
             var a = dense.ops().get(i);
             var b = pruned.ops().get(i);
             op.append(a.name()); shape.append(b.outputShape());
-            dm.append(a.macs() / 1e6); pm.append(b.macs() / 1e6); mr.append(b.macs() == 0 ? Double.NaN : (double) a.macs() / b.macs());
-            dt.append(a.millis()); pt.append(b.millis()); tr.append(a.millis() / b.millis());
-            dg.append(a.gops()); pg.append(b.gops());
+            dm.append(round(a.macs() / 1e6, 2)); pm.append(round(b.macs() / 1e6, 2)); mr.append(b.macs() == 0 ? Double.NaN : round((double) a.macs() / b.macs(), 2));
+            dt.append(round(a.millis(), 4)); pt.append(round(b.millis(), 4)); tr.append(round(a.millis() / b.millis(), 2));
+            dg.append(round(a.gops(), 1)); pg.append(round(b.gops(), 1));
         }
         return Table.create(String.format(Locale.ROOT, "per-op profile, batch %d, %d thread(s): dense %.2f ms, pruned %.2f ms",
                 dense.batch(), dense.threads(), dense.totalMillis(), pruned.totalMillis()), op, shape, dm, pm, mr, dt, pt, tr, dg, pg);
+    }
+
+    /** {@code v} rounded to {@code digits} decimals, for readable tables (NaN and infinities pass through). */
+    private static double round(double v, int digits) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) return v;
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
     }
 
     private static void restore(Network net, List<NamedTensor> original) {
