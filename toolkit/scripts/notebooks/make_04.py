@@ -225,7 +225,9 @@ the time ratio falls short, one of these is at work:
 * **narrower layers run at lower GOP/s**: the kernels tile channels into SIMD blocks and pack inputs per call; with
   half the channels, fixed per-call and per-tile work (packing, requantization of each output row, loop overheads)
   is spread over half the arithmetic. The GOP/s columns show it op by op;
-* **small spatial sizes at batch 1** (`layer4` works on 4×4 maps) leave little work per call to begin with.
+* **small spatial sizes at batch 1** (`layer4` works on 4×4 maps) leave little work per call to begin with;
+* **time outside the ops**: the whole run's median minus the ops' medians is dispatch between steps and, on a shared
+  machine, preemption; it does not shrink with the model at all.
 """)
 code(r"""
 int profileReps = quick ? 5 : 30;
@@ -250,6 +252,9 @@ System.out.println(String.format("ops with MACs: %.3f ms -> %.3f ms (%.2fx); thr
         denseMacMs, smallMacMs, denseMacMs / smallMacMs, 2.0 * denseProfile.macs() / (denseMacMs * 1e6), 2.0 * smallProfile.macs() / (smallMacMs * 1e6)));
 System.out.println(String.format("ops without MACs: %.3f ms -> %.3f ms, %.1f %% of the pruned model's time (%.1f %% of the dense one's)",
         denseNoMac, smallNoMac, 100 * smallNoMac / smallProfile.totalMillis(), 100 * denseNoMac / denseProfile.totalMillis()));
+double denseOutside = denseProfile.totalMillis() - denseNoMac - denseMacMs, smallOutside = smallProfile.totalMillis() - smallNoMac - smallMacMs;
+System.out.println(String.format("outside the ops (whole-run median minus the ops' medians): %.3f ms -> %.3f ms, %.1f %% of the pruned model's time",
+        denseOutside, smallOutside, 100 * smallOutside / smallProfile.totalMillis()));
 """)
 md(r"""
 The same from a terminal: `./squeeze prune --structured --ratio 0.3,0.5,0.7 --finetune-epochs 1 --budget standard
