@@ -226,8 +226,9 @@ the time ratio falls short, one of these is at work:
   half the channels, fixed per-call and per-tile work (packing, requantization of each output row, loop overheads)
   is spread over half the arithmetic. The GOP/s columns show it op by op;
 * **small spatial sizes at batch 1** (`layer4` works on 4×4 maps) leave little work per call to begin with;
-* **time outside the ops**: the whole run's median minus the ops' medians is dispatch between steps and, on a shared
-  machine, preemption; it does not shrink with the model at all.
+* **noise**: the ops are timed back to back, so the whole run's median minus the sum of the ops' medians is no work at
+  all: on a loaded machine most runs have a preemption in *some* op, which each op's median hides and the whole run's
+  median does not. That gap does not shrink with the model, so compare the ops' sums (below) for the kernels' share.
 """)
 code(r"""
 int profileReps = quick ? 5 : 30;
@@ -253,7 +254,7 @@ System.out.println(String.format("ops with MACs: %.3f ms -> %.3f ms (%.2fx); thr
 System.out.println(String.format("ops without MACs: %.3f ms -> %.3f ms, %.1f %% of the pruned model's time (%.1f %% of the dense one's)",
         denseNoMac, smallNoMac, 100 * smallNoMac / smallProfile.totalMillis(), 100 * denseNoMac / denseProfile.totalMillis()));
 double denseOutside = denseProfile.totalMillis() - denseNoMac - denseMacMs, smallOutside = smallProfile.totalMillis() - smallNoMac - smallMacMs;
-System.out.println(String.format("outside the ops (whole-run median minus the ops' medians): %.3f ms -> %.3f ms, %.1f %% of the pruned model's time",
+System.out.println(String.format("whole-run median minus the ops' medians (noise, see above): %.3f ms -> %.3f ms, %.1f %% of the pruned model's median",
         denseOutside, smallOutside, 100 * smallOutside / smallProfile.totalMillis()));
 """)
 md(r"""
