@@ -171,7 +171,8 @@ public final class StructuredStudy {
             XYChart c = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
                     .title(String.format(Locale.ROOT, "%s: accuracy vs latency, batch %d, 1 thread", model, batch))
                     .xAxisTitle("median latency per batch (ms, log scale)").yAxisTitle("test accuracy").build();
-            c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+            c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // pruned points sit bottom left, where an inside legend would cover them
+            c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
             c.getStyler().setXAxisLogarithmic(true);
             c.getStyler().setMarkerSize(7);
             String fastest = null;
