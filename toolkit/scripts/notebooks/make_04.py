@@ -195,7 +195,9 @@ Display.table(study.latencyTable(), 40);
 md(r"""
 The Pareto plots: accuracy against latency, one series per runtime from dense to most pruned. The dashed line is the
 dense model on its fastest runtime: a pruned model below it or to its right is *worse* than simply switching
-runtimes. The int8 executor moves the whole curve left; pruning moves points left along each curve, and down.
+runtimes. Pruning moves points left along each curve, and (without enough fine-tuning) down; which runtime's curve
+lies furthest left depends on the machine: the int8 executor uses the JDK's Vector API, which has no VNNI dot-product
+instruction, so on a CPU with wide fp32 FMA units its advantage over the fp32 executor can be small.
 """)
 code(r"""
 Display.chart(study.paretoChart(1));
