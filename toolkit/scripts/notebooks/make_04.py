@@ -230,7 +230,8 @@ the time ratio falls short, one of these is at work:
 * **small spatial sizes at batch 1** (`layer4` works on 4×4 maps) leave little work per call to begin with;
 * **noise**: the ops are timed back to back, so the whole run's median minus the sum of the ops' medians is no work at
   all: on a loaded machine most runs have a preemption in *some* op, which each op's median hides and the whole run's
-  median does not. That gap does not shrink with the model, so compare the ops' sums (below) for the kernels' share.
+  median does not. A longer run catches more preemptions, so the gap scales with run time and blurs the whole-run
+ratio; compare the sums of the ops' medians (below) for what the kernels themselves gained.
 """)
 code(r"""
 int profileReps = quick ? 5 : 30;
