@@ -169,7 +169,8 @@ public final class StructuredStudy {
          */
         public XYChart paretoChart(int batch) {
             XYChart c = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
-                    .title(String.format(Locale.ROOT, "%s: accuracy vs latency, batch %d, 1 thread", model, batch))
+                    .title(String.format(Locale.ROOT, "%s: accuracy vs latency, batch %d, 1 thread (points: dense, then ratios %s)", model, batch,
+                            points.stream().map(p -> String.valueOf(p.ratio())).toList()))
                     .xAxisTitle("median latency per batch (ms, log scale)").yAxisTitle("test accuracy").build();
             c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // pruned points sit bottom left, where an inside legend would cover them
             c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -182,12 +183,12 @@ public final class StructuredStudy {
                 double[] x = all().stream().mapToDouble(p -> p.medianMs(rt, batch)).toArray();
                 double[] y = all().stream().mapToDouble(p -> p.accuracyOn(rt)).toArray();
                 for (int i = 0; i < x.length; i++) { hi = Math.max(hi, x[i]); lo = Math.min(lo, y[i]); }
-                c.addSeries(rt + " (dense → " + points.get(points.size() - 1).ratio() + ")", x, y).setMarker(SeriesMarkers.CIRCLE);
+                c.addSeries(rt, x, y).setMarker(SeriesMarkers.CIRCLE);
                 if (dense.medianMs(rt, batch) < fastestMs) { fastestMs = dense.medianMs(rt, batch); fastest = rt; }
             }
             if (fastest != null) {
                 double acc = dense.accuracyOn(fastest);
-                c.addSeries("dense on " + fastest + ": the line to beat", new double[] {fastestMs, fastestMs, hi * 1.05},
+                c.addSeries("line to beat: dense on " + fastest, new double[] {fastestMs, fastestMs, hi * 1.05},
                         new double[] {Math.min(lo, acc) - 0.02, acc, acc}).setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
             }
             return c;
