@@ -88,7 +88,7 @@ public final class Main {
             case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
             case "distill" -> distill(new Args("distill", argv, 1,
                     List.of("dataset", "budget", "seeds", "alpha", "temperature", "limit", "test-limit", "epochs", "batch", "out"), List.of()));
-            case "prune" -> PruneCommand.run(new Args("prune", argv, 1, PruneCommand.OPTIONS, List.of()));
+            case "prune" -> PruneCommand.run(new Args("prune", argv, 1, PruneCommand.OPTIONS, List.of("structured")));
             case "import" -> importOnnx(new Args("import", argv, 1, List.of("onnx", "name", "out"), List.of()));
             case "notebooks", "jupyter" -> throw new Args.UsageException(argv[0] + " is run by the ./squeeze launcher script, not the jar");
             default -> throw new Args.UsageException("unknown command '" + argv[0] + "'; commands: data, train, eval, import, distill, qat, export, bench, notebooks, jupyter, doctor");

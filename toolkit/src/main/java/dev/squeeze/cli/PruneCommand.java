@@ -36,9 +36,12 @@ final class PruneCommand {
     private PruneCommand() {}
 
     static final List<String> OPTIONS = List.of("model-file", "dataset", "method", "scope", "sparsity", "finetune-epochs", "budget",
-            "test-limit", "seed", "out");
+            "test-limit", "seed", "out",
+            // --structured (StructuredPruneCommand)
+            "ratio", "criterion", "round-to", "plan", "floor", "repeats");
 
     static int run(Args a) {
+        if (a.flag("structured")) return StructuredPruneCommand.run(a);
         Budget budget = a.parsed("budget", "quick", Budget::parse);
         List<PruneStudy.Method> methods = a.parsed("method", "global-l1",
                 v -> Arrays.stream(v.split(",")).map(String::trim).map(PruneStudy.Method::parse).toList());

@@ -1,0 +1,169 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.Environment;
+import dev.squeeze.data.DataHome;
+import dev.squeeze.data.Datasets;
+import dev.squeeze.data.ImageSet;
+import dev.squeeze.data.Preprocessing;
+import dev.squeeze.data.Split;
+import dev.squeeze.export.OnnxImport;
+import dev.squeeze.export.Pretrained;
+import dev.squeeze.model.ModelFile;
+import dev.squeeze.model.Network;
+import dev.squeeze.prune.StructuredPruning;
+import dev.squeeze.report.Charts;
+import dev.squeeze.report.PruneStudy;
+import dev.squeeze.report.StructuredStudy;
+import dev.squeeze.train.Budget;
+import dev.squeeze.train.Progress;
+import dev.squeeze.train.Recipe;
+import dev.squeeze.util.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./squeeze prune --structured}: channel pruning that physically shrinks a model (default: the
+ * pretrained CIFAR-10 ResNet18) at several ratios, with parameters, MACs, file size, accuracy (one-shot,
+ * fine-tuned when {@code --finetune-epochs} > 0, int8), the pruned-vs-masked and int8 bit-exactness
+ * checks, and one-thread latency on Squeeze's int8 and fp32 executors and on DJL, written to
+ * {@code DIR/prune.json} with the accuracy-vs-latency plots.
+ */
+final class StructuredPruneCommand {
+    private StructuredPruneCommand() {}
+
+    static int run(Args a) {
+        Budget budget = a.parsed("budget", "quick", Budget::parse);
+        double[] ratios = a.parsed("ratio", "0.3,0.5,0.7", v -> Arrays.stream(v.split(",")).map(String::trim)
+                .mapToDouble(Double::parseDouble).peek(r -> {
+                    if (!(r > 0 && r < 1)) throw new IllegalArgumentException("ratios are fractions of channels in (0, 1); half is 0.5");
+                }).toArray());
+        StructuredPruning.Criterion criterion = a.parsed("criterion", "l2",
+                v -> StructuredPruning.Criterion.valueOf(v.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+        StructuredStudy.PlanKind plan = a.parsed("plan", "uniform", v -> StructuredStudy.PlanKind.valueOf(v.trim().toUpperCase(Locale.ROOT)));
+        double floor = a.parsed("floor", "0.1", v -> {
+            double f = Double.parseDouble(v);
+            if (!(f > 0 && f <= 1)) throw new IllegalArgumentException("the floor is the fraction of each group kept at least, in (0, 1]");
+            return f;
+        });
+        int roundTo = a.intValue("round-to", 8);
+        // Fine-tuning is opt-in here: at quick it is a few steps per model and mostly moves BatchNorm statistics.
+        int epochs = a.nonNegativeInt("finetune-epochs", 0);
+        int rounds = a.intValue("repeats", budget == Budget.QUICK ? 3 : 15);
+        long seed = a.nonNegativeInt("seed", 0);
+        String dataset = a.parsed("dataset", "cifar10", Datasets::key);
+        Path modelFile = a.has("model-file") ? Path.of(a.get("model-file", null)) : null;
+        if (modelFile != null && !Files.isRegularFile(modelFile)) {
+            throw new Args.UsageException("prune: --model-file " + modelFile + " is not a file; give a .sqz or an fp32 .onnx, or leave it out"
+                    + " for the pretrained CIFAR-10 ResNet18");
+        }
+        try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
+            Network net;
+            Preprocessing prep;
+            String source;
+            if (modelFile == null) {
+                Pretrained p = Pretrained.resnet18Cifar10();
+                net = p.network();
+                prep = p.preprocessing();
+                source = p.onnx().toString();
+            } else if (modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                net = OnnxImport.load(modelFile);
+                prep = Pretrained.preprocessingBeside(modelFile).orElseGet(() -> Recipe.of(net.architecture().name(), dataset, budget).preprocessing());
+                source = modelFile.toString();
+            } else {
+                net = ModelFile.load(modelFile);
+                prep = Recipe.of(net.architecture().name(), dataset, budget).preprocessing();
+                source = modelFile.toString();
+            }
+            try (net) {
+                DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
+                ImageSet allTest = Datasets.load(testSource, Split.TEST);
+                int testLimit = a.intValue("test-limit", budget == Budget.QUICK ? 500 : allTest.size());
+                ImageSet test = testLimit >= allTest.size() ? allTest : allTest.subset(testLimit, 43, true);
+                DataHome.Location trainSource = Datasets.source(dataset, Split.TRAIN);
+                ImageSet train = Datasets.load(trainSource, Split.TRAIN);
+                ImageSet calibration = train.subset(Math.min(128, train.size()), seed, true);
+                var options = StructuredStudy.Options.builder().setRatios(ratios).setCalibration(calibration)
+                        .optPlan(plan, floor).optCriterion(criterion).optRoundTo(roundTo)
+                        .optLatency(new int[] {1, 64}, budget == Budget.QUICK ? 1 : 3, rounds);
+                ImageSet ftData = null;
+                if (epochs > 0) {
+                    ftData = PruneStudy.finetuneData(train, budget, seed);
+                    options.optFinetune(PruneStudy.finetuneRecipe(budget, prep, seed).toBuilder().setEpochs(epochs)
+                            .optProgress(Progress.console()).build(), ftData);
+                }
+                System.out.println("squeeze prune --structured: " + net + " from " + source + ", " + plan.name().toLowerCase(Locale.ROOT)
+                        + " " + criterion + " plans, ratios " + Arrays.toString(ratios) + ", round to " + roundTo
+                        + ", fine-tuning " + (epochs == 0 ? "none" : epochs + " epoch(s) on " + ftData.size() + " images")
+                        + ", test " + test.name() + ", latency " + rounds + " interleaved rounds");
+                System.out.println("machine: " + Environment.machine());
+                StructuredStudy.Result r = StructuredStudy.run(net, test, prep, options.build());
+                List<String> plots = new ArrayList<>();
+                for (int b : r.batches()) {
+                    plots.add(out.target(Charts.savePng(r.paretoChart(b), out.staged("structured-pareto-batch" + b + ".png"))).toString());
+                }
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("command", "prune --structured");
+                j.put("model", net.architecture().name());
+                j.put("model_file", source);
+                j.put("budget", budget.id());
+                j.put("plan", plan.name().toLowerCase(Locale.ROOT) + (plan == StructuredStudy.PlanKind.GLOBAL ? " (floor " + floor + ")" : ""));
+                j.put("criterion", criterion.name());
+                j.put("round_to", roundTo);
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("test", Map.of("set", test.name(), "source", testSource.path().toString(), "images", test.size()));
+                data.put("calibration", Map.of("set", calibration.name(), "source", trainSource.path().toString(), "images", calibration.size()));
+                if (ftData != null) data.put("finetune", Map.of("set", ftData.name(), "source", trainSource.path().toString(), "images", ftData.size()));
+                j.put("data", data);
+                j.put("finetune_recipe", r.finetuneRecipe());
+                j.put("dense", point(r.dense(), r.dense()));
+                List<Map<String, Object>> points = new ArrayList<>();
+                for (StructuredStudy.Point p : r.points()) points.add(point(p, r.dense()));
+                j.put("points", points);
+                j.put("latency_note", "median ms per batch, 1 thread, all models and runtimes of a batch size in one interleaved run of "
+                        + rounds + " rounds; squeeze-int8 runs the static-PTQ int8 model; ONNX Runtime is not timed here (see ./squeeze bench)");
+                j.put("plots", plots);
+                j.put("machine", Environment.machine());
+                Json.write(out.staged("prune.json"), j);
+                out.commit("prune.json");
+                System.out.println(r.table().print());
+                System.out.println(r.latencyTable().printAll());
+                System.out.println("wrote " + out.target("prune.json"));
+            }
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> point(StructuredStudy.Point p, StructuredStudy.Point dense) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ratio", p.ratio());
+        m.put("plan", p.plan());
+        m.put("params", p.params());
+        m.put("macs", p.macs());
+        m.put("macs_ratio", (double) dense.macs() / p.macs());
+        m.put("file_bytes", p.fileBytes());
+        m.put("one_shot_accuracy", p.oneShotAccuracy());
+        m.put("finetuned_accuracy", p.finetunedAccuracy()); // NaN (not fine-tuned) is written as null
+        m.put("int8_accuracy", p.int8Accuracy());
+        m.put("masked_equal_max_rel_diff", p.maskedMaxRelDiff());
+        m.put("int8_bit_exact", p.int8BitExact());
+        Map<String, Object> lat = new LinkedHashMap<>(), speed = new LinkedHashMap<>();
+        p.latency().forEach((rt, byBatch) -> {
+            Map<String, Object> l = new LinkedHashMap<>(), s = new LinkedHashMap<>();
+            byBatch.forEach((b, t) -> {
+                l.put("batch" + b, t.medianMs());
+                s.put("batch" + b, dense.medianMs(rt, b) / t.medianMs());
+            });
+            lat.put(rt, l);
+            speed.put(rt, s);
+        });
+        m.put("latency_ms", lat);
+        m.put("speedup_vs_dense", speed);
+        return m;
+    }
+}
