@@ -43,9 +43,8 @@ final class StructuredPruneCommand {
                 .mapToDouble(Double::parseDouble).peek(r -> {
                     if (!(r > 0 && r < 1)) throw new IllegalArgumentException("ratios are fractions of channels in (0, 1); half is 0.5");
                 }).toArray());
-        StructuredPruning.Criterion criterion = a.parsed("criterion", "l2",
-                v -> StructuredPruning.Criterion.valueOf(v.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
-        StructuredStudy.PlanKind plan = a.parsed("plan", "uniform", v -> StructuredStudy.PlanKind.valueOf(v.trim().toUpperCase(Locale.ROOT)));
+        StructuredPruning.Criterion criterion = a.parsed("criterion", "l2", v -> choice(StructuredPruning.Criterion.class, v, "l1, l2 or bn-scale"));
+        StructuredStudy.PlanKind plan = a.parsed("plan", "uniform", v -> choice(StructuredStudy.PlanKind.class, v, "uniform or global"));
         double floor = a.parsed("floor", "0.1", v -> {
             double f = Double.parseDouble(v);
             if (!(f > 0 && f <= 1)) throw new IllegalArgumentException("the floor is the fraction of each group kept at least, in (0, 1]");
@@ -165,5 +164,14 @@ final class StructuredPruneCommand {
         m.put("latency_ms", lat);
         m.put("speedup_vs_dense", speed);
         return m;
+    }
+
+    /** An enum constant from a CLI word ({@code bn-scale} → {@code BN_SCALE}); a wrong word names the choices. */
+    private static <E extends Enum<E>> E choice(Class<E> type, String word, String choices) {
+        try {
+            return Enum.valueOf(type, word.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + word + "' is not one of " + choices);
+        }
     }
 }
