@@ -121,16 +121,23 @@ md(r"""
 Removing half the channels of *both* the input and the output of a convolution divides its MACs by about four, so
 uniform 0.5 cuts the MACs far more than in half; a ratio near 0.3 (0.7² ≈ 0.5) is the one that halves them.
 
-## 5. Evaluate one-shot, then fine-tune
+## 5. Evaluate one-shot, re-estimate BatchNorm, then fine-tune
 
-`FastEvaluation.evaluate` scores through the fp32 executor. Then `Training.fit` with the recipe of notebook 03
-(SGD lr 0.01, momentum 0.9, weight decay 5e-4, cosine, crop + flip) fine-tunes the small model: nothing needs masking,
-the pruned channels no longer exist.
+`FastEvaluation.evaluate` scores through the fp32 executor. One-shot, the accuracy collapses — but much of that is
+not lost knowledge: every BatchNorm after a pruned layer still holds running statistics of activations that no
+longer exist. `Training.recalibrateBatchNorm` re-estimates them on a few hundred training images, no weight
+changed (on all 10,000 test images, ratio 0.3: 22.1 % one-shot, 73.9 % after re-estimating on 1,024 images).
+Then `Training.fit` with the recipe of notebook 03 (SGD lr 0.01, momentum 0.9, weight decay 5e-4, cosine, crop +
+flip) fine-tunes the small model: nothing needs masking, the pruned channels no longer exist.
 """)
 code(r"""
 var dense = FastEvaluation.evaluate(net, test, prep);
 var oneShot = FastEvaluation.evaluate(small, test, prep);
 System.out.println(String.format("dense %.4f, pruned one-shot %.4f (%d test images)", dense.accuracy(), oneShot.accuracy(), test.size()));
+var recalibration = train.subset(quick ? 256 : 1024, env.seed() + 1, true);
+Training.recalibrateBatchNorm(small, recalibration, prep, 0, 64);
+var recalibrated = FastEvaluation.evaluate(small, test, prep);
+System.out.println(String.format("BatchNorm statistics re-estimated on %d training images: %.4f", recalibration.size(), recalibrated.accuracy()));
 Training.fit(small, finetuneData, null, PruneStudy.finetuneRecipe(env.budget(), prep, env.seed()).toBuilder()
         .optProgress(Progress.console()).build());
 var fineTuned = FastEvaluation.evaluate(small, test, prep);
@@ -183,7 +190,7 @@ accuracies are one-shot; int8 is quantized from the one-shot weights); at `stand
 included as the baseline, is fine-tuned with the recipe above.
 """)
 code(r"""
-var options = StructuredStudy.Options.builder().setRatios(0.3, 0.5, 0.7).setCalibration(calibration)
+var options = StructuredStudy.Options.builder().setRatios(0.3, 0.5, 0.7).setCalibration(calibration).optRecalibration(recalibration)
         .optLatency(new int[] {1, 64}, 1, quick ? 3 : 15);
 if (!quick) options.optFinetune(PruneStudy.finetuneRecipe(env.budget(), prep, env.seed()), finetuneData);
 var study = StructuredStudy.run(net, test, prep, options.build());

@@ -87,7 +87,10 @@ final class StructuredPruneCommand {
                 DataHome.Location trainSource = Datasets.source(dataset, Split.TRAIN);
                 ImageSet train = Datasets.load(trainSource, Split.TRAIN);
                 ImageSet calibration = train.subset(Math.min(128, train.size()), seed, true);
+                // BatchNorm statistics re-estimated on these before measuring (0: one-shot only).
+                int recalibrationImages = a.nonNegativeInt("recalibrate", budget == Budget.QUICK ? 256 : 1024);
                 var options = StructuredStudy.Options.builder().setRatios(ratios).setCalibration(calibration)
+                        .optRecalibration(recalibrationImages == 0 ? null : train.subset(Math.min(recalibrationImages, train.size()), seed + 1, true))
                         .optPlan(plan, floor).optCriterion(criterion).optRoundTo(roundTo)
                         .optLatency(new int[] {1, 64}, budget == Budget.QUICK ? 1 : 3, rounds);
                 ImageSet ftData = null;
@@ -147,6 +150,7 @@ final class StructuredPruneCommand {
         m.put("macs_ratio", (double) dense.macs() / p.macs());
         m.put("file_bytes", p.fileBytes());
         m.put("one_shot_accuracy", p.oneShotAccuracy());
+        m.put("recalibrated_accuracy", p.recalibratedAccuracy()); // NaN (not recalibrated, or dense) is written as null
         m.put("finetuned_accuracy", p.finetunedAccuracy()); // NaN (not fine-tuned) is written as null
         m.put("int8_accuracy", p.int8Accuracy());
         m.put("masked_equal_max_rel_diff", p.maskedMaxRelDiff());

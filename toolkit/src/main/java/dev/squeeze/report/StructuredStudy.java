@@ -71,6 +71,8 @@ public final class StructuredStudy {
      *
      * @param macs multiply-accumulates per image, as the fp32 executor counts them
      * @param fileBytes size of the model saved as an fp32 {@code .sqz}
+     * @param recalibratedAccuracy after re-estimating BatchNorm statistics on training images
+     *     ({@code Training.recalibrateBatchNorm}); NaN when not asked and for the dense point
      * @param finetunedAccuracy NaN when not fine-tuned (for the dense point: the dense model after the same recipe)
      * @param int8Accuracy accuracy of the static-PTQ int8 model of the final (fine-tuned if any) weights, run by the int8 executor
      * @param maskedMaxRelDiff largest |pruned − masked| logit difference over the largest |masked| logit (0 for the dense point)
@@ -78,7 +80,7 @@ public final class StructuredStudy {
      * @param latency runtime → batch size → timing (one thread)
      */
     public record Point(double ratio, String plan, long params, long macs, long fileBytes, double oneShotAccuracy,
-            double finetunedAccuracy, double int8Accuracy, double maskedMaxRelDiff, boolean int8BitExact,
+            double recalibratedAccuracy, double finetunedAccuracy, double int8Accuracy, double maskedMaxRelDiff, boolean int8BitExact,
             Map<String, Map<Integer, Timing>> latency) {
 
         /** Median latency in ms of {@code runtime} at {@code batch} (NaN when not measured). */
@@ -91,7 +93,8 @@ public final class StructuredStudy {
         /** The accuracy this model runs at on {@code runtime}: int8's for the int8 executor, else fine-tuned when there is one. */
         public double accuracyOn(String runtime) {
             if (runtime.equals(INT8)) return int8Accuracy;
-            return Double.isNaN(finetunedAccuracy) ? oneShotAccuracy : finetunedAccuracy;
+            if (!Double.isNaN(finetunedAccuracy)) return finetunedAccuracy;
+            return Double.isNaN(recalibratedAccuracy) ? oneShotAccuracy : recalibratedAccuracy;
         }
     }
 
@@ -119,15 +122,16 @@ public final class StructuredStudy {
             DoubleColumn ratio = DoubleColumn.create("ratio");
             LongColumn params = LongColumn.create("params"), macs = LongColumn.create("MACs"), bytes = LongColumn.create("fp32 bytes");
             DoubleColumn macRatio = DoubleColumn.create("MACs dense/pruned"), one = DoubleColumn.create("one-shot acc"),
+                    rec = DoubleColumn.create("BN-recalibrated acc"),
                     ft = DoubleColumn.create("fine-tuned acc"), int8 = DoubleColumn.create("int8 acc"), diff = DoubleColumn.create("masked max rel diff");
             BooleanColumn exact = BooleanColumn.create("int8 bit-exact");
             for (Point p : all()) {
                 ratio.append(p.ratio()); params.append(p.params()); macs.append(p.macs()); macRatio.append(round((double) dense.macs() / p.macs(), 3));
-                bytes.append(p.fileBytes()); one.append(p.oneShotAccuracy()); ft.append(p.finetunedAccuracy()); int8.append(p.int8Accuracy());
+                bytes.append(p.fileBytes()); one.append(p.oneShotAccuracy()); rec.append(p.recalibratedAccuracy()); ft.append(p.finetunedAccuracy()); int8.append(p.int8Accuracy());
                 diff.append(p.maskedMaxRelDiff()); exact.append(p.int8BitExact());
             }
             Table t = Table.create("structured pruning of " + model + " (" + testImages + " test images; " + cpu + ", 1 thread)",
-                    ratio, params, macs, macRatio, bytes, one, ft, int8, diff, exact);
+                    ratio, params, macs, macRatio, bytes, one, rec, ft, int8, diff, exact);
             for (String rt : List.of(INT8, FP32, DJL)) {
                 for (int b : batches) {
                     if (Double.isNaN(dense.medianMs(rt, b))) continue;
@@ -198,7 +202,7 @@ public final class StructuredStudy {
     /** What to run. Build with {@link #builder()}: {@code set*} required, {@code opt*} optional. */
     public record Options(double[] ratios, PlanKind plan, StructuredPruning.Criterion criterion, int roundTo, double floor,
             ImageSet calibration, int equalityImages, int bitExactImages, TrainConfig finetune, ImageSet finetuneData,
-            int[] batches, int warmup, int rounds, boolean djl) {
+            int[] batches, int warmup, int rounds, boolean djl, ImageSet recalibration) {
 
         public static Builder builder() { return new Builder(); }
 
@@ -215,6 +219,7 @@ public final class StructuredStudy {
             private int[] batches = {1, 64};
             private int warmup = 2, rounds = 5;
             private boolean djl = true;
+            private ImageSet recalibration;
 
             /** Fractions of each group's channels to remove, each in (0, 1). */
             public Builder setRatios(double... r) { this.ratios = r.clone(); return this; }
@@ -234,6 +239,8 @@ public final class StructuredStudy {
             public Builder optFinetune(TrainConfig config, ImageSet data) { this.finetune = config; this.finetuneData = data; return this; }
             /** Batch sizes timed (default 1 and 64), warm-up runs and interleaved rounds per runtime (default 2 and 5). */
             public Builder optLatency(int[] batches, int warmup, int rounds) { this.batches = batches.clone(); this.warmup = warmup; this.rounds = rounds; return this; }
+            /** Re-estimate each pruned model's BatchNorm statistics on these training images before anything else is measured on it. */
+            public Builder optRecalibration(ImageSet images) { this.recalibration = images; return this; }
             /** Time DJL/libtorch too (default true). */
             public Builder optDjl(boolean djl) { this.djl = djl; return this; }
 
@@ -247,14 +254,14 @@ public final class StructuredStudy {
                 if (equalityImages < 1 || bitExactImages < 1) throw new IllegalArgumentException("StructuredStudy.Options: the checks need ≥ 1 image each");
                 if (batches.length == 0 || rounds < 1 || warmup < 0) throw new IllegalArgumentException("StructuredStudy.Options: latency needs batches, rounds ≥ 1, warmup ≥ 0");
                 return new Options(ratios.clone(), plan, criterion, roundTo, floor, calibration, equalityImages, bitExactImages, finetune,
-                        finetuneData, batches.clone(), warmup, rounds, djl);
+                        finetuneData, batches.clone(), warmup, rounds, djl, recalibration);
             }
         }
     }
 
     /** A model being measured: kept open until the interleaved latency run. */
     private record Candidate(double ratio, String plan, Network net, Int8Model int8, long params, long macs, long fileBytes,
-            double oneShot, double finetuned, double int8Accuracy, double maskedDiff, boolean bitExact) {}
+            double oneShot, double recalibrated, double finetuned, double int8Accuracy, double maskedDiff, boolean bitExact) {}
 
     /** Runs the study; {@code net} ends with the weights it started with (pruned models are new networks). */
     public static Result run(Network net, ImageSet test, Preprocessing preprocessing, Options o) {
@@ -281,7 +288,7 @@ public final class StructuredStudy {
             Map<Candidate, Map<String, Map<Integer, Timing>>> latency = latencies(candidates, test, preprocessing, o);
             List<Point> points = new ArrayList<>();
             for (Candidate c : candidates) {
-                points.add(new Point(c.ratio(), c.plan(), c.params(), c.macs(), c.fileBytes(), c.oneShot(), c.finetuned(), c.int8Accuracy(),
+                points.add(new Point(c.ratio(), c.plan(), c.params(), c.macs(), c.fileBytes(), c.oneShot(), c.recalibrated(), c.finetuned(), c.int8Accuracy(),
                         c.maskedDiff(), c.bitExact(), latency.get(c)));
             }
             String recipe = o.finetune() == null ? "none" : o.finetune() + " on " + o.finetuneData().size() + " images";
@@ -325,6 +332,12 @@ public final class StructuredStudy {
         }
         long bytes = fileBytes(m);
         double one = FastEvaluation.evaluate(m, test, prep).accuracy();
+        double rec = Double.NaN;
+        if (o.recalibration() != null && plan != null) {
+            // Pruned channels change what every later BatchNorm sees; its running statistics are stale.
+            Training.recalibrateBatchNorm(m, o.recalibration(), prep, 0, 64);
+            rec = FastEvaluation.evaluate(m, test, prep).accuracy();
+        }
         double ft = Double.NaN;
         if (o.finetune() != null) {
             Training.fit(m, o.finetuneData(), null, o.finetune());
@@ -346,7 +359,7 @@ public final class StructuredStudy {
         }
         System.err.println(String.format(Locale.ROOT, "  %s: %,d params, %.1f MMAC/image, %,d bytes; accuracy one-shot %.4f, fine-tuned %.4f, int8 %.4f; int8 bit-exact %s",
                 describe, m.trainableParameters(), macs / 1e6, bytes, one, ft, int8Acc, exact));
-        return new Candidate(ratio, describe, m, int8, m.trainableParameters(), macs, bytes, one, ft, int8Acc, maskedDiff, exact);
+        return new Candidate(ratio, describe, m, int8, m.trainableParameters(), macs, bytes, one, rec, ft, int8Acc, maskedDiff, exact);
     }
 
     /** Bytes of {@code net} saved as an fp32 {@code .sqz} (written to a temporary file, then deleted). */
