@@ -1,9 +1,8 @@
 """Writes notebooks/03-prune-resnet18.ipynb from the cells below (run: python3 toolkit/scripts/notebooks/make_03.py)."""
-import json, pathlib
+from notebook_cells import Notebook
 
-cells = []
-def md(s): cells.append(("markdown", s.strip("\n")))
-def code(s): cells.append(("code", s.strip("\n")))
+notebook = Notebook()
+md, code = notebook.md, notebook.code
 
 md(r"""
 # Pruning a pretrained ResNet18 on CIFAR-10
@@ -294,17 +293,4 @@ The same from a terminal: `./squeeze prune --method global-l1,layer-l1,random --
 0.5,0.8,0.9,0.95 --budget standard --out out/prune` writes `out/prune/prune.json` and the plots.
 """)
 
-nb = {"cells": [], "metadata": {"kernelspec": {"display_name": "Java (Squeeze)", "language": "java", "name": "java"},
-      "language_info": {"name": "java", "codemirror_mode": "java", "file_extension": ".jshell", "mimetype": "text/x-java-source"}},
-      "nbformat": 4, "nbformat_minor": 5}
-for i, (kind, src) in enumerate(cells):
-    lines = src.split("\n")
-    source = [l + "\n" for l in lines[:-1]] + [lines[-1]]
-    c = {"cell_type": kind, "id": f"c{i:02d}", "metadata": {}, "source": source}
-    if kind == "code":
-        c["execution_count"] = None
-        c["outputs"] = []
-    nb["cells"].append(c)
-out = pathlib.Path(__file__).resolve().parents[3] / "notebooks" / "03-prune-resnet18.ipynb"
-out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-print("wrote", out)
+notebook.write("03-prune-resnet18.ipynb")

@@ -1,9 +1,8 @@
 """Writes notebooks/04-structured-pruning.ipynb from the cells below (run: python3 toolkit/scripts/notebooks/make_04.py)."""
-import json, pathlib
+from notebook_cells import Notebook
 
-cells = []
-def md(s): cells.append(("markdown", s.strip("\n")))
-def code(s): cells.append(("code", s.strip("\n")))
+notebook = Notebook()
+md, code = notebook.md, notebook.code
 
 md(r"""
 # Structured pruning: a smaller model, and the speed it buys
@@ -277,17 +276,4 @@ small.close();
 net.close();
 """)
 
-nb = {"cells": [], "metadata": {"kernelspec": {"display_name": "Java (Squeeze)", "language": "java", "name": "java"},
-      "language_info": {"name": "java", "codemirror_mode": "java", "file_extension": ".jshell", "mimetype": "text/x-java-source"}},
-      "nbformat": 4, "nbformat_minor": 5}
-for i, (kind, src) in enumerate(cells):
-    lines = src.split("\n")
-    source = [l + "\n" for l in lines[:-1]] + [lines[-1]]
-    c = {"cell_type": kind, "id": f"c{i:02d}", "metadata": {}, "source": source}
-    if kind == "code":
-        c["execution_count"] = None
-        c["outputs"] = []
-    nb["cells"].append(c)
-out = pathlib.Path(__file__).resolve().parents[3] / "notebooks" / "04-structured-pruning.ipynb"
-out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-print("wrote", out)
+notebook.write("04-structured-pruning.ipynb")

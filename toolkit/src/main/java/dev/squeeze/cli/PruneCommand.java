@@ -59,25 +59,11 @@ final class PruneCommand {
                     + " for the pretrained CIFAR-10 ResNet18");
         }
         try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
-            Network net;
-            Preprocessing prep;
-            List<Pretrained.PruningPoint> reference = List.of();
-            String source;
-            if (modelFile == null) {
-                Pretrained p = Pretrained.resnet18Cifar10();
-                net = p.network();
-                prep = p.preprocessing();
-                reference = p.pruningCurve();
-                source = p.onnx().toString();
-            } else if (modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-                net = OnnxImport.load(modelFile);
-                prep = Pretrained.preprocessingBeside(modelFile).orElseGet(() -> Recipe.of(net.architecture().name(), dataset, budget).preprocessing());
-                source = modelFile.toString();
-            } else {
-                net = ModelFile.load(modelFile);
-                prep = Recipe.of(net.architecture().name(), dataset, budget).preprocessing();
-                source = modelFile.toString();
-            }
+            ModelToPrune model = ModelToPrune.load(modelFile, dataset, budget);
+            Network net = model.network();
+            Preprocessing prep = model.preprocessing();
+            List<Pretrained.PruningPoint> reference = model.reference();
+            String source = model.source();
             try (net) {
                 DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
                 ImageSet allTest = Datasets.load(testSource, Split.TEST);
@@ -181,5 +167,28 @@ final class PruneCommand {
         String scope = p.scope().equals("linear") ? "linear-only" : p.scope();
         for (Pretrained.PruningPoint r : ref) if (r.scope().equals(scope) && Math.abs(r.sparsity() - p.sparsity()) < 1e-9) return r.oneShotAccuracy();
         return null;
+    }
+
+    /**
+     * The model a prune command works on: the pretrained CIFAR-10 ResNet18 when no file is given, else an
+     * fp32 ONNX file (preprocessing from the json beside it) or a {@code .sqz}.
+     *
+     * @param reference PyTorch's one-shot curve, for the pretrained model only
+     */
+    record ModelToPrune(Network network, Preprocessing preprocessing, List<Pretrained.PruningPoint> reference, String source) {
+        static ModelToPrune load(Path modelFile, String dataset, Budget budget) {
+            if (modelFile == null) {
+                Pretrained p = Pretrained.resnet18Cifar10();
+                return new ModelToPrune(p.network(), p.preprocessing(), p.pruningCurve(), p.onnx().toString());
+            }
+            if (modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                Network net = OnnxImport.load(modelFile);
+                Preprocessing prep = Pretrained.preprocessingBeside(modelFile)
+                        .orElseGet(() -> Recipe.of(net.architecture().name(), dataset, budget).preprocessing());
+                return new ModelToPrune(net, prep, List.of(), modelFile.toString());
+            }
+            Network net = ModelFile.load(modelFile);
+            return new ModelToPrune(net, Recipe.of(net.architecture().name(), dataset, budget).preprocessing(), List.of(), modelFile.toString());
+        }
     }
 }

@@ -6,9 +6,6 @@ import dev.squeeze.data.Datasets;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
 import dev.squeeze.data.Split;
-import dev.squeeze.export.OnnxImport;
-import dev.squeeze.export.Pretrained;
-import dev.squeeze.model.ModelFile;
 import dev.squeeze.model.Network;
 import dev.squeeze.prune.StructuredPruning;
 import dev.squeeze.report.Charts;
@@ -16,7 +13,6 @@ import dev.squeeze.report.PruneStudy;
 import dev.squeeze.report.StructuredStudy;
 import dev.squeeze.train.Budget;
 import dev.squeeze.train.Progress;
-import dev.squeeze.train.Recipe;
 import dev.squeeze.util.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,23 +58,10 @@ final class StructuredPruneCommand {
                     + " for the pretrained CIFAR-10 ResNet18");
         }
         try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
-            Network net;
-            Preprocessing prep;
-            String source;
-            if (modelFile == null) {
-                Pretrained p = Pretrained.resnet18Cifar10();
-                net = p.network();
-                prep = p.preprocessing();
-                source = p.onnx().toString();
-            } else if (modelFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-                net = OnnxImport.load(modelFile);
-                prep = Pretrained.preprocessingBeside(modelFile).orElseGet(() -> Recipe.of(net.architecture().name(), dataset, budget).preprocessing());
-                source = modelFile.toString();
-            } else {
-                net = ModelFile.load(modelFile);
-                prep = Recipe.of(net.architecture().name(), dataset, budget).preprocessing();
-                source = modelFile.toString();
-            }
+            PruneCommand.ModelToPrune model = PruneCommand.ModelToPrune.load(modelFile, dataset, budget);
+            Network net = model.network();
+            Preprocessing prep = model.preprocessing();
+            String source = model.source();
             try (net) {
                 DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
                 ImageSet allTest = Datasets.load(testSource, Split.TEST);
