@@ -357,8 +357,8 @@ public final class StructuredStudy {
         try (Int8Executor ex = Int8Executor.of(int8, Int8Executor.Options.singleThread(n))) {
             exact = Arrays.equals(IntegerReference.run(int8, x, n), ex.runCodes(x, n));
         }
-        System.err.println(String.format(Locale.ROOT, "  %s: %,d params, %.1f MMAC/image, %,d bytes; accuracy one-shot %.4f, fine-tuned %.4f, int8 %.4f; int8 bit-exact %s",
-                describe, m.trainableParameters(), macs / 1e6, bytes, one, ft, int8Acc, exact));
+        System.err.println(String.format(Locale.ROOT, "  %s: %,d params, %.1f MMAC/image, %,d bytes; accuracy one-shot %.4f, BatchNorm re-estimated %.4f, fine-tuned %.4f, int8 %.4f; int8 bit-exact %s",
+                describe, m.trainableParameters(), macs / 1e6, bytes, one, rec, ft, int8Acc, exact));
         return new Candidate(ratio, describe, m, int8, m.trainableParameters(), macs, bytes, one, rec, ft, int8Acc, maskedDiff, exact);
     }
 
