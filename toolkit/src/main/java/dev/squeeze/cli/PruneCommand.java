@@ -53,11 +53,7 @@ final class PruneCommand {
         int epochs = a.nonNegativeInt("finetune-epochs", 1);
         long seed = a.nonNegativeInt("seed", 0);
         String dataset = a.parsed("dataset", "cifar10", Datasets::key);
-        Path modelFile = a.has("model-file") ? Path.of(a.get("model-file", null)) : null;
-        if (modelFile != null && !Files.isRegularFile(modelFile)) {
-            throw new Args.UsageException("prune: --model-file " + modelFile + " is not a file; give a .sqz or an fp32 .onnx, or leave it out"
-                    + " for the pretrained CIFAR-10 ResNet18");
-        }
+        Path modelFile = ModelToPrune.option(a);
         try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
             ModelToPrune model = ModelToPrune.load(modelFile, dataset, budget);
             Network net = model.network();
@@ -176,6 +172,16 @@ final class PruneCommand {
      * @param reference PyTorch's one-shot curve, for the pretrained model only
      */
     record ModelToPrune(Network network, Preprocessing preprocessing, List<Pretrained.PruningPoint> reference, String source) {
+        /** {@code --model-file}, checked before any data is loaded; null: the pretrained model. */
+        static Path option(Args a) {
+            Path modelFile = a.has("model-file") ? Path.of(a.get("model-file", null)) : null;
+            if (modelFile != null && !Files.isRegularFile(modelFile)) {
+                throw new Args.UsageException("prune: --model-file " + modelFile + " is not a file; give a .sqz or an fp32 .onnx, or leave it out"
+                        + " for the pretrained CIFAR-10 ResNet18");
+            }
+            return modelFile;
+        }
+
         static ModelToPrune load(Path modelFile, String dataset, Budget budget) {
             if (modelFile == null) {
                 Pretrained p = Pretrained.resnet18Cifar10();

@@ -14,7 +14,6 @@ import dev.squeeze.report.StructuredStudy;
 import dev.squeeze.train.Budget;
 import dev.squeeze.train.Progress;
 import dev.squeeze.util.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,11 +51,7 @@ final class StructuredPruneCommand {
         int rounds = a.intValue("repeats", budget == Budget.QUICK ? 3 : 15);
         long seed = a.nonNegativeInt("seed", 0);
         String dataset = a.parsed("dataset", "cifar10", Datasets::key);
-        Path modelFile = a.has("model-file") ? Path.of(a.get("model-file", null)) : null;
-        if (modelFile != null && !Files.isRegularFile(modelFile)) {
-            throw new Args.UsageException("prune: --model-file " + modelFile + " is not a file; give a .sqz or an fp32 .onnx, or leave it out"
-                    + " for the pretrained CIFAR-10 ResNet18");
-        }
+        Path modelFile = PruneCommand.ModelToPrune.option(a);
         try (OutDir out = OutDir.open("prune", Path.of(a.get("out", "out/prune")))) {
             PruneCommand.ModelToPrune model = PruneCommand.ModelToPrune.load(modelFile, dataset, budget);
             Network net = model.network();
