@@ -61,10 +61,9 @@ final class PruneCommand {
             List<Pretrained.PruningPoint> reference = model.reference();
             String source = model.source();
             try (net) {
-                DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
-                ImageSet allTest = Datasets.load(testSource, Split.TEST);
-                int testLimit = a.intValue("test-limit", budget == Budget.QUICK ? 500 : allTest.size());
-                ImageSet test = testLimit >= allTest.size() ? allTest : allTest.subset(testLimit, 43, true);
+                TestImages scored = TestImages.of(a, dataset, budget);
+                DataHome.Location testSource = scored.source();
+                ImageSet allTest = scored.all(), test = scored.test();
                 var options = PruneStudy.Options.builder().setSparsities(sparsities)
                         .optMethods(methods.toArray(PruneStudy.Method[]::new)).optScopes(scopes.toArray(Scope[]::new)).optSeed(seed);
                 boolean needTrain = epochs > 0 || methods.contains(PruneStudy.Method.TAYLOR) || methods.contains(PruneStudy.Method.HESSIAN);
@@ -195,6 +194,16 @@ final class PruneCommand {
             }
             Network net = ModelFile.load(modelFile);
             return new ModelToPrune(net, Recipe.of(net.architecture().name(), dataset, budget).preprocessing(), List.of(), modelFile.toString());
+        }
+    }
+
+    /** The test split and the images scored: a seeded, stratified {@code --test-limit} subset ({@code quick}: 500), else all. */
+    record TestImages(DataHome.Location source, ImageSet all, ImageSet test) {
+        static TestImages of(Args a, String dataset, Budget budget) {
+            DataHome.Location source = Datasets.source(dataset, Split.TEST);
+            ImageSet all = Datasets.load(source, Split.TEST);
+            int limit = a.intValue("test-limit", budget == Budget.QUICK ? 500 : all.size());
+            return new TestImages(source, all, limit >= all.size() ? all : all.subset(limit, 43, true));
         }
     }
 }

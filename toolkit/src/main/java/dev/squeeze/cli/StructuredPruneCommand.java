@@ -58,10 +58,9 @@ final class StructuredPruneCommand {
             Preprocessing prep = model.preprocessing();
             String source = model.source();
             try (net) {
-                DataHome.Location testSource = Datasets.source(dataset, Split.TEST);
-                ImageSet allTest = Datasets.load(testSource, Split.TEST);
-                int testLimit = a.intValue("test-limit", budget == Budget.QUICK ? 500 : allTest.size());
-                ImageSet test = testLimit >= allTest.size() ? allTest : allTest.subset(testLimit, 43, true);
+                PruneCommand.TestImages scored = PruneCommand.TestImages.of(a, dataset, budget);
+                DataHome.Location testSource = scored.source();
+                ImageSet allTest = scored.all(), test = scored.test();
                 DataHome.Location trainSource = Datasets.source(dataset, Split.TRAIN);
                 ImageSet train = Datasets.load(trainSource, Split.TRAIN);
                 ImageSet calibration = train.subset(Math.min(128, train.size()), seed, true);
