@@ -69,7 +69,8 @@ final class StructuredPruneCommand {
                 var options = StructuredStudy.Options.builder().setRatios(ratios).setCalibration(calibration)
                         .optRecalibration(recalibrationImages == 0 ? null : train.subset(Math.min(recalibrationImages, train.size()), seed + 1, true))
                         .optPlan(plan, floor).optCriterion(criterion).optRoundTo(roundTo)
-                        .optLatency(new int[] {1, 64}, budget == Budget.QUICK ? 1 : 3, rounds);
+                        .optLatency(new int[] {1, 64}, budget == Budget.QUICK ? 1 : 3, rounds)
+                        .optChecks(Math.min(test.size(), a.intValue("check-images", budget == Budget.QUICK ? 8 : 1000)), 2);
                 ImageSet ftData = null;
                 if (epochs > 0) {
                     ftData = PruneStudy.finetuneData(train, budget, seed);

@@ -310,10 +310,18 @@ public final class StructuredStudy {
         float[] a, b;
         try {
             StructuredPruning.mask(net, plan);
-            try (FloatExecutor masked = FloatExecutor.of(FusedGraph.of(net), Int8Executor.Options.defaults().withMaxBatch(n));
-                 FloatExecutor pruned = FloatExecutor.of(FusedGraph.of(small), Int8Executor.Options.defaults().withMaxBatch(n))) {
-                a = masked.run(images, n);
-                b = pruned.run(images, n);
+            // In chunks: 1,000 ResNet18 activations at once would need gigabytes of scratch.
+            int chunk = Math.min(n, 64), per = images.length / n;
+            a = new float[0];
+            b = new float[0];
+            try (FloatExecutor masked = FloatExecutor.of(FusedGraph.of(net), Int8Executor.Options.defaults().withMaxBatch(chunk));
+                 FloatExecutor pruned = FloatExecutor.of(FusedGraph.of(small), Int8Executor.Options.defaults().withMaxBatch(chunk))) {
+                for (int from = 0; from < n; from += chunk) {
+                    int k = Math.min(chunk, n - from);
+                    float[] part = java.util.Arrays.copyOfRange(images, from * per, (from + k) * per);
+                    a = concat(a, masked.run(part, k));
+                    b = concat(b, pruned.run(part, k));
+                }
             }
         } finally {
             restore(net, original);
@@ -321,6 +329,12 @@ public final class StructuredStudy {
         double max = 0, diff = 0;
         for (int i = 0; i < a.length; i++) { max = Math.max(max, Math.abs(a[i])); diff = Math.max(diff, Math.abs(a[i] - b[i])); }
         return max == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : diff / max;
+    }
+
+    private static float[] concat(float[] x, float[] y) {
+        float[] r = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, r, x.length, y.length);
+        return r;
     }
 
     /** Sizes, accuracies, int8 model and checks of one model (fine-tuning {@code m} in place when asked). */
