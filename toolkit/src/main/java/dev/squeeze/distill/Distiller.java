@@ -41,6 +41,17 @@ import java.util.Map;
  * }</pre>
  * loss = w · student_loss + (1 − w) · Σ_i w_i · term_i; each term's value is also reported under its name.
  *
+ * <p><b>Feature-based terms</b> name layers of the two networks ({@link Network#featureNodes()}):
+ * <pre>{@code
+ * Distiller d = Distiller.of(student, teacher, List.of(
+ *         new FeatureDistillation("layer2", "layer2").weighted(1),     // FitNets hint, learned 1×1 adapter
+ *         new FspDistillation("layer1.0", "layer1").weighted(0.1)), 0.5)
+ *     .compile(OptimizerConfig.sgd(0.05f, 0.9f), Objective.crossEntropy());
+ * }</pre>
+ * Names and shapes are checked here, when the distiller is built. The student's nodes are recorded in its
+ * training pass; a {@link FeatureDistillation}'s adapter is created here from its seed, trained with the
+ * student's optimizer settings across every {@code fit} of this distiller, and never added to the student.
+ *
  * <p><b>The teacher is frozen.</b> It runs in inference mode with libtorch's autograd off (no graph,
  * even inside the student's gradient scope) and is never given to the optimizer: its weights do not change.
  * Teacher and student read the same preprocessed inputs, so the teacher should have been trained with the

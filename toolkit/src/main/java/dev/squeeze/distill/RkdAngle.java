@@ -11,8 +11,8 @@ import java.util.List;
  *
  * <p>The embedding is each network's logits by default, or the output of a named node flattened per
  * sample (N × C × H × W becomes N × (C·H·W)); the paper uses the penultimate features. Memory grows as
- * N³·D for the differences (32,768 cosines at batch 32). Batches of fewer than three images have no
- * angle: the term is then 0.
+ * N²·D for the differences and N³ for the cosines (32,768 at batch 32). Batches of fewer than three
+ * images have no angle: the term is then 0.
  *
  * @param teacherLayer the teacher's node, or null for its logits
  * @param studentLayer the student's node, or null for its logits
