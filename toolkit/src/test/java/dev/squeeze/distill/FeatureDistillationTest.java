@@ -137,6 +137,23 @@ class FeatureDistillationTest {
         }
     }
 
+    /** The adapter's seed and the training seed reproduce a hint run bit for bit, adapter included. */
+    @Test
+    void aHintRunReproducesBitForBit() {
+        ImageSet train = noise(32, 4);
+        float[][] student = new float[2][], adapter = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (Network t = teacher(); Network s = Network.create(thin(), 5)) {
+                Distiller d = hint(s, t, 0.5);
+                d.fit(train, null, DistillerTest.config(1).build());
+                student[run] = DistillerTest.flat(s);
+                adapter[run] = d.adapters().get(0).weights();
+            }
+        }
+        assertArrayEquals(student[0], student[1]);
+        assertArrayEquals(adapter[0], adapter[1]);
+    }
+
     /** G = F1 · F2ᵀ / (H·W) per sample, loss = mean over samples of Σ_ij (Gs − Gt)², against loops in double. */
     @Test
     void fspMatchesAHandComputation() {
