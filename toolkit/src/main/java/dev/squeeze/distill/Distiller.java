@@ -56,7 +56,7 @@ import java.util.Map;
  * even inside the student's gradient scope) and is never given to the optimizer: its weights do not change.
  * Teacher and student read the same preprocessed inputs, so the teacher should have been trained with the
  * preprocessing the distiller uses. <b>Teacher logits are cached</b> when the training preprocessing does not
- * augment ({@link Preprocessing#augments()} false): they are then a fixed function of each training image,
+ * augment ({@link Preprocessing#augments()} false) and no term reads teacher features: they are then a fixed function of each training image,
  * computed once per {@code fit} (one inference pass over the training set) and looked up by image index at
  * every step. With augmentation the teacher runs on every augmented batch.
  *

@@ -31,7 +31,9 @@ public final class Training {
     /**
      * Trains {@code net} in place on {@code train}, evaluating on {@code test} (may be null).
      * Shuffle order and augmentation come from {@code config.seed()}: the same seed, data and network
-     * reproduce the same run.
+     * reproduce the same run. An objective that asks for intermediate outputs ({@link Objective#features()})
+     * gets them from each step's forward pass; one that owns weights ({@link Objective#extraParameters()})
+     * has them updated after each step with the same optimizer settings. Neither changes anything otherwise.
      */
     public static TrainResult fit(Network net, ImageSet train, ImageSet test, TrainConfig config) {
         checkShapes(net, train);
