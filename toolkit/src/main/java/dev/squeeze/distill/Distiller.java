@@ -41,11 +41,22 @@ import java.util.Map;
  * }</pre>
  * loss = w · student_loss + (1 − w) · Σ_i w_i · term_i; each term's value is also reported under its name.
  *
+ * <p><b>Feature-based terms</b> name layers of the two networks ({@link Network#featureNodes()}):
+ * <pre>{@code
+ * Distiller d = Distiller.of(student, teacher, List.of(
+ *         new FeatureDistillation("layer2", "layer2").weighted(1),     // FitNets hint, learned 1×1 adapter
+ *         new FspDistillation("layer1.0", "layer1").weighted(0.1)), 0.5)
+ *     .compile(OptimizerConfig.sgd(0.05f, 0.9f), Objective.crossEntropy());
+ * }</pre>
+ * Names and shapes are checked here, when the distiller is built. The student's nodes are recorded in its
+ * training pass; a {@link FeatureDistillation}'s adapter is created here from its seed, trained with the
+ * student's optimizer settings across every {@code fit} of this distiller, and never added to the student.
+ *
  * <p><b>The teacher is frozen.</b> It runs in inference mode with libtorch's autograd off (no graph,
  * even inside the student's gradient scope) and is never given to the optimizer: its weights do not change.
  * Teacher and student read the same preprocessed inputs, so the teacher should have been trained with the
  * preprocessing the distiller uses. <b>Teacher logits are cached</b> when the training preprocessing does not
- * augment ({@link Preprocessing#augments()} false): they are then a fixed function of each training image,
+ * augment ({@link Preprocessing#augments()} false) and no term reads teacher features: they are then a fixed function of each training image,
  * computed once per {@code fit} (one inference pass over the training set) and looked up by image index at
  * every step. With augmentation the teacher runs on every augmented batch.
  *
@@ -59,6 +70,8 @@ public final class Distiller {
     private final FrozenTeacher frozen;
     private final boolean composable;
     private List<WeightedTerm> terms;
+    /** One per term: the learned adapter of a {@link FeatureDistillation}, null for every other term. */
+    private List<HintAdapter> adapters;
     private double studentLossWeight;
     private OptimizerConfig optimizer;
     private Objective studentLoss;
@@ -86,7 +99,42 @@ public final class Distiller {
         this.composable = composable;
         this.terms = terms;
         this.studentLossWeight = studentLossWeight;
+        if (terms != null) this.adapters = prepare(terms);
     }
+
+    /**
+     * Checks every node a term names against the two networks (one error listing the valid names) and the
+     * feature terms' shapes, before any training; creates the FitNets adapters, in a manager under the
+     * student's so that they are freed with it but never join its block.
+     */
+    private List<HintAdapter> prepare(List<WeightedTerm> terms) {
+        List<HintAdapter> out = new java.util.ArrayList<>();
+        for (WeightedTerm wt : terms) {
+            DistillationTerm term = wt.term();
+            for (String n : term.studentNodes()) requireNode(student, "student", n, term);
+            for (String n : term.teacherNodes()) requireNode(teacher, "teacher", n, term);
+            if (term instanceof FspDistillation f) f.checkShapes(student, teacher);
+            if (term instanceof FeatureDistillation f) {
+                int[] channels = f.adapterChannels(student, teacher);
+                out.add(new HintAdapter(channels[0], channels[1], f.seed(), student.djlModel().getNDManager().newSubManager()));
+            } else {
+                out.add(null);
+            }
+        }
+        return out;
+    }
+
+    private static void requireNode(Network net, String role, String node, DistillationTerm term) {
+        try {
+            net.featureShape(node);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Distiller: term " + term.name() + " reads the " + role + "'s node '" + node + "'. "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The FitNets adapters, one per term (null for terms without one): for tests and inspection. */
+    List<HintAdapter> adapters() { requireCompiled(); return java.util.Collections.unmodifiableList(adapters); }
 
     /** The Keras example's distiller; call {@link #compile(OptimizerConfig, Objective, SoftTargetLoss, double, double)} next. */
     public static Distiller of(Network student, Network teacher) {
@@ -128,6 +176,7 @@ public final class Distiller {
         if (distillationLoss == null) throw new IllegalArgumentException("Distiller.compile distillationLoss must not be null; use SoftTargetLoss.klDivergence()");
         setOptimizer(optimizer, studentLoss);
         this.terms = List.of(new WeightedTerm(new LogitsDistillation(temperature, distillationLoss), 1.0));
+        this.adapters = java.util.Collections.singletonList(null);
         this.studentLossWeight = alpha;
         return this;
     }
@@ -199,8 +248,9 @@ public final class Distiller {
      */
     public Objective objective(ImageSet train, Preprocessing preprocessing) {
         requireCompiled();
-        float[] cache = preprocessing.augments() ? null : frozen.logitsOf(train, preprocessing, 256);
-        return new DistillationObjective(frozen, studentLoss, studentLossWeight, terms, cache);
+        boolean teacherFeatures = !DistillationObjective.nodes(terms, false).isEmpty();
+        float[] cache = preprocessing.augments() || teacherFeatures ? null : frozen.logitsOf(train, preprocessing, 256);
+        return new DistillationObjective(frozen, studentLoss, studentLossWeight, terms, adapters, cache);
     }
 
     /** Keras' {@code distiller.evaluate(x, y)}: with the last fit's preprocessing and batch size (unit scale, 32 before any fit). */
@@ -216,9 +266,8 @@ public final class Distiller {
         requireCompiled();
         if (batchSize < 1) throw new IllegalArgumentException("Distiller.evaluate batchSize must be ≥ 1, got " + batchSize);
         BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
-        DistillationObjective objective = new DistillationObjective(frozen, studentLoss, studentLossWeight, terms, null);
+        DistillationObjective objective = new DistillationObjective(frozen, studentLoss, studentLossWeight, terms, adapters, null);
         int[] in = student.architecture().inputShape();
-        int classes = student.architecture().numClasses();
         int n = data.size();
         long correct = 0, agree = 0;
         double studentSum = 0, distillSum = 0;
@@ -226,26 +275,24 @@ public final class Distiller {
         for (int from = 0; from < n; from += batchSize) {
             int count = Math.min(batchSize, n - from);
             float[] x = maker.batch(from, count);
-            float[] s = student.logits(x, count);
-            int[] sPred = Network.argmax(s, count);
             float[] y = new float[count];
             int[] idx = new int[count];
             for (int i = 0; i < count; i++) { y[i] = data.label(from + i); idx[i] = from + i; }
             try (NDManager m = student.djlModel().getNDManager().newSubManager()) {
-                float[] sl, dl;
-                int[] tPred;
-                Map<String, Float> termValues = new LinkedHashMap<>();
                 NDArray xs = m.create(FloatBuffer.wrap(x, 0, count * in[0] * in[1] * in[2]), new Shape(count, in[0], in[1], in[2]));
-                NDArray t = frozen.logits(xs);
-                tPred = Network.argmax(t.toFloatArray(), count);
-                NDArray sa = m.create(FloatBuffer.wrap(s), new Shape(count, classes));
-                ObjectiveInput input = ObjectiveInput.of(xs, m.create(FloatBuffer.wrap(y), new Shape(count)), sa, idx);
-                sl = FrozenTeacher.noGrad(() -> objective.studentLossOnly(input)).toFloatArray();
-                dl = FrozenTeacher.noGrad(() -> objective.distillationLoss(sa, t, null)).toFloatArray();
-                if (terms.size() > 1) {
-                    for (WeightedTerm wt : terms) termValues.put(wt.term().name(), FrozenTeacher.noGrad(() -> wt.term().loss(sa, t)).getFloat());
-                } else {
-                    termValues.put(terms.get(0).term().name(), FrozenTeacher.noGrad(() -> terms.get(0).term().loss(sa, t)).getFloat());
+                // Both networks in inference mode, no graph; the student's pass records the nodes its terms read.
+                FrozenTeacher.Outputs so = FrozenTeacher.forward(student, xs, objective.studentNodes());
+                FrozenTeacher.Outputs to = frozen.forward(xs, objective.teacherNodes());
+                int[] sPred = Network.argmax(so.logits().toFloatArray(), count);
+                int[] tPred = Network.argmax(to.logits().toFloatArray(), count);
+                TermInput batch = new TermInput(so.logits(), to.logits(), so.features(), to.features());
+                ObjectiveInput input = ObjectiveInput.of(xs, m.create(FloatBuffer.wrap(y), new Shape(count)), so.logits(), idx);
+                float[] sl = FrozenTeacher.noGrad(() -> objective.studentLossOnly(input)).toFloatArray();
+                float[] dl = FrozenTeacher.noGrad(() -> objective.distillationLoss(batch, null)).toFloatArray();
+                Map<String, Float> termValues = new LinkedHashMap<>();
+                for (int i = 0; i < terms.size(); i++) {
+                    int term = i;
+                    termValues.put(terms.get(i).term().name(), FrozenTeacher.noGrad(() -> objective.term(term, batch)).getFloat());
                 }
                 studentSum += (double) sl[0] * count;
                 distillSum += (double) dl[0] * count;

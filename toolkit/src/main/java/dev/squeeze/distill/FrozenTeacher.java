@@ -9,8 +9,11 @@ import ai.djl.training.ParameterStore;
 import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.model.FeatureRecording;
 import dev.squeeze.model.Network;
 import java.nio.FloatBuffer;
+import java.util.Collection;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -31,6 +34,28 @@ final class FrozenTeacher {
     NDArray logits(NDArray inputs) {
         return noGrad(() -> network.djlModel().getBlock()
                 .forward(new ParameterStore(inputs.getManager(), false), new NDList(inputs), false).singletonOrThrow());
+    }
+
+    /** The teacher's logits and the outputs of {@code nodes} (none: logits only) for {@code inputs}, without gradients. */
+    Outputs forward(NDArray inputs, Collection<String> nodes) { return forward(network, inputs, nodes); }
+
+    /** Logits and recorded node outputs of one pass. */
+    record Outputs(NDArray logits, Map<String, NDArray> features) {}
+
+    /** An inference-mode, no-grad pass of {@code network} recording {@code nodes}: the teacher's, and the student's when evaluating. */
+    static Outputs forward(Network network, NDArray inputs, Collection<String> nodes) {
+        return noGrad(() -> {
+            if (nodes.isEmpty()) return new Outputs(logits(network, inputs), Map.of());
+            try (FeatureRecording r = network.recordFeatures(nodes)) {
+                NDArray logits = logits(network, inputs);
+                return new Outputs(logits, r.features());
+            }
+        });
+    }
+
+    private static NDArray logits(Network network, NDArray inputs) {
+        return network.djlModel().getBlock().forward(new ParameterStore(inputs.getManager(), false), new NDList(inputs), false)
+                .singletonOrThrow();
     }
 
     /**

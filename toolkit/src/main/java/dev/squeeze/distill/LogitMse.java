@@ -9,7 +9,14 @@ import ai.djl.ndarray.NDArray;
  */
 public record LogitMse() implements DistillationTerm {
 
-    @Override public NDArray loss(NDArray studentLogits, NDArray teacherLogits) {
+    @Override public NDArray loss(TermInput batch) { return loss(batch.studentLogits(), batch.teacherLogits()); }
+
+    /**
+     * @param studentLogits N×classes, with gradients
+     * @param teacherLogits N×classes, without gradients
+     * @return a scalar, the mean over the batch
+     */
+    public NDArray loss(NDArray studentLogits, NDArray teacherLogits) {
         return studentLogits.sub(teacherLogits).square().mean();
     }
 

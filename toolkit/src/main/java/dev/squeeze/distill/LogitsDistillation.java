@@ -21,7 +21,14 @@ public record LogitsDistillation(double temperature, SoftTargetLoss divergence) 
     /** With the KL divergence. */
     public LogitsDistillation(double temperature) { this(temperature, SoftTargetLoss.klDivergence()); }
 
-    @Override public NDArray loss(NDArray studentLogits, NDArray teacherLogits) {
+    @Override public NDArray loss(TermInput batch) { return loss(batch.studentLogits(), batch.teacherLogits()); }
+
+    /**
+     * @param studentLogits N×classes, with gradients
+     * @param teacherLogits N×classes, without gradients
+     * @return a scalar, the mean over the batch
+     */
+    public NDArray loss(NDArray studentLogits, NDArray teacherLogits) {
         float t = (float) temperature;
         return divergence.loss(studentLogits, teacherLogits, t).mul(t * t);
     }

@@ -1,6 +1,7 @@
 package dev.squeeze.distill;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /**
  * Relation-based knowledge between samples, distance-wise (Park et al., "Relational Knowledge
@@ -9,15 +10,37 @@ import ai.djl.ndarray.NDArray;
  * over all N×N pairs (the paper's reference code). Dividing by the mean distance makes the loss
  * invariant to the scale of either embedding.
  *
- * <p>The embedding is each network's logits, the only per-sample output available today (the paper
- * uses the penultimate features). A batch of one image has no pair: the term is then 0.
+ * <p>The embedding is each network's logits by default, or the output of a named node
+ * ({@code Network.featureNodes()}) flattened per sample: N × C × H × W becomes N × (C·H·W). The paper
+ * uses the penultimate features; the two embeddings may have different sizes. A batch of one image has
+ * no pair: the term is then 0.
+ *
+ * @param teacherLayer the teacher's node, or null for its logits
+ * @param studentLayer the student's node, or null for its logits
  */
-public record RkdDistance() implements DistillationTerm {
+public record RkdDistance(String teacherLayer, String studentLayer) implements DistillationTerm {
 
-    @Override public NDArray loss(NDArray studentLogits, NDArray teacherLogits) {
-        long n = studentLogits.getShape().get(0);
-        if (n < 2) return Rkd.zero(studentLogits);
-        return Rkd.smoothL1(normalisedDistances(studentLogits).sub(normalisedDistances(teacherLogits))).mean();
+    public RkdDistance {
+        Rkd.checkLayer("RkdDistance.teacherLayer", teacherLayer);
+        Rkd.checkLayer("RkdDistance.studentLayer", studentLayer);
+    }
+
+    /** On the logits of both networks. */
+    public RkdDistance() { this(null, null); }
+
+    @Override public NDArray loss(TermInput batch) {
+        return loss(Rkd.embedding(batch.student(studentLayer)), Rkd.embedding(batch.teacher(teacherLayer)));
+    }
+
+    /**
+     * @param student N × D embedding, with gradients
+     * @param teacher N × D' embedding (D' may differ from D)
+     * @return a scalar
+     */
+    public NDArray loss(NDArray student, NDArray teacher) {
+        long n = student.getShape().get(0);
+        if (n < 2) return Rkd.zero(student);
+        return Rkd.smoothL1(normalisedDistances(student).sub(normalisedDistances(teacher))).mean();
     }
 
     /** Pairwise distances divided by their mean over i ≠ j; zero on the diagonal. */
@@ -30,5 +53,11 @@ public record RkdDistance() implements DistillationTerm {
         return d.div(mean.maximum(1e-12f));
     }
 
-    @Override public String name() { return "rkd_distance"; }
+    @Override public List<String> studentNodes() { return studentLayer == null ? List.of() : List.of(studentLayer); }
+
+    @Override public List<String> teacherNodes() { return teacherLayer == null ? List.of() : List.of(teacherLayer); }
+
+    @Override public String name() { return "rkd_distance" + Rkd.suffix(teacherLayer, studentLayer); }
+
+    @Override public String describe() { return teacherLayer == null && studentLayer == null ? name() : "RKD distance" + Rkd.on(teacherLayer, studentLayer); }
 }

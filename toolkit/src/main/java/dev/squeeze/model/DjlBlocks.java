@@ -18,8 +18,11 @@ import java.util.List;
 public final class DjlBlocks {
     private DjlBlocks() {}
 
+    /** The network's top-level block: a {@link SequentialBlock} that can also record intermediate outputs ({@link FeatureRecording}). */
     public static SequentialBlock build(Architecture a) {
-        return sequence(a.layers());
+        TapBlock top = new TapBlock(a);
+        for (Layer l : a.layers()) top.add(block(l));
+        return top;
     }
 
     static SequentialBlock sequence(List<Layer> layers) {

@@ -177,6 +177,45 @@ public final class Network implements AutoCloseable {
     }
 
     /**
+     * Names of the nodes whose outputs {@link #recordFeatures} can record, in forward order ({@code conv1},
+     * {@code layer1.0.conv1}, {@code layer1.0}, {@code layer1}, …, {@code fc}); see {@link FeatureTaps}.
+     */
+    public List<String> featureNodes() { return FeatureTaps.of(architecture).names(); }
+
+    /**
+     * One node's per-image output shape: {@code [C, H, W]}, or {@code [features]} after a flatten.
+     *
+     * @throws IllegalArgumentException naming the valid nodes when {@code node} is not one
+     */
+    public int[] featureShape(String node) { return FeatureTaps.of(architecture).shape(node); }
+
+    /**
+     * Records the outputs of {@code nodes} during every forward pass of this network until the returned
+     * recording is closed: training passes (with gradients) and inference passes alike, whoever drives them.
+     * Without an open recording the forward pass is exactly the plain sequential one.
+     *
+     * <pre>{@code
+     * try (FeatureRecording r = net.recordFeatures(List.of("layer1"))) {
+     *     NDArray logits = net.djlModel().getBlock().forward(store, new NDList(x), false).singletonOrThrow();
+     *     NDArray layer1 = r.get("layer1");   // N × 64 × 32 × 32 for resnet18 on CIFAR-10
+     * }
+     * }</pre>
+     *
+     * @param nodes names from {@link #featureNodes()}, at least one
+     * @throws IllegalArgumentException for an unknown name, listing the valid ones
+     * @throws IllegalStateException for a network built around a custom block ({@link #wrap}) or one already recording
+     */
+    public FeatureRecording recordFeatures(java.util.Collection<String> nodes) {
+        if (nodes == null || nodes.isEmpty()) throw new IllegalArgumentException("recordFeatures needs at least one node; choose from " + featureNodes());
+        if (!(model.getBlock() instanceof TapBlock block)) {
+            throw new IllegalStateException(architecture.name() + " runs a custom block (" + model.getBlock().getClass().getSimpleName()
+                    + ", e.g. fake-quantized or masked): feature taps need a network built by Network.create or loaded from a file");
+        }
+        for (String n : nodes) block.taps().shape(n);
+        return new FeatureRecording(block, new java.util.LinkedHashSet<>(nodes));
+    }
+
+    /**
      * Logits for a batch, in inference mode (BatchNorm uses running statistics).
      *
      * @param input {@code batch × C × H × W} floats, as {@link dev.squeeze.data.BatchMaker} makes them

@@ -26,6 +26,22 @@ public interface Objective {
      */
     NDArray loss(ObjectiveInput step);
 
+    /**
+     * Intermediate nodes of the trained network whose outputs this objective reads with
+     * {@link ObjectiveInput#feature(String)} (names from {@code Network.featureNodes()}, e.g. {@code conv2},
+     * {@code layer1.0}). {@link Training#fit} records them during the step's forward pass, with gradients;
+     * none by default, and then the forward pass is the plain one.
+     */
+    default java.util.Set<String> features() { return java.util.Set.of(); }
+
+    /**
+     * Weights this objective owns and trains together with the network, e.g. a FitNets adapter: arrays with
+     * {@code setRequiresGradient(true)} that the returned loss depends on. {@link Training#fit} updates them
+     * after every step with an optimizer of the same settings and learning-rate schedule as the network's;
+     * they are not part of the network, so they are neither counted nor saved with it. None by default.
+     */
+    default java.util.List<NDArray> extraParameters() { return java.util.List.of(); }
+
     /** One line for provenance and logs; override it, lambdas have no useful name. */
     default String describe() { return getClass().getSimpleName(); }
 

@@ -13,8 +13,14 @@ public final class ObjectiveInput {
     private final int epoch, step;
     private final int[] indices;
     private final Map<String, NDArray> terms = new LinkedHashMap<>();
+    private final Map<String, NDArray> features;
 
     ObjectiveInput(NDArray inputs, NDArray labels, NDArray logits, int epoch, int step, int[] indices) {
+        this(inputs, labels, logits, epoch, step, indices, Map.of());
+    }
+
+    ObjectiveInput(NDArray inputs, NDArray labels, NDArray logits, int epoch, int step, int[] indices, Map<String, NDArray> features) {
+        this.features = Map.copyOf(features);
         this.inputs = inputs;
         this.labels = labels;
         this.logits = logits;
@@ -33,7 +39,20 @@ public final class ObjectiveInput {
         if (indices.length != labels.getShape().get(0)) {
             throw new IllegalArgumentException("ObjectiveInput.of: " + indices.length + " indices for a batch of " + labels.getShape().get(0));
         }
-        return new ObjectiveInput(inputs, labels, logits, -1, -1, indices.clone());
+        return of(inputs, labels, logits, indices, Map.of());
+    }
+
+    /**
+     * As {@link #of(NDArray, NDArray, NDArray, int[])}, with the network's intermediate outputs for
+     * {@link #feature(String)}.
+     *
+     * @param features node name → that node's output for this batch (N × C × H × W or N × features)
+     */
+    public static ObjectiveInput of(NDArray inputs, NDArray labels, NDArray logits, int[] indices, Map<String, NDArray> features) {
+        if (indices.length != labels.getShape().get(0)) {
+            throw new IllegalArgumentException("ObjectiveInput.of: " + indices.length + " indices for a batch of " + labels.getShape().get(0));
+        }
+        return new ObjectiveInput(inputs, labels, logits, -1, -1, indices.clone(), features);
     }
 
     /** N×C×H×W, preprocessed and augmented as the network receives them (no gradient). */
@@ -44,6 +63,22 @@ public final class ObjectiveInput {
 
     /** N×classes network output, in training mode, with gradients. */
     public NDArray logits() { return logits; }
+
+    /**
+     * The output of an intermediate node of the network for this batch, from the same forward pass as
+     * {@link #logits()} and with its gradients: {@code N × C × H × W} for a feature map, {@code N × features}
+     * after a flatten. Only the nodes the objective asked for in {@link Objective#features()} are recorded.
+     *
+     * @param node a name from {@code Network.featureNodes()}, e.g. {@code layer1.0}
+     */
+    public NDArray feature(String node) {
+        NDArray a = features.get(node);
+        if (a == null) {
+            throw new IllegalArgumentException("no feature '" + node + "' in this step: the objective's features() asked for "
+                    + features.keySet() + "; add '" + node + "' there to have Training.fit record it");
+        }
+        return a;
+    }
 
     /** Images in this batch (the last batch of an epoch may be smaller). */
     public int batchSize() { return (int) labels.getShape().get(0); }

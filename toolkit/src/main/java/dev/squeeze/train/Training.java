@@ -31,7 +31,9 @@ public final class Training {
     /**
      * Trains {@code net} in place on {@code train}, evaluating on {@code test} (may be null).
      * Shuffle order and augmentation come from {@code config.seed()}: the same seed, data and network
-     * reproduce the same run.
+     * reproduce the same run. An objective that asks for intermediate outputs ({@link Objective#features()})
+     * gets them from each step's forward pass; one that owns weights ({@link Objective#extraParameters()})
+     * has them updated after each step with the same optimizer settings. Neither changes anything otherwise.
      */
     public static TrainResult fit(Network net, ImageSet train, ImageSet test, TrainConfig config) {
         checkShapes(net, train);
@@ -43,14 +45,15 @@ public final class Training {
         int totalSteps = batches * config.epochs();
         OptimizerConfig oc = config.optimizer();
         Tracker lr = numUpdate -> config.schedule().at(oc.learningRate(), Math.max(0, numUpdate - 1), totalSteps, batches);
-        Optimizer optimizer = switch (oc.kind()) {
-            case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(oc.momentum()).optWeightDecays(oc.weightDecay()).build();
-            case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(oc.weightDecay()).build();
-        };
+        Optimizer optimizer = optimizer(oc, lr);
         // The loss DJL's trainer is configured with is never evaluated: the objective computes each step's
         // loss (TrainConfig.objective); DJL only requires one to build a trainer.
         DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
         Objective objective = config.objective();
+        java.util.Set<String> taps = objective.features();
+        List<NDArray> extra = objective.extraParameters();
+        // A separate optimizer instance with the same settings: DJL's trainer only updates the block's own parameters.
+        Optimizer extraOptimizer = extra.isEmpty() ? null : optimizer(oc, lr);
         List<TrainingHook> hooks = config.hooks();
         BatchMaker maker = new BatchMaker(train, config.preprocessing());
         SplittableRandom rnd = new SplittableRandom(config.seed());
@@ -65,7 +68,8 @@ public final class Training {
         // The block is already initialised (seeded, PyTorch-style) by Network.create; the DJL trainer
         // only drives forward/backward/step, so its initializer is never called.
         try (Trainer trainer = net.djlModel().newTrainer(djl);
-             TrainingState state = new TrainingState(net, config.epochs(), batches)) {
+             TrainingState state = new TrainingState(net, config.epochs(), batches);
+             dev.squeeze.model.FeatureRecording recording = taps.isEmpty() ? null : net.recordFeatures(taps)) {
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
                 int[] order = ImageSet.permutation(n, rnd);
                 state.at(epoch, step, false);
@@ -88,7 +92,8 @@ public final class Training {
                         try (GradientCollector gc = trainer.newGradientCollector()) {
                             logits = trainer.forward(new NDList(x)).singletonOrThrow();
                             input = new ObjectiveInput(x, y, logits, epoch, step,
-                                    java.util.Arrays.copyOfRange(order, from, from + count));
+                                    java.util.Arrays.copyOfRange(order, from, from + count),
+                                    recording == null ? Map.of() : recording.features());
                             loss = objective.loss(input);
                             if (loss.getShape().size() != 1) {
                                 throw new IllegalStateException("objective " + objective.describe() + " returned shape "
@@ -104,6 +109,13 @@ public final class Training {
                         state.at(epoch, step, true);
                         for (TrainingHook h : hooks) h.beforeStep(state);
                         trainer.step();
+                        for (int i = 0; i < extra.size(); i++) {
+                            NDArray w = extra.get(i);
+                            try (NDArray g = w.getGradient()) {
+                                extraOptimizer.update("objective.extra." + i, w, g);
+                                g.muli(0); // libtorch accumulates into .grad; the next step starts from zero
+                            }
+                        }
                         lossSum += l * count;
                         for (Map.Entry<String, NDArray> t : input.terms().entrySet()) {
                             termSums.merge(t.getKey(), (double) t.getValue().getFloat() * count, Double::sum);
@@ -142,6 +154,13 @@ public final class Training {
         net.provenance().put("train_recipe", config.toString());
         net.provenance().put("train_seed", Long.toString(config.seed()));
         return new TrainResult(history, last, config, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static Optimizer optimizer(OptimizerConfig oc, Tracker lr) {
+        return switch (oc.kind()) {
+            case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(oc.momentum()).optWeightDecays(oc.weightDecay()).build();
+            case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(oc.weightDecay()).build();
+        };
     }
 
     /** Receives one batch's gradients in {@link #gradients}. */
@@ -184,7 +203,9 @@ public final class Training {
         if (maxBatches > 0) batches = Math.min(batches, maxBatches);
         DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(Optimizer.sgd()
                 .setLearningRateTracker(Tracker.fixed(0f)).build());
-        try (Trainer trainer = net.djlModel().newTrainer(djl)) {
+        java.util.Set<String> taps = objective.features();
+        try (Trainer trainer = net.djlModel().newTrainer(djl);
+             dev.squeeze.model.FeatureRecording recording = taps.isEmpty() ? null : net.recordFeatures(taps)) {
             for (int b = 0; b < batches; b++) {
                 int from = b * batchSize, count = Math.min(batchSize, n - from);
                 float[] labels = new float[count];
@@ -195,7 +216,8 @@ public final class Training {
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDArray logits = net.djlModel().getBlock()
                                 .forward(new ai.djl.training.ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
-                        gc.backward(objective.loss(new ObjectiveInput(x, y, logits, 0, b, new int[count])));
+                        gc.backward(objective.loss(new ObjectiveInput(x, y, logits, 0, b, new int[count],
+                                recording == null ? Map.of() : recording.features())));
                     }
                     for (String name : names) {
                         NDArray w = byName.get(name).getArray();

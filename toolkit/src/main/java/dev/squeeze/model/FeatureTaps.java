@@ -1,0 +1,129 @@
+package dev.squeeze.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The nodes of an {@link Architecture} whose outputs can be recorded during a forward pass
+ * ({@link Network#recordFeatures}), by their torchvision-style path names, with each one's per-image
+ * output shape. Feature-based distillation (FitNets hints, FSP matrices, relational terms on features)
+ * names the layers it compares this way.
+ *
+ * <p>The tappable nodes, in forward order:
+ * <ul>
+ *   <li>every convolution, batch norm and linear layer, by its {@link NodeNames} name ({@code conv1},
+ *       {@code bn1}, {@code layer2.0.conv1}, {@code layer2.0.downsample.0}, {@code fc}): the layer's own
+ *       output, before any activation that follows it;</li>
+ *   <li>every residual block ({@code layer2.0}): the sum of body and shortcut, taken after the ReLU that
+ *       directly follows the block when there is one, as torchvision's {@code BasicBlock} ends in its ReLU;</li>
+ *   <li>every stage ({@code layer2}): the output of its last block, as above.</li>
+ * </ul>
+ * Activations, pooling and flatten have no name of their own. Layers inside a residual block that
+ * is itself a shortcut are not tappable.
+ *
+ * <p>Shapes are per image: {@code [C, H, W]} for feature maps, {@code [features]} after a flatten.
+ */
+public final class FeatureTaps {
+    private final String network;
+    /** Position key (see {@link #key}) → node names whose output is the output of the layer at that position. */
+    private final Map<String, List<String>> namesAt = new LinkedHashMap<>();
+    /** Node name → per-image output shape, in forward order. */
+    private final Map<String, int[]> shapes = new LinkedHashMap<>();
+
+    private FeatureTaps(Architecture a) {
+        this.network = a.name();
+        plan(a.layers(), "", "", a.inputShape());
+    }
+
+    /** The tappable nodes of {@code architecture}. */
+    public static FeatureTaps of(Architecture architecture) { return new FeatureTaps(architecture); }
+
+    /** Every tappable node name, in forward order. */
+    public List<String> names() { return List.copyOf(shapes.keySet()); }
+
+    /**
+     * One node's per-image output shape ({@code [C, H, W]} or {@code [features]}).
+     *
+     * @throws IllegalArgumentException naming the valid nodes when {@code node} is not one of them
+     */
+    public int[] shape(String node) {
+        int[] s = shapes.get(node);
+        if (s == null) throw unknown(node);
+        return s.clone();
+    }
+
+    IllegalArgumentException unknown(String node) {
+        return new IllegalArgumentException("No node named '" + node + "' in " + network + "; the nodes whose outputs can be"
+                + " tapped are " + shapes.keySet());
+    }
+
+    /** The node names recorded after the layer at {@code key}; empty if none. */
+    List<String> namesAt(String key) { return namesAt.getOrDefault(key, List.of()); }
+
+    /**
+     * A layer's position: its index in its list, prefixed by the path of enclosing residual blocks
+     * ({@code "3.b.1"}: second layer of the body of top-level layer 3; {@code ".s."} for a shortcut).
+     */
+    static String key(String path, int index) { return path + index; }
+
+    /** Mirrors {@link NodeNames}' counting so that tap names and parameter names agree. */
+    private int[] plan(List<Layer> layers, String prefix, String path, int[] in) {
+        long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
+        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0;
+        int[] s = in;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String key = key(path, i);
+            switch (l) {
+                case Layer.Conv2d c -> add(key, prefix + "conv" + (++conv), s = shapeAfter(s, l));
+                case Layer.BatchNorm b -> add(key, prefix + "bn" + (++bn), s = shapeAfter(s, l));
+                case Layer.Linear f -> add(key, prefix + (linears == 1 ? "fc" : "fc" + (++fc)), s = shapeAfter(s, l));
+                case Layer.Residual r -> {
+                    if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
+                    String blockName = prefix + "layer" + stage + "." + (block++);
+                    int[] out = plan(r.body(), blockName + ".", key + ".b.", s);
+                    int[] shortcut = s;
+                    for (int k = 0; k < r.shortcut().size(); k++) {
+                        Layer x = r.shortcut().get(k);
+                        shortcut = shapeAfter(shortcut, x);
+                        if (x instanceof Layer.Conv2d || x instanceof Layer.Linear || x instanceof Layer.BatchNorm) {
+                            add(key(key + ".s.", k), blockName + ".downsample." + k, shortcut);
+                        }
+                    }
+                    s = out;
+                    // torchvision's BasicBlock returns relu(body + shortcut): take the block after its ReLU.
+                    String at = i + 1 < layers.size() && layers.get(i + 1) instanceof Layer.Relu ? key(path, i + 1) : key;
+                    add(at, blockName, s);
+                    if (lastOfStage(layers, i)) add(at, prefix + "layer" + stage, s);
+                }
+                default -> s = shapeAfter(s, l);
+            }
+        }
+        return s;
+    }
+
+    /** Whether no later residual block of this list continues the stage of the block at {@code i}. */
+    private static boolean lastOfStage(List<Layer> layers, int i) {
+        for (int j = i + 1; j < layers.size(); j++) {
+            if (layers.get(j) instanceof Layer.Residual r) return !r.shortcut().isEmpty();
+        }
+        return true;
+    }
+
+    private int[] shapeAfter(int[] s, Layer l) { return Architecture.outputShape(s, List.of(l), network); }
+
+    private void add(String key, String name, int[] shape) {
+        namesAt.computeIfAbsent(key, k -> new ArrayList<>()).add(name);
+        shapes.put(name, shape.clone());
+    }
+
+    @Override public String toString() {
+        List<String> rows = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) rows.add(e.getKey() + " " + Arrays.toString(e.getValue()));
+        return network + " feature nodes: " + Collections.unmodifiableList(rows);
+    }
+}
