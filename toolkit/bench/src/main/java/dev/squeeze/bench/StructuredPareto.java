@@ -114,10 +114,11 @@ public final class StructuredPareto {
      * @param accuracy this runtime's top-1 accuracy on the test images
      * @param vsDenseOrtInt8 dense ort-int8 median / this median (&gt; 1: faster than the line to beat)
      * @param vsSameModelOrtInt8 this model's ort-int8 median / this median (the same accuracy up to rounding)
+     * @param gmacsPerSecond the model's multiply-accumulates per image × batch / median (how well the runtime uses the core)
      * @param cpuPerWall process CPU time / wall time during this runtime's calls (≈ busy cores; ≈ 1 at one thread)
      */
     public record LatencyRow(String model, String runtime, int batch, double accuracy, double medianMs, double minMs, double maxMs,
-            double imagesPerSecond, double vsDenseOrtInt8, double vsSameModelOrtInt8, double cpuPerWall, int rounds, String note) {}
+            double imagesPerSecond, double vsDenseOrtInt8, double vsSameModelOrtInt8, double gmacsPerSecond, double cpuPerWall, int rounds, String note) {}
 
     /**
      * Squeeze pruned + int8 against dense ONNX Runtime int8 at one batch size.
@@ -322,7 +323,7 @@ public final class StructuredPareto {
                 for (int i = 0; i < batch; i++) idx[i] = i % test.size(); // real test pixels, repeated if the subset is smaller
                 float[] x = new float[batch * test.imageBytes()];
                 maker.fill(idx, 0, batch, x, null);
-                latency.addAll(timeBatch(entries, runtimes, accuracy, x, batch, o, log));
+                latency.addAll(timeBatch(entries, runtimes, accuracy, modelRows, x, batch, o, log));
             }
             List<Verdict> verdicts = verdicts(latency, o.batches(), test.size());
             double loadAfter = Bench.loadAverage();
@@ -493,7 +494,7 @@ public final class StructuredPareto {
      * are done and {@code secondsPerBatch} has passed, or {@code maxRounds} are done.
      */
     private static List<LatencyRow> timeBatch(List<Entry> entries, List<Map<String, Runtime>> runtimes, Map<String, Map<String, Double>> accuracy,
-            float[] x, int batch, Options o, PrintStream log) {
+            List<ModelRow> modelRows, float[] x, int batch, Options o, PrintStream log) {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         List<String> models = new ArrayList<>();
         List<Runtime> active = new ArrayList<>();
@@ -536,6 +537,8 @@ public final class StructuredPareto {
             if (active.get(i).name().equals(OrtRuntime.INT8)) ortInt8.put(models.get(i), Bench.median(Arrays.copyOf(ms[i], rounds)));
         }
         double refMedian = ortInt8.getOrDefault("dense", Double.NaN);
+        Map<String, Long> macs = new LinkedHashMap<>();
+        for (ModelRow m : modelRows) macs.put(m.model(), m.macs());
         List<LatencyRow> rows = new ArrayList<>();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "structured pareto: batch %d, %d rounds:", batch, rounds));
         for (int i = 0; i < n; i++) {
@@ -545,7 +548,8 @@ public final class StructuredPareto {
             Runtime r = active.get(i);
             rows.add(new LatencyRow(models.get(i), r.name(), batch, accuracy.get(models.get(i)).get(r.name()), round(med, 3), round(t[0], 3),
                     round(t[t.length - 1], 3), round(batch * 1000.0 / med, 1), round(refMedian / med, 3),
-                    round(ortInt8.getOrDefault(models.get(i), Double.NaN) / med, 3), round((double) cpuNs[i] / wallNs[i], 2),
+                    round(ortInt8.getOrDefault(models.get(i), Double.NaN) / med, 3), round(macs.get(models.get(i)) * batch / (med * 1e6), 1),
+                    round((double) cpuNs[i] / wallNs[i], 2),
                     rounds, r.note()));
             line.append(String.format(Locale.ROOT, " %s/%s %.2f ms;", models.get(i), r.name(), med));
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class StructuredParetoTest {
 
     static StructuredPareto.LatencyRow row(String model, String runtime, double accuracy, double ms) {
-        return new StructuredPareto.LatencyRow(model, runtime, 1, accuracy, ms, ms, ms, 1000 / ms, Double.NaN, Double.NaN, 1.0, 10, "");
+        return new StructuredPareto.LatencyRow(model, runtime, 1, accuracy, ms, ms, ms, 1000 / ms, Double.NaN, Double.NaN, Double.NaN, 1.0, 10, "");
     }
 
     @Test
