@@ -43,7 +43,7 @@ public final class BenchMain {
                     : run(argv, Runtimes.defaults());
         } catch (UsageException e) {
             System.err.println("squeeze bench: " + e.getMessage());
-            System.err.println("run ./squeeze bench --help for usage");
+            System.err.println("run ./squeeze bench " + (argv.length > 0 && argv[0].equals("--structured") ? "--structured " : "") + "--help for usage");
             code = 2;
         } catch (RuntimeException e) {
             System.err.println("squeeze bench: " + e.getMessage());
