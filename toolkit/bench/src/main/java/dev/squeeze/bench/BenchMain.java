@@ -31,16 +31,19 @@ public final class BenchMain {
             all alike, and compares their top-1 predictions with the reference runtime's on real CIFAR-10
             test images. Writes DIR/bench.json and one latency chart per model and batch (DIR defaults to
             out/bench). Defaults per budget: see dev.squeeze.bench.BenchConfig.defaults.
+            ./squeeze bench --structured --help: structured pruning of the pretrained ResNet18 against ONNX Runtime.
             runtimes: %s
             """;
 
     public static void main(String[] argv) {
         int code;
         try {
-            code = run(argv, Runtimes.defaults());
+            // "--structured" first: structured pruning's Pareto study against ONNX Runtime (its own options).
+            code = argv.length > 0 && argv[0].equals("--structured") ? StructuredPareto.run(Arrays.copyOfRange(argv, 1, argv.length))
+                    : run(argv, Runtimes.defaults());
         } catch (UsageException e) {
             System.err.println("squeeze bench: " + e.getMessage());
-            System.err.println("run ./squeeze bench --help for usage");
+            System.err.println("run ./squeeze bench " + (argv.length > 0 && argv[0].equals("--structured") ? "--structured " : "") + "--help for usage");
             code = 2;
         } catch (RuntimeException e) {
             System.err.println("squeeze bench: " + e.getMessage());
