@@ -18,6 +18,9 @@ class DatasetsTest {
         TestFiles.cifarLayout(tmp, 2, true);
         TestFiles.idxSplit(tmp.resolve("mnist"), Split.TEST, TestFiles.idxImages(3, 28, 28, 1), TestFiles.idxLabels(new int[] {7, 8, 9}), true);
         TestFiles.idxSplit(tmp.resolve("fashion-mnist"), Split.TRAIN, TestFiles.idxImages(2, 28, 28, 2), TestFiles.idxLabels(new int[] {0, 9}), false);
+        // Both splits: with only one, a machine with Debian's dataset-fashion-mnist installed rightly refuses
+        // to mix this home's train split with the packaged test split.
+        TestFiles.idxSplit(tmp.resolve("fashion-mnist"), Split.TEST, TestFiles.idxImages(1, 28, 28, 3), TestFiles.idxLabels(new int[] {5}), false);
         DataHome home = DataHome.at(tmp);
         assertEquals("cifar10/train", Datasets.load("cifar10", Split.TRAIN, home).name());
         assertEquals(10, Datasets.load("CIFAR-10", Split.TRAIN, home).size());
