@@ -38,15 +38,15 @@ import java.util.Map;
  * 6 of them; {@link DistillReference} measured it (KD α 0.1 T 3 from a 3- or 10-epoch Keras teacher loses to
  * scratch on MNIST-10k). Instead, teachers that are cheaper and at least as accurate:
  * <ul>
- * <li>{@code seed-cnn-10ep}: the seed CNN ({@link Zoo#seedCnn}, two 5×5 convs and three fc layers), 10 epochs;
+ * <li>{@code seed-cnn-5ep}: the seed CNN ({@link Zoo#seedCnn}, two 5×5 convs and three fc layers), 5 epochs;
  * <li>{@code student-10ep}: the Keras student trained from scratch for 10 epochs (a born-again teacher,
  *     Furlanello et al. 2018); it is also the 10-epoch scratch baseline;
  * <li>{@code ensemble}: the mean of the two teachers' logits (its test accuracy from the mean of their
  *     test logits).
  * </ul>
- * Settings: with 3 student epochs, Keras KD (α · CE + (1 − α) · T² · KL) from seed-cnn-10ep over T ∈ {2, 4, 10}
+ * Settings: with 3 student epochs, Keras KD (α · CE + (1 − α) · T² · KL) from seed-cnn-5ep over T ∈ {2, 4, 10}
  * × α ∈ {0.1, 0.5, 0.9}, the issue's α 0.1 T 3, and KD + RKD (T 4, α 0.5, + 25 · RKD distance + 50 · RKD angle
- * on the logits); with 10 student epochs, α 0.5 T 4 from each teacher and KD + RKD from seed-cnn-10ep.
+ * on the logits); with 10 student epochs, α 0.5 T 4 from each teacher and KD + RKD from seed-cnn-5ep.
  * The scratch student and every distilled student of one seed start from the same weights and see the same
  * shuffles. Each setting is compared with the scratch student of the same epochs. Results (JSON and a
  * markdown table of mean ± sample std over seeds) are rewritten after every data set of every seed.
@@ -60,19 +60,19 @@ public final class DistillSearch {
 
     private record Recipe(String name, String teacher, int epochs, List<WeightedTerm> terms, double alpha) {}
 
-    private static List<Recipe> recipes() {
-        List<Recipe> out = new ArrayList<>();
+    /** The settings in the order they run: each phase over every seed and data set before the next phase. */
+    private static List<List<Recipe>> phases() {
+        List<Recipe> core = List.of(kd(CNN, 3, 0.5, 4), kd(CNN, 3, 0.1, 3));
+        List<Recipe> grid = new ArrayList<>();
         for (double t : new double[] {2, 4, 10}) {
-            for (double a : new double[] {0.1, 0.5, 0.9}) out.add(kd("seed-cnn-10ep", 3, a, t));
+            for (double a : new double[] {0.1, 0.5, 0.9}) if (!(a == 0.5 && t == 4)) grid.add(kd(CNN, 3, a, t));
         }
-        out.add(kd("seed-cnn-10ep", 3, 0.1, 3));
-        out.add(kdRkd("seed-cnn-10ep", 3));
-        out.add(kd("seed-cnn-10ep", 10, 0.5, 4));
-        out.add(kd("student-10ep", 10, 0.5, 4));
-        out.add(kd("ensemble", 10, 0.5, 4));
-        out.add(kdRkd("seed-cnn-10ep", 10));
-        return out;
+        grid.add(kdRkd(CNN, 3));
+        List<Recipe> longer = List.of(kd(CNN, 10, 0.5, 4), kd(STUDENT, 10, 0.5, 4), kd(ENSEMBLE, 10, 0.5, 4), kdRkd(CNN, 10));
+        return List.of(core, grid, longer);
     }
+
+    static final String CNN = "seed-cnn-5ep", STUDENT = "student-10ep", ENSEMBLE = "ensemble";
 
     private static Recipe kd(String teacher, int epochs, double alpha, double t) {
         return new Recipe("KD α " + alpha + " T " + fmt(t), teacher, epochs, List.of(new LogitsDistillation(t).weighted(1)), alpha);
@@ -102,11 +102,17 @@ public final class DistillSearch {
         }
         List<Result> results = new ArrayList<>();
         long start = System.nanoTime();
-        // seed-major, so that an interrupted search still has every data set at the seeds it finished
-        for (long seed : seeds) {
-            for (Map.Entry<String, ImageSet[]> e : data.entrySet()) {
-                results.addAll(runSeed(e.getKey(), e.getValue()[0], e.getValue()[1], seed, start));
-                write(results, json, md, (System.nanoTime() - start) / 1e9);
+        Map<String, Unit> units = new LinkedHashMap<>();
+        for (List<Recipe> phase : phases()) {
+            for (long seed : seeds) {
+                for (Map.Entry<String, ImageSet[]> e : data.entrySet()) {
+                    Unit u = units.computeIfAbsent(e.getKey() + "|" + seed, k -> new Unit(e.getKey(), seed, e.getValue()[0], e.getValue()[1], start));
+                    for (Recipe r : phase) {
+                        results.addAll(u.scratchResults(r.epochs()));
+                        results.add(u.distil(r));
+                        write(results, json, md, (System.nanoTime() - start) / 1e9);
+                    }
+                }
             }
         }
         System.out.printf(Locale.ROOT, "total %.0f s%n", (System.nanoTime() - start) / 1e9);
@@ -118,48 +124,84 @@ public final class DistillSearch {
                 .optObjective(Objective.crossEntropy()).build();
     }
 
-    private static List<Result> runSeed(String dataset, ImageSet train, ImageSet test, long seed, long start) {
-        int[] shape = {train.channels(), train.height(), train.width()};
-        Architecture cnnArch = Zoo.seedCnn(shape, 10), studentArch = Zoo.kerasStudent(shape, 10);
-        Preprocessing pre = Preprocessing.unitScale();
-        List<Result> out = new ArrayList<>();
-        try (Network cnn = Network.create(cnnArch, seed); Network s3 = Network.create(studentArch, seed);
-                Network s10 = Network.create(studentArch, seed)) {
-            long t0 = System.nanoTime();
-            double cnnAcc = Training.fit(cnn, train, test, config(10, seed)).testAccuracy();
-            log(dataset, seed, start, String.format(Locale.ROOT, "teacher seed-cnn-10ep %.2f %% (%.0f s)", 100 * cnnAcc, secs(t0)));
-            t0 = System.nanoTime();
-            double s3Acc = Training.fit(s3, train, test, config(3, seed)).testAccuracy();
-            double s3Sec = secs(t0);
-            t0 = System.nanoTime();
-            double s10Acc = Training.fit(s10, train, test, config(10, seed)).testAccuracy();
-            double s10Sec = secs(t0);
-            log(dataset, seed, start, String.format(Locale.ROOT, "scratch 3 ep %.2f %% (%.0f s), 10 ep %.2f %% (%.0f s)", 100 * s3Acc, s3Sec,
-                    100 * s10Acc, s10Sec));
-            out.add(new Result(dataset, seed, "-", Double.NaN, 3, "scratch", s3Acc, s3Acc, s3Sec));
-            out.add(new Result(dataset, seed, "-", Double.NaN, 10, "scratch", s10Acc, s10Acc, s10Sec));
-            FrozenTeacher cnnFrozen = new FrozenTeacher(cnn), s10Frozen = new FrozenTeacher(s10);
-            float[] cnnTrain = cnnFrozen.logitsOf(train, pre, 256), s10Train = s10Frozen.logitsOf(train, pre, 256);
-            double ensAcc = accuracy(mean(cnnFrozen.logitsOf(test, pre, 256), s10Frozen.logitsOf(test, pre, 256)), test);
-            log(dataset, seed, start, String.format(Locale.ROOT, "teacher ensemble %.2f %%", 100 * ensAcc));
-            Map<String, float[]> caches = Map.of("seed-cnn-10ep", cnnTrain, "student-10ep", s10Train, "ensemble", mean(cnnTrain, s10Train));
-            Map<String, Double> teacherAcc = Map.of("seed-cnn-10ep", cnnAcc, "student-10ep", s10Acc, "ensemble", ensAcc);
-            for (Recipe r : recipes()) {
-                try (Network d = Network.create(studentArch, seed)) {
-                    t0 = System.nanoTime();
-                    // the cache holds the named teacher's logits; the frozen network only supplies the class count
-                    DistillationObjective objective = new DistillationObjective(cnnFrozen, Objective.crossEntropy(), r.alpha(), r.terms(),
-                            caches.get(r.teacher()));
-                    double acc = Training.fit(d, train, test, config(r.epochs(), seed).toBuilder().optObjective(objective).build())
-                            .testAccuracy();
-                    double scratch = r.epochs() == 3 ? s3Acc : s10Acc;
-                    out.add(new Result(dataset, seed, r.teacher(), teacherAcc.get(r.teacher()), r.epochs(), r.name(), scratch, acc, secs(t0)));
-                    log(dataset, seed, start, String.format(Locale.ROOT, "%s from %s, %d ep: %.2f %% (scratch %.2f %%, %+.2f points, %.0f s)",
-                            r.name(), r.teacher(), r.epochs(), 100 * acc, 100 * scratch, 100 * (acc - scratch), secs(t0)));
+    /** One data set at one seed: its teachers' logits and scratch students, each trained the first time a setting needs it. */
+    private static final class Unit {
+        final String dataset;
+        final long seed, start;
+        final ImageSet train, test;
+        final Architecture studentArch;
+        final Preprocessing pre = Preprocessing.unitScale();
+        final Map<String, float[]> trainLogits = new LinkedHashMap<>(), testLogits = new LinkedHashMap<>();
+        final Map<String, Double> teacherAccuracy = new LinkedHashMap<>();
+        final Map<Integer, Result> scratch = new LinkedHashMap<>();
+        FrozenTeacher anyTeacher; // supplies the class count to the objective; the logits always come from a cache
+
+        Unit(String dataset, long seed, ImageSet train, ImageSet test, long start) {
+            this.dataset = dataset;
+            this.seed = seed;
+            this.train = train;
+            this.test = test;
+            this.start = start;
+            this.studentArch = Zoo.kerasStudent(new int[] {train.channels(), train.height(), train.width()}, 10);
+        }
+
+        /** The scratch student of {@code epochs} the first time it is asked for (then empty: it is reported once). */
+        List<Result> scratchResults(int epochs) {
+            if (scratch.containsKey(epochs)) return List.of();
+            if (epochs == 10) teacher(STUDENT); // the 10-epoch scratch student is the born-again teacher
+            else train(studentArch, epochs, "scratch " + epochs + " ep", false);
+            return List.of(scratch.get(epochs));
+        }
+
+        private void train(Architecture arch, int epochs, String what, boolean asTeacher) {
+            try (Network n = Network.create(arch, seed)) {
+                long t0 = System.nanoTime();
+                double acc = Training.fit(n, train, test, config(epochs, seed)).testAccuracy();
+                double sec = secs(t0);
+                log(dataset, seed, start, String.format(Locale.ROOT, "%s %.2f %% (%.0f s)", what, 100 * acc, sec));
+                if (arch == studentArch) scratch.put(epochs, new Result(dataset, seed, "-", Double.NaN, epochs, "scratch", acc, acc, sec));
+                if (asTeacher) {
+                    FrozenTeacher f = new FrozenTeacher(n);
+                    trainLogits.put(what, f.logitsOf(train, pre, 256));
+                    testLogits.put(what, f.logitsOf(test, pre, 256));
+                    teacherAccuracy.put(what, acc);
+                    if (anyTeacher == null) anyTeacher = new FrozenTeacher(Network.create(studentArch, seed));
                 }
             }
         }
-        return out;
+
+        void teacher(String name) {
+            if (trainLogits.containsKey(name)) return;
+            int[] shape = {train.channels(), train.height(), train.width()};
+            switch (name) {
+                case CNN -> train(Zoo.seedCnn(shape, 10), 5, CNN, true);
+                case STUDENT -> train(studentArch, 10, STUDENT, true);
+                case ENSEMBLE -> {
+                    teacher(CNN);
+                    teacher(STUDENT);
+                    trainLogits.put(ENSEMBLE, mean(trainLogits.get(CNN), trainLogits.get(STUDENT)));
+                    testLogits.put(ENSEMBLE, mean(testLogits.get(CNN), testLogits.get(STUDENT)));
+                    teacherAccuracy.put(ENSEMBLE, accuracy(testLogits.get(ENSEMBLE), test));
+                    log(dataset, seed, start, String.format(Locale.ROOT, "%s %.2f %%", ENSEMBLE, 100 * teacherAccuracy.get(ENSEMBLE)));
+                }
+                default -> throw new IllegalArgumentException("DistillSearch: unknown teacher '" + name + "'");
+            }
+        }
+
+        Result distil(Recipe r) {
+            teacher(r.teacher());
+            try (Network d = Network.create(studentArch, seed)) {
+                long t0 = System.nanoTime();
+                DistillationObjective objective = new DistillationObjective(anyTeacher, Objective.crossEntropy(), r.alpha(), r.terms(),
+                        trainLogits.get(r.teacher()));
+                double acc = Training.fit(d, train, test, config(r.epochs(), seed).toBuilder().optObjective(objective).build()).testAccuracy();
+                double scratchAcc = scratch.get(r.epochs()).scratchAccuracy();
+                log(dataset, seed, start, String.format(Locale.ROOT, "%s from %s, %d ep: %.2f %% (scratch %.2f %%, %+.2f points, %.0f s)",
+                        r.name(), r.teacher(), r.epochs(), 100 * acc, 100 * scratchAcc, 100 * (acc - scratchAcc), secs(t0)));
+                return new Result(dataset, seed, r.teacher(), teacherAccuracy.get(r.teacher()), r.epochs(), r.name(), scratchAcc, acc,
+                        secs(t0));
+            }
+        }
     }
 
     private static float[] mean(float[] a, float[] b) {
