@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * The issue's "honest search": does any distillation recipe beat the scratch Keras student by ≥ 0.5 points
  * of mean accuracy, on MNIST-10k and on Fashion-MNIST? Not a test: run by hand,
- * {@code java -cp target/classes:target/test-classes:target/lib/* dev.squeeze.distill.DistillSearch 1,2,3 out.json out.md [mnist,fashion-mnist]}.
+ * {@code java -cp target/classes:target/test-classes:target/lib/* dev.squeeze.distill.DistillSearch 1,2,3 out.json out.md
+ * [mnist,fashion-mnist] [core,born-again,grid,longer]}.
  *
  * <p>Data: MNIST is the data home's 10k real digits (7,996 train / 2,004 test); Fashion-MNIST is a seeded
  * (seed 0) stratified 8,000 / 2,000 subset of the official 60k / 10k splits, the same size. Adam 1e-3,
@@ -44,12 +45,10 @@ import java.util.Map;
  * <li>{@code ensemble}: the mean of the two teachers' logits (its test accuracy from the mean of their
  *     test logits).
  * </ul>
- * Settings: with 3 student epochs, Keras KD (α · CE + (1 − α) · T² · KL) from seed-cnn-5ep over T ∈ {2, 4, 10}
- * × α ∈ {0.1, 0.5, 0.9}, the issue's α 0.1 T 3, and KD + RKD (T 4, α 0.5, + 25 · RKD distance + 50 · RKD angle
- * on the logits); with 10 student epochs, α 0.5 T 4 from each teacher and KD + RKD from seed-cnn-5ep.
- * The scratch student and every distilled student of one seed start from the same weights and see the same
- * shuffles. Each setting is compared with the scratch student of the same epochs. Results (JSON and a
- * markdown table of mean ± sample std over seeds) are rewritten after every data set of every seed.
+ * Settings ({@link #phases()}): Keras KD (α · CE + (1 − α) · T² · KL) and KD + RKD (T 4, α 0.5, + 25 · RKD
+ * distance + 50 · RKD angle on the logits). The scratch student and every distilled student of one seed start
+ * from the same weights and see the same shuffles. Each setting is compared with the scratch student of the
+ * same epochs. Results (JSON and a markdown table of mean ± sample std over seeds) are rewritten after every run.
  */
 public final class DistillSearch {
     private DistillSearch() {}
@@ -60,16 +59,24 @@ public final class DistillSearch {
 
     private record Recipe(String name, String teacher, int epochs, List<WeightedTerm> terms, double alpha) {}
 
-    /** The settings in the order they run: each phase over every seed and data set before the next phase. */
-    private static List<List<Recipe>> phases() {
-        List<Recipe> core = List.of(kd(CNN, 3, 0.5, 4), kd(CNN, 3, 0.1, 3));
+    /**
+     * The settings by phase name; each phase runs over every seed and data set before the next.
+     * core: KD from the seed CNN at the issue's α 0.1 T 3 and at α 0.5 T 4; born-again: α 0.5 T 4 from the
+     * 10-epoch student and from the ensemble; grid: the rest of T ∈ {2, 4, 10} × α ∈ {0.1, 0.5, 0.9} from the
+     * seed CNN and KD + RKD, all with 3 student epochs; longer: 10 student epochs.
+     */
+    private static Map<String, List<Recipe>> phases() {
+        Map<String, List<Recipe>> out = new LinkedHashMap<>();
+        out.put("core", List.of(kd(CNN, 3, 0.5, 4), kd(CNN, 3, 0.1, 3)));
+        out.put("born-again", List.of(kd(STUDENT, 3, 0.5, 4), kd(ENSEMBLE, 3, 0.5, 4)));
         List<Recipe> grid = new ArrayList<>();
         for (double t : new double[] {2, 4, 10}) {
             for (double a : new double[] {0.1, 0.5, 0.9}) if (!(a == 0.5 && t == 4)) grid.add(kd(CNN, 3, a, t));
         }
         grid.add(kdRkd(CNN, 3));
-        List<Recipe> longer = List.of(kd(CNN, 10, 0.5, 4), kd(STUDENT, 10, 0.5, 4), kd(ENSEMBLE, 10, 0.5, 4), kdRkd(CNN, 10));
-        return List.of(core, grid, longer);
+        out.put("grid", grid);
+        out.put("longer", List.of(kd(CNN, 10, 0.5, 4), kd(STUDENT, 10, 0.5, 4), kd(ENSEMBLE, 10, 0.5, 4), kdRkd(CNN, 10)));
+        return out;
     }
 
     static final String CNN = "seed-cnn-5ep", STUDENT = "student-10ep", ENSEMBLE = "ensemble";
@@ -103,7 +110,10 @@ public final class DistillSearch {
         List<Result> results = new ArrayList<>();
         long start = System.nanoTime();
         Map<String, Unit> units = new LinkedHashMap<>();
-        for (List<Recipe> phase : phases()) {
+        List<String> chosen = List.of((args.length > 4 ? args[4] : String.join(",", phases().keySet())).split(","));
+        for (String name : chosen) {
+            List<Recipe> phase = phases().get(name);
+            if (phase == null) throw new IllegalArgumentException("DistillSearch: unknown phase '" + name + "'; choose from " + phases().keySet());
             for (long seed : seeds) {
                 for (Map.Entry<String, ImageSet[]> e : data.entrySet()) {
                     Unit u = units.computeIfAbsent(e.getKey() + "|" + seed, k -> new Unit(e.getKey(), seed, e.getValue()[0], e.getValue()[1], start));
