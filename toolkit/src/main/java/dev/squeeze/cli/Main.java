@@ -241,18 +241,10 @@ public final class Main {
             var runs = dev.squeeze.distill.DistillStudy.run(teacher, student, data[0], data[1], config, seedList, settings,
                     (seed, line) -> System.out.println("[seed " + seed + "] " + line));
             var summaries = dev.squeeze.distill.DistillStudy.summarise(runs);
-            List<String> labels = new java.util.ArrayList<>(List.of("teacher", "scratch student"));
-            List<Double> means = new java.util.ArrayList<>(), stds = new java.util.ArrayList<>();
-            var s0 = summaries.get(0);
-            means.add(100 * s0.teacherMean()); stds.add(100 * s0.teacherStd());
-            means.add(100 * s0.scratchMean()); stds.add(100 * s0.scratchStd());
-            for (var s : summaries) {
-                labels.add(s.setting());
-                means.add(100 * s.distilledMean());
-                stds.add(100 * s.distilledStd());
-            }
-            Path plot = Charts.savePng(Charts.meanBars(labels, means.stream().mapToDouble(Double::doubleValue).toArray(),
-                    stds.stream().mapToDouble(Double::doubleValue).toArray(), "test accuracy (%)",
+            var comparison = dev.squeeze.distill.DistillStudy.rows(runs);
+            Path plot = Charts.savePng(Charts.meanBars(comparison.stream().map(dev.squeeze.distill.DistillStudy.Row::model).toList(),
+                    comparison.stream().mapToDouble(dev.squeeze.distill.DistillStudy.Row::accuracyMean).toArray(),
+                    comparison.stream().mapToDouble(dev.squeeze.distill.DistillStudy.Row::accuracyStd).toArray(), "test accuracy (%)",
                     "distillation on " + dataset + " (" + budget.id() + "), mean ± std over " + seeds + " seeds"), out.staged("distill-accuracy.png"));
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("command", "distill");

@@ -58,6 +58,37 @@ public final class DistillStudy {
             double distilledMean, double distilledStd, double gainMeanPoints, double gainStdPoints) {}
 
     /**
+     * One model of the comparison over seeds, accuracies in percent (mean and sample standard deviation).
+     *
+     * @param gainMeanPoints distilled minus scratch accuracy, paired per seed, in points; NaN for the teacher and
+     *     the scratch student
+     */
+    public record Row(String model, long parameters, int seeds, double accuracyMean, double accuracyStd, double gainMeanPoints,
+            double gainStdPoints) {}
+
+    /**
+     * The comparison as a table's rows: the teacher, the scratch student, then each setting's distilled student,
+     * in the order the settings first appear. Teacher and scratch are trained once per seed and shared by every
+     * setting, so they are counted once per seed.
+     */
+    public static List<Row> rows(List<Run> runs) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("DistillStudy.rows needs at least one Run, got none");
+        List<Summary> sums = summarise(runs);
+        Summary first = sums.get(0);
+        Run r0 = runs.get(0);
+        List<Row> out = new ArrayList<>();
+        out.add(new Row("teacher", r0.teacherParameters(), first.seeds(), 100 * first.teacherMean(), 100 * first.teacherStd(),
+                Double.NaN, Double.NaN));
+        out.add(new Row("scratch student", r0.studentParameters(), first.seeds(), 100 * first.scratchMean(), 100 * first.scratchStd(),
+                Double.NaN, Double.NaN));
+        for (Summary s : sums) {
+            out.add(new Row(s.setting(), r0.studentParameters(), s.seeds(), 100 * s.distilledMean(), 100 * s.distilledStd(),
+                    s.gainMeanPoints(), s.gainStdPoints()));
+        }
+        return out;
+    }
+
+    /**
      * Runs the study.
      *
      * @param teacher the teacher's architecture (trained per seed with {@code config})

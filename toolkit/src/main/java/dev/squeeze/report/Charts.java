@@ -75,6 +75,30 @@ public final class Charts {
     }
 
     /**
+     * A labelled point per model: trainable parameters (log scale) against mean accuracy, with ± error bars
+     * (e.g. the standard deviation over seeds): what a smaller model costs in accuracy.
+     */
+    public static XYChart accuracyVsParameters(List<String> labels, double[] parameters, double[] mean, double[] error,
+            String yTitle, String title) {
+        if (parameters.length != labels.size() || mean.length != labels.size() || error.length != labels.size()) {
+            throw new IllegalArgumentException("Charts.accuracyVsParameters needs one parameter count, mean and error per label: "
+                    + labels.size() + " labels, " + parameters.length + " parameter counts, " + mean.length + " means, "
+                    + error.length + " errors");
+        }
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("trainable parameters (log)")
+                .yAxisTitle(yTitle).build();
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setMarkerSize(10);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        for (int i = 0; i < labels.size(); i++) {
+            c.addSeries(labels.get(i), new double[] {parameters[i]}, new double[] {mean[i]}, new double[] {error[i]})
+                    .setMarker(SeriesMarkers.CIRCLE);
+        }
+        return c;
+    }
+
+    /**
      * One line per named series of (x, y) points: e.g. accuracy against sparsity for each pruning
      * method. Series keep their insertion order; x values are fractions shown as given.
      */

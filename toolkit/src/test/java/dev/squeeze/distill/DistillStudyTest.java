@@ -34,4 +34,26 @@ class DistillStudyTest {
         assertEquals(Math.abs(a - b) / Math.sqrt(2), s.distilledStd(), 1e-12, "sample standard deviation");
         assertEquals(0, sums.get(1).gainMeanPoints(), 0);
     }
+
+    @Test
+    void rowsCountTeacherAndScratchOncePerSeedAndPairTheGain() {
+        java.util.Map<String, Double> none = java.util.Map.of();
+        List<DistillStudy.Run> runs = List.of(
+                new DistillStudy.Run(1, "A", 0.90, 0.80, 0.82, 1000, 10, 0, 0, 0, none),
+                new DistillStudy.Run(1, "B", 0.90, 0.80, 0.79, 1000, 10, 0, 0, 0, none),
+                new DistillStudy.Run(2, "A", 0.94, 0.84, 0.88, 1000, 10, 0, 0, 0, none),
+                new DistillStudy.Run(2, "B", 0.94, 0.84, 0.83, 1000, 10, 0, 0, 0, none));
+        List<DistillStudy.Row> rows = DistillStudy.rows(runs);
+        assertEquals(List.of("teacher", "scratch student", "A", "B"), rows.stream().map(DistillStudy.Row::model).toList());
+        assertEquals(List.of(1000L, 10L, 10L, 10L), rows.stream().map(DistillStudy.Row::parameters).toList());
+        assertEquals(92.0, rows.get(0).accuracyMean(), 1e-9);
+        assertEquals(2 * Math.sqrt(2), rows.get(0).accuracyStd(), 1e-9, "sample std of 90 and 94 %");
+        assertEquals(2, rows.get(1).seeds());
+        assertTrue(Double.isNaN(rows.get(1).gainMeanPoints()));
+        assertEquals(85.0, rows.get(2).accuracyMean(), 1e-9);
+        assertEquals(3.0, rows.get(2).gainMeanPoints(), 1e-9, "A gains 2 and 4 points");
+        assertEquals(Math.sqrt(2), rows.get(2).gainStdPoints(), 1e-9);
+        assertEquals(-1.0, rows.get(3).gainMeanPoints(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> DistillStudy.rows(List.of()));
+    }
 }
