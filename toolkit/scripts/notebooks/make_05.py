@@ -154,8 +154,11 @@ var settings = List.of(DistillStudy.Setting.keras(0.1, 3), DistillStudy.Setting.
 var runs = DistillStudy.run(teacherArch, studentArch, studyTrain, test, config, seeds, settings,
         (seed, line) -> System.out.println("[seed " + seed + "] " + line));
 var rows = DistillStudy.rows(runs);
-Display.table(Tables.fromRecords(String.format("test accuracy (%%) on %d images, mean ± std over %d seeds, %d training images, %d epochs",
-        test.size(), seeds.length, studyTrain.size(), recipe.epochs()), rows));
+var studyTable = Tables.fromRecords(String.format("test accuracy (%%) on %d images, mean ± std over %d seeds, %d training images, %d epochs",
+        test.size(), seeds.length, studyTrain.size(), recipe.epochs()), rows);
+// two decimals are all a few hundred test images can tell apart
+for (var c : studyTable.columns()) if (c instanceof DoubleColumn d) d.setPrintFormatter(tech.tablesaw.columns.numbers.NumberColumnFormatter.fixedWithGrouping(2));
+Display.table(studyTable);
 """)
 code(r"""
 var labels = rows.stream().map(DistillStudy.Row::model).toList();
@@ -202,6 +205,7 @@ for (double alpha : alphas) {
     curves.put("α " + alpha, new double[][] {temperatures, accuracy});
 }
 curves.put("scratch", new double[][] {{temperatures[0], temperatures[temperatures.length - 1]}, {scratchReference, scratchReference}});
+for (var c : grid.columns()) if (c instanceof DoubleColumn d) d.setPrintFormatter(tech.tablesaw.columns.numbers.NumberColumnFormatter.fixedWithGrouping(2));
 Display.table(grid);
 var gridChart = Charts.lines(curves, "temperature T", "test accuracy (%)", "distilled student by T and α (" + env.budget().id() + ", one seed)");
 gridChart.getSeriesMap().get("scratch").setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
