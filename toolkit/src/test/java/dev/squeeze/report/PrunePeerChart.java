@@ -63,8 +63,10 @@ public final class PrunePeerChart {
         series.put(String.format(Locale.ROOT, "Squeeze (DJL fp32), dense %.2f %%", 100 * squeezeDense), drops(squeeze, squeezeDense));
         series.put(String.format(Locale.ROOT, "PyTorch (bf16 autocast), dense %.2f %%", 100 * torchDense), drops(torch, torchDense));
         Path out = Path.of(args[0]);
-        Charts.savePng(Charts.lines(series, "global sparsity (conv + linear)", "fine-tuned drop from fine-tuned dense (points)",
-                "ResNet18 CIFAR-10, global L1, 1 epoch fine-tuning over 10,000 images"), out);
+        var chart = Charts.lines(series, "global sparsity (conv + linear)", "fine-tuned drop from fine-tuned dense (points)",
+                "ResNet18 CIFAR-10, global L1, 1 epoch fine-tuning over 10,000 images");
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW); // the curves rise to the right
+        Charts.savePng(chart, out);
 
         Table t = Table.create("fine-tuned accuracy drop (points)");
         DoubleColumn sp = DoubleColumn.create("sparsity"), sq = DoubleColumn.create("squeeze drop"), pt = DoubleColumn.create("pytorch drop"),
@@ -76,6 +78,7 @@ public final class PrunePeerChart {
             sp.append(s); sq.append(a); pt.append(b); diff.append(a - b);
         }
         t.addColumns(sp, sq, pt, diff);
+        for (DoubleColumn c : List.of(sq, pt, diff)) c.setPrintFormatter(tech.tablesaw.columns.numbers.NumberColumnFormatter.fixedWithGrouping(2));
         System.out.println(t.print());
         System.out.println("wrote " + out);
     }
