@@ -166,6 +166,9 @@ public final class FloatExecutor implements AutoCloseable {
             case FusedOp.Act a -> {
                 return produce(new EltStep(name, "act", a.activation(), x.size()), x, x.c, x.h, x.w);
             }
+            case FusedOp.Concat todo10n5 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in FloatExecutor.java");
+            case FusedOp.ChannelSlice todo10n6 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in FloatExecutor.java");
+            case FusedOp.ChannelShuffle todo10n7 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in FloatExecutor.java");
             case FusedOp.Add a -> {
                 // the shortcut first, so that a body ending in a convolution can add it in that convolution's epilogue
                 Value shortcut = chain(a.shortcut(), x);

@@ -207,6 +207,11 @@ public final class OnnxExport {
                         Attr.ints("pads", p.padding(), p.padding(), p.padding(), p.padding()), Attr.i("count_include_pad", 1));
                 case Layer.GlobalAvgPool gp -> g.op("GlobalAveragePool", path + ".global_avg_pool", List.of(x), path + ".global_avg_pool");
                 case Layer.Flatten f -> g.op("Flatten", path + ".flatten", List.of(x), path + ".flatten", Attr.i("axis", 1));
+                case Layer.Relu6 todo10n32 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in OnnxExport.java");
+                case Layer.HardSwish todo10n33 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in OnnxExport.java");
+                case Layer.Concat todo10n34 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in OnnxExport.java");
+                case Layer.ChannelSlice todo10n35 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in OnnxExport.java");
+                case Layer.ChannelShuffle todo10n36 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in OnnxExport.java");
                 case Layer.Residual r -> {
                     String a = layers(r.body(), x, path + ".body.");
                     String s = r.shortcut().isEmpty() ? x : layers(r.shortcut(), x, path + ".shortcut.");
@@ -396,6 +401,10 @@ public final class OnnxExport {
                 }
                 case Int8Op.Act a -> quantize(activation(dq(x, p + ".act"), a.activation(), p), a.output(), p, x.rank,
                         Range.after(a.activation()));
+                case Int8Op.Lookup todo10n28 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in OnnxExport.java");
+                case Int8Op.Concat todo10n29 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in OnnxExport.java");
+                case Int8Op.ChannelSlice todo10n30 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in OnnxExport.java");
+                case Int8Op.ChannelShuffle todo10n31 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in OnnxExport.java");
                 case Int8Op.Add a -> {
                     Q body = sequence(a.body(), x);
                     Q shortcut = a.shortcut().isEmpty() ? x : sequence(a.shortcut(), x);
@@ -412,6 +421,7 @@ public final class OnnxExport {
                 case NONE -> y;
                 case RELU -> g.op("Relu", p + ".relu", List.of(y), p + ".relu");
                 case LEAKY_RELU -> g.op("LeakyRelu", p + ".leaky_relu", List.of(y), p + ".leaky_relu", Attr.f("alpha", a.alpha()));
+                case RELU6, HARD_SWISH -> throw new UnsupportedOperationException("TODO(issue-10): " + a + " in OnnxExport.java");
             };
         }
 

@@ -42,6 +42,7 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
                 case Layer.Linear f -> n += (long) f.out() * f.in() + (f.bias() ? f.out() : 0);
                 case Layer.BatchNorm b -> n += 2L * b.channels();
                 case Layer.Residual r -> n += count(r.body()) + count(r.shortcut());
+                case Layer.Concat c -> { for (List<Layer> b : c.branches()) n += count(b); }
                 default -> { }
             }
         }
@@ -77,6 +78,8 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
             if (l instanceof Layer.Residual r) {
                 flatten(r.body(), out);
                 flatten(r.shortcut(), out);
+            } else if (l instanceof Layer.Concat c) {
+                for (List<Layer> b : c.branches()) flatten(b, out);
             }
             out.add(l);
         }
@@ -130,8 +133,35 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
                 }
                 yield a;
             }
+            case Layer.Concat c -> {
+                int channels = 0;
+                int[] first = null;
+                for (List<Layer> b : c.branches()) {
+                    int[] o = outputShape(s, b, where);
+                    need(o, 3, l, where);
+                    if (first != null && (o[1] != first[1] || o[2] != first[2])) {
+                        throw mismatch(where, l, "a branch output " + java.util.Arrays.toString(o),
+                                "the first branch's height and width " + java.util.Arrays.toString(first));
+                    }
+                    if (first == null) first = o;
+                    channels += o[0];
+                }
+                yield new int[] {channels, first[1], first[2]};
+            }
+            case Layer.ChannelSlice c -> {
+                need(s, 3, l, where);
+                if (c.to() > s[0]) throw mismatch(where, l, "input channels " + s[0], "at least " + c.to());
+                yield new int[] {c.channels(), s[1], s[2]};
+            }
+            case Layer.ChannelShuffle c -> {
+                need(s, 3, l, where);
+                if (s[0] % c.groups() != 0) throw mismatch(where, l, "input channels " + s[0], "a multiple of " + c.groups());
+                yield s;
+            }
             case Layer.Relu r -> s;
             case Layer.LeakyRelu r -> s;
+            case Layer.Relu6 r -> s;
+            case Layer.HardSwish r -> s;
         };
     }
 

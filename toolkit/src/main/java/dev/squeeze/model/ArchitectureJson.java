@@ -68,6 +68,11 @@ public final class ArchitectureJson {
             }
             case Layer.GlobalAvgPool g -> o.addProperty("op", "global_avg_pool");
             case Layer.Flatten f -> o.addProperty("op", "flatten");
+            case Layer.Relu6 todo10n8 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in ArchitectureJson.java");
+            case Layer.HardSwish todo10n9 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in ArchitectureJson.java");
+            case Layer.Concat todo10n10 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in ArchitectureJson.java");
+            case Layer.ChannelSlice todo10n11 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in ArchitectureJson.java");
+            case Layer.ChannelShuffle todo10n12 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in ArchitectureJson.java");
             case Layer.Residual r -> {
                 o.addProperty("op", "residual");
                 o.add("body", layers(r.body()));

@@ -52,6 +52,11 @@ public final class DjlBlocks {
                     new Shape(p.padding(), p.padding()));
             case Layer.GlobalAvgPool g -> Pool.globalAvgPool2dBlock();
             case Layer.Flatten f -> Blocks.batchFlattenBlock();
+            case Layer.Relu6 todo10n23 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in DjlBlocks.java");
+            case Layer.HardSwish todo10n24 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in DjlBlocks.java");
+            case Layer.Concat todo10n25 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in DjlBlocks.java");
+            case Layer.ChannelSlice todo10n26 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in DjlBlocks.java");
+            case Layer.ChannelShuffle todo10n27 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in DjlBlocks.java");
             case Layer.Residual r -> new ParallelBlock(
                     outs -> new NDList(outs.get(0).singletonOrThrow().add(outs.get(1).singletonOrThrow())),
                     List.of(sequence(r.body()), r.shortcut().isEmpty() ? new LambdaBlock(x -> x) : sequence(r.shortcut())));

@@ -82,6 +82,11 @@ public final class FeatureTaps {
                 case Layer.Conv2d c -> add(key, prefix + "conv" + (++conv), s = shapeAfter(s, l));
                 case Layer.BatchNorm b -> add(key, prefix + "bn" + (++bn), s = shapeAfter(s, l));
                 case Layer.Linear f -> add(key, prefix + (linears == 1 ? "fc" : "fc" + (++fc)), s = shapeAfter(s, l));
+                case Layer.Relu6 todo10n18 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in FeatureTaps.java");
+                case Layer.HardSwish todo10n19 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in FeatureTaps.java");
+                case Layer.Concat todo10n20 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in FeatureTaps.java");
+                case Layer.ChannelSlice todo10n21 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in FeatureTaps.java");
+                case Layer.ChannelShuffle todo10n22 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in FeatureTaps.java");
                 case Layer.Residual r -> {
                     if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
                     String blockName = prefix + "layer" + stage + "." + (block++);

@@ -83,6 +83,44 @@ public sealed interface Layer {
         public String describe() { return "residual(" + body.size() + " + " + (shortcut.isEmpty() ? "identity" : shortcut.size()) + ")"; }
     }
 
+    /** {@code min(max(x, 0), 6)} (MobileNetV2's activation; ONNX {@code Clip(0, 6)}). */
+    record Relu6() implements Layer { public String describe() { return "relu6"; } }
+
+    /** {@code x · relu6(x + 3) / 6} (MobileNetV3's hard-swish; ONNX {@code HardSwish}). */
+    record HardSwish() implements Layer { public String describe() { return "hard-swish"; } }
+
+    /**
+     * Channel concatenation of parallel branches: every branch receives this node's input and the
+     * branch outputs (same height and width) are stacked along channels in branch order. An empty
+     * branch is the identity. With {@link ChannelSlice} at the start of branches this says a channel
+     * split (ShuffleNetV2's {@code x1, x2 = x.chunk(2, dim=1); cat(x1, branch2(x2))}).
+     */
+    record Concat(List<List<Layer>> branches) implements Layer {
+        public Concat {
+            if (branches.size() < 2) throw new IllegalArgumentException("Concat needs at least 2 branches, got " + branches.size());
+            branches = branches.stream().map(List::copyOf).toList();
+        }
+        public String describe() { return "concat(" + branches.size() + " branches)"; }
+    }
+
+    /** Channels {@code [from, to)} of {@code [N, C, H, W]} (one part of a channel split; ONNX {@code Split}/{@code Slice}). */
+    record ChannelSlice(int from, int to) implements Layer {
+        public ChannelSlice {
+            if (from < 0 || to <= from) throw new IllegalArgumentException("ChannelSlice needs 0 ≤ from < to, got [" + from + ", " + to + ")");
+        }
+        public int channels() { return to - from; }
+        public String describe() { return "channels " + from + ".." + to; }
+    }
+
+    /**
+     * ShuffleNet's channel shuffle: {@code [N, g·k, H, W]} viewed as {@code [N, g, k, H, W]}, the two
+     * channel axes transposed, viewed back; output channel {@code j·g + i} is input channel {@code i·k + j}.
+     */
+    record ChannelShuffle(int groups) implements Layer {
+        public ChannelShuffle { positive("ChannelShuffle.groups", groups); }
+        public String describe() { return "channel-shuffle " + groups; }
+    }
+
     private static void positive(String field, int v) {
         if (v <= 0) throw new IllegalArgumentException(field + " must be ≥ 1, got " + v);
     }

@@ -71,6 +71,11 @@ public final class NodeNames {
                 case Layer.Conv2d c -> out.add(new Node(prefix + "conv" + (++conv), l));
                 case Layer.BatchNorm b -> out.add(new Node(prefix + "bn" + (++bn), l));
                 case Layer.Linear f -> out.add(new Node(prefix + (linears == 1 ? "fc" : "fc" + (++fc)), l));
+                case Layer.Relu6 todo10n13 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in NodeNames.java");
+                case Layer.HardSwish todo10n14 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in NodeNames.java");
+                case Layer.Concat todo10n15 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in NodeNames.java");
+                case Layer.ChannelSlice todo10n16 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in NodeNames.java");
+                case Layer.ChannelShuffle todo10n17 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in NodeNames.java");
                 case Layer.Residual r -> {
                     if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
                     String blockName = prefix + "layer" + stage + "." + (block++) + ".";

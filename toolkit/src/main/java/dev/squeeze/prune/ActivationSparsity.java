@@ -87,6 +87,11 @@ public final class ActivationSparsity {
                     case Layer.Conv2d c -> { lastNode = names.next().name(); x = forward(b, x); }
                     case Layer.Linear f -> { lastNode = names.next().name(); x = forward(b, x); }
                     case Layer.BatchNorm bn -> { lastNode = names.next().name(); x = forward(b, x); }
+                    case Layer.Relu6 todo10n42 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in ActivationSparsity.java");
+                    case Layer.HardSwish todo10n43 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in ActivationSparsity.java");
+                    case Layer.Concat todo10n44 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in ActivationSparsity.java");
+                    case Layer.ChannelSlice todo10n45 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in ActivationSparsity.java");
+                    case Layer.ChannelShuffle todo10n46 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in ActivationSparsity.java");
                     case Layer.Residual r -> {
                         List<Block> branches = ((ParallelBlock) b).getChildren().values();
                         NDArray body = sequence(r.body(), (SequentialBlock) branches.get(0), x, prefix);

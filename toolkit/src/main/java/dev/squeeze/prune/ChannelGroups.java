@@ -238,8 +238,37 @@ public final class ChannelGroups {
                         cur = find(body);
                         s = after;
                     }
+                    case Layer.Concat c -> {
+                        // Concat offsets are not followed yet: every channel on either side of a concat
+                        // stays (named in the group's reason), never a silently mis-pruned one.
+                        int total = 0;
+                        int[] after = null;
+                        for (List<Layer> b : c.branches()) {
+                            int out = walk(b, cur, s);
+                            fix(out, "feeds a concat (channel offsets through concat are not followed yet)");
+                            total += shape[0];
+                            if (after == null) after = shape;
+                        }
+                        fix(cur, "feeds a concat's branches (channel offsets through concat are not followed yet)");
+                        int o = space(total);
+                        fix(o, "is a concat's output (channel offsets through concat are not followed yet)");
+                        cur = o;
+                        s = new int[] {total, after[1], after[2]};
+                    }
+                    case Layer.ChannelSlice c -> {
+                        fix(cur, "is split by channel position (" + c.describe() + ")");
+                        int o = space(c.channels());
+                        fix(o, "comes from a channel split (" + c.describe() + ")");
+                        cur = o;
+                        s = new int[] {c.channels(), s[1], s[2]};
+                    }
+                    case Layer.ChannelShuffle c -> {
+                        fix(cur, "goes through a channel shuffle (" + c.groups() + " groups), which ties channels by position");
+                    }
                     case Layer.Relu x -> { }
                     case Layer.LeakyRelu x -> { }
+                    case Layer.Relu6 x -> { }
+                    case Layer.HardSwish x -> { }
                 }
             }
             shape = s;

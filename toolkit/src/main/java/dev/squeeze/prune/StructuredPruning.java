@@ -200,6 +200,11 @@ public final class StructuredPruning {
                     String n = names.next().name();
                     out.add(new Layer.BatchNorm(plan.kept(g.outputGroupOf(n).id()).length));
                 }
+                case Layer.Relu6 todo10n37 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in StructuredPruning.java");
+                case Layer.HardSwish todo10n38 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in StructuredPruning.java");
+                case Layer.Concat todo10n39 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in StructuredPruning.java");
+                case Layer.ChannelSlice todo10n40 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in StructuredPruning.java");
+                case Layer.ChannelShuffle todo10n41 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in StructuredPruning.java");
                 case Layer.Residual r -> {
                     List<Layer> body = rebuild(r.body(), names, plan);
                     List<Layer> shortcut = rebuild(r.shortcut(), names, plan);

@@ -69,6 +69,11 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                     if (act != Activation.NONE) i++;
                     out.add(new FusedOp.Dense(nextId[0]++, f, w, b, act));
                 }
+                case Layer.Relu6 todo10n58 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in FusedGraph.java");
+                case Layer.HardSwish todo10n59 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in FusedGraph.java");
+                case Layer.Concat todo10n60 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in FusedGraph.java");
+                case Layer.ChannelSlice todo10n61 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in FusedGraph.java");
+                case Layer.ChannelShuffle todo10n62 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in FusedGraph.java");
                 case Layer.Residual r -> {
                     List<FusedOp> body = fuse(r.body(), it, nextId, where);
                     List<FusedOp> shortcut = fuse(r.shortcut(), it, nextId, where);
@@ -161,6 +166,9 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                     out.add(new Layer.Linear(d.layer().in(), d.layer().out(), true));
                     addActivation(out, d.activation());
                 }
+                case FusedOp.Concat todo10n55 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in FusedGraph.java");
+                case FusedOp.ChannelSlice todo10n56 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in FusedGraph.java");
+                case FusedOp.ChannelShuffle todo10n57 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in FusedGraph.java");
                 case FusedOp.Add a -> {
                     out.add(new Layer.Residual(layers(a.body()), layers(a.shortcut())));
                     addActivation(out, a.activation());

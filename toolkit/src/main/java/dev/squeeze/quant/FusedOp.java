@@ -63,4 +63,26 @@ public sealed interface FusedOp {
         }
         public String describe() { return "add" + (activation.kind() == Activation.Kind.NONE ? "" : " + " + activation); }
     }
+
+    /**
+     * Channel concatenation of parallel branches (each receives this op's input; an empty branch is
+     * the identity); output {@code [Σ branch channels, H, W]} on its own grid, to which the integer
+     * path requantizes every branch.
+     */
+    record Concat(int id, List<List<FusedOp>> branches) implements FusedOp {
+        public Concat { branches = branches.stream().map(List::copyOf).toList(); }
+        public String describe() { return "concat(" + branches.size() + ")"; }
+    }
+
+    /** Channels {@code [from, to)}; keeps its input's grid. */
+    record ChannelSlice(int id, Layer.ChannelSlice layer) implements FusedOp {
+        public boolean producesNewRange() { return false; }
+        public String describe() { return layer.describe(); }
+    }
+
+    /** ShuffleNet's channel shuffle ({@link Layer.ChannelShuffle}); keeps its input's grid. */
+    record ChannelShuffle(int id, Layer.ChannelShuffle layer) implements FusedOp {
+        public boolean producesNewRange() { return false; }
+        public String describe() { return layer.describe(); }
+    }
 }

@@ -121,6 +121,9 @@ public final class Int8Converter {
                         yield new Int8Op.Act(a.id(), a.activation(), s.shape(), s.params(), out,
                                 Requantization.of(new double[] {m}, a.activation(), out));
                     }
+                    case FusedOp.Concat todo10n70 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in Int8Converter.java");
+                    case FusedOp.ChannelSlice todo10n71 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in Int8Converter.java");
+                    case FusedOp.ChannelShuffle todo10n72 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in Int8Converter.java");
                     case FusedOp.Add a -> add(a, s);
                 };
             } catch (IllegalArgumentException e) {

@@ -98,6 +98,10 @@ public final class Int8Model {
                 case Int8Op.Conv c -> expect(op, s, c.inputShape(), c.input());
                 case Int8Op.Dense d -> expect(op, s, d.inputShape(), d.input());
                 case Int8Op.Act a -> expect(op, s, a.inputShape(), a.input());
+                case Int8Op.Lookup todo10n63 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8Model.java");
+                case Int8Op.Concat todo10n64 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8Model.java");
+                case Int8Op.ChannelSlice todo10n65 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8Model.java");
+                case Int8Op.ChannelShuffle todo10n66 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8Model.java");
                 case Int8Op.Add a -> {
                     expect(op, s, a.inputShape(), s.params());
                     State body = chain(a.body(), s, ids);

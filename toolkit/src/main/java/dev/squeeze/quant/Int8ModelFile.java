@@ -91,6 +91,10 @@ final class Int8ModelFile {
                 activation(o, a.activation());
                 o.add("requant", requant(a.requantization(), p));
             }
+            case Int8Op.Lookup todo10n51 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8ModelFile.java");
+            case Int8Op.Concat todo10n52 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8ModelFile.java");
+            case Int8Op.ChannelSlice todo10n53 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8ModelFile.java");
+            case Int8Op.ChannelShuffle todo10n54 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8ModelFile.java");
             case Int8Op.Add a -> {
                 o.add("body", encodeOps(a.body(), p));
                 o.add("shortcut", encodeOps(a.shortcut(), p));

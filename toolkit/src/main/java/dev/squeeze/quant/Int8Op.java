@@ -30,7 +30,7 @@ public sealed interface Int8Op {
     /** Short text for tables, e.g. {@code "conv 3→16 5×5 + relu"}. */
     String describe();
 
-    /** Op kind as stored in the file: {@code quantize, conv, dense, max_pool, avg_pool, global_avg_pool, flatten, act, add, dequantize}. */
+    /** Op kind as stored in the file: {@code quantize, conv, dense, max_pool, avg_pool, global_avg_pool, flatten, act, add, lookup, concat, channel_slice, channel_shuffle, dequantize}. */
     String kind();
 
     /** Id of {@link QuantizeInput}, the same key the activation parameters of the model input use. */
@@ -234,6 +234,114 @@ public sealed interface Int8Op {
         public TensorShape outputShape() { return body.get(body.size() - 1).outputShape(); }
         public String describe() { return "add" + suffix(activation); }
         public String kind() { return "add"; }
+    }
+
+    /**
+     * An element-wise activation by table: {@code out = table[q − input.qmin()]}, one entry per input
+     * code. The table is built once at conversion as
+     * {@code output.quantize(activation.apply(input.dequantize(q)))} (float32, as
+     * {@link QuantParams#quantize(float)} and {@link QuantParams#dequantize(int)}), so every executor that
+     * indexes it agrees bit for bit. Used for activations that requantization cannot express (hard-swish).
+     *
+     * @param table {@code input.qmax() − input.qmin() + 1} codes on the {@code output} grid
+     */
+    record Lookup(int id, Activation activation, TensorShape inputShape, QuantParams input, QuantParams output,
+                  int[] table) implements Int8Op {
+        public Lookup {
+            if (table.length != input.qmax() - input.qmin() + 1) {
+                throw new IllegalArgumentException("Int8 lookup op " + id + ": table has " + table.length + " entries, the input grid "
+                        + input + " has " + (input.qmax() - input.qmin() + 1) + " codes");
+            }
+            for (int v : table) {
+                if (v < output.qmin() || v > output.qmax()) {
+                    throw new IllegalArgumentException("Int8 lookup op " + id + ": table entry " + v + " is outside the output grid " + output);
+                }
+            }
+            table = table.clone();
+        }
+        /** Builds the table for {@code activation} from grid {@code input} to grid {@code output}. */
+        public static Lookup of(int id, Activation activation, TensorShape inputShape, QuantParams input, QuantParams output) {
+            int[] t = new int[input.qmax() - input.qmin() + 1];
+            for (int q = input.qmin(); q <= input.qmax(); q++) t[q - input.qmin()] = output.quantize(activation.apply(input.dequantize(q)));
+            return new Lookup(id, activation, inputShape, input, output, t);
+        }
+        @Override public int[] table() { return table.clone(); }
+        int[] tableView() { return table; }
+        public TensorShape outputShape() { return inputShape; }
+        public String describe() { return activation + " (table)"; }
+        public String kind() { return "lookup"; }
+        @Override public boolean equals(Object o) {
+            return o instanceof Lookup l && id == l.id && activation.equals(l.activation) && inputShape.equals(l.inputShape)
+                    && input.equals(l.input) && output.equals(l.output) && Arrays.equals(table, l.table);
+        }
+        @Override public int hashCode() { return id * 31 + Arrays.hashCode(table); }
+    }
+
+    /**
+     * Channel concatenation of parallel branches, each fed this op's input codes (an empty branch passes
+     * them through; its grid is then the Concat's input grid). Branch {@code b}'s codes, on grid
+     * {@code branchGrids[b]}, are moved onto the output grid by {@code rescales[b]}
+     * (multiplier {@code s_b / s_out}, output zero point and range):
+     * <pre>
+     *   out[c_b + c, y, x] = rescales[b].requantize(q_b[c, y, x] − zp_b)      c_b = Σ_{b' &lt; b} channels(b')
+     * </pre>
+     * When a branch's grid equals the output grid the multiplier is exactly 1 and this is a copy.
+     */
+    record Concat(int id, List<List<Int8Op>> branches, TensorShape inputShape, List<QuantParams> branchGrids,
+                  QuantParams output, List<Requantizer> rescales) implements Int8Op {
+        public Concat {
+            branches = branches.stream().map(List::copyOf).toList();
+            branchGrids = List.copyOf(branchGrids);
+            rescales = List.copyOf(rescales);
+            if (branches.size() < 2 || branchGrids.size() != branches.size() || rescales.size() != branches.size()) {
+                throw new IllegalArgumentException("Int8 concat op " + id + ": needs ≥ 2 branches with one grid and one rescale each, got "
+                        + branches.size() + " / " + branchGrids.size() + " / " + rescales.size());
+            }
+            for (Requantizer r : rescales) {
+                if (r.zeroPoint() != output.zeroPoint() || r.qmin() != output.qmin() || r.qmax() != output.qmax()) {
+                    throw new IllegalArgumentException("Int8 concat op " + id + ": rescale " + r + " does not land on the output grid " + output);
+                }
+            }
+        }
+        /** Output channels of branch {@code b}. */
+        public TensorShape branchOutputShape(int b) {
+            List<Int8Op> ops = branches.get(b);
+            return ops.isEmpty() ? inputShape : ops.get(ops.size() - 1).outputShape();
+        }
+        public TensorShape outputShape() {
+            int c = 0;
+            for (int b = 0; b < branches.size(); b++) c += branchOutputShape(b).channels();
+            TensorShape first = branchOutputShape(0);
+            return new TensorShape(c, first.height(), first.width());
+        }
+        public String describe() { return "concat(" + branches.size() + ")"; }
+        public String kind() { return "concat"; }
+    }
+
+    /** Channels {@code [from, to)} of {@code [C, H, W]} codes, same grid. */
+    record ChannelSlice(int id, Layer.ChannelSlice layer, TensorShape inputShape, QuantParams output) implements Int8Op {
+        public ChannelSlice {
+            if (layer.to() > inputShape.channels()) {
+                throw new IllegalArgumentException("Int8 channel-slice op " + id + ": " + layer.describe() + " needs ≥ " + layer.to()
+                        + " channels, input is " + inputShape);
+            }
+        }
+        public TensorShape outputShape() { return new TensorShape(layer.channels(), inputShape.height(), inputShape.width()); }
+        public String describe() { return layer.describe(); }
+        public String kind() { return "channel_slice"; }
+    }
+
+    /** Channel shuffle of codes, same grid: output channel {@code j·g + i} is input channel {@code i·k + j} ({@code k = C/g}). */
+    record ChannelShuffle(int id, Layer.ChannelShuffle layer, TensorShape inputShape, QuantParams output) implements Int8Op {
+        public ChannelShuffle {
+            if (inputShape.channels() % layer.groups() != 0) {
+                throw new IllegalArgumentException("Int8 channel-shuffle op " + id + ": " + inputShape.channels()
+                        + " channels are not a multiple of " + layer.groups() + " groups");
+            }
+        }
+        public TensorShape outputShape() { return inputShape; }
+        public String describe() { return layer.describe(); }
+        public String kind() { return "channel_shuffle"; }
     }
 
     /** Codes to floats: {@code x = (float)(q − zp) · s} in float32, as {@link QuantParams#dequantize(int)}. */

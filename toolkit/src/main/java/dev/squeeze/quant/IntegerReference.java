@@ -192,6 +192,10 @@ public final class IntegerReference {
             case Int8Op.GlobalAvgPool g -> globalAvgPool(g, x, batch);
             case Int8Op.Flatten f -> x; // NCHW is already channel-major: the same codes in the same order
             case Int8Op.Act a -> act(a, x);
+            case Int8Op.Lookup todo10n47 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in IntegerReference.java");
+            case Int8Op.Concat todo10n48 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in IntegerReference.java");
+            case Int8Op.ChannelSlice todo10n49 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in IntegerReference.java");
+            case Int8Op.ChannelShuffle todo10n50 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in IntegerReference.java");
             case Int8Op.Add a -> add(a, x, batch, taps);
             case Int8Op.QuantizeInput q -> throw new IllegalStateException("quantize-input inside the graph");
             case Int8Op.Dequantize d -> throw new IllegalStateException("dequantize inside the graph");

@@ -41,6 +41,9 @@ final class QatBlocks {
                 case FusedOp.Conv c -> { seq.add(new QConv(c, wq)); activation(seq, c.activation()); }
                 case FusedOp.Dense d -> { seq.add(new QDense(d, wq)); activation(seq, d.activation()); }
                 case FusedOp.Act a -> activation(seq, a.activation());
+                case FusedOp.Concat todo10n67 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in QatBlocks.java");
+                case FusedOp.ChannelSlice todo10n68 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in QatBlocks.java");
+                case FusedOp.ChannelShuffle todo10n69 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in QatBlocks.java");
                 case FusedOp.Add a -> {
                     SequentialBlock body = new SequentialBlock();
                     addOps(body, a.body(), wq, q);

@@ -32,6 +32,8 @@ class Int8SemanticsTest {
             case NONE -> v;
             case RELU -> Math.max(v, 0);
             case LEAKY_RELU -> v >= 0 ? v : a.alpha() * v;
+            case RELU6 -> Math.min(Math.max(v, 0), 6);
+            case HARD_SWISH -> v * Math.min(Math.max(v + 3, 0), 6) / 6;
         };
     }
 

@@ -192,6 +192,9 @@ public final class Nd4jRuntime implements Runtime {
             case FusedOp.Flatten f -> x -> x.reshape('c', x.size(0), -1);
             // A stand-alone activation may see an array that a residual shortcut still needs: not in place.
             case FusedOp.Act a -> x -> activate(x, a.activation(), false);
+            case FusedOp.Concat todo10n100 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in Nd4jRuntime.java");
+            case FusedOp.ChannelSlice todo10n101 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in Nd4jRuntime.java");
+            case FusedOp.ChannelShuffle todo10n102 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in Nd4jRuntime.java");
             case FusedOp.Add a -> add(a);
         };
     }
@@ -270,6 +273,8 @@ public final class Nd4jRuntime implements Runtime {
             case NONE -> x;
             case RELU -> Transforms.relu(x, !inPlace);
             case LEAKY_RELU -> Transforms.leakyRelu(x, a.alpha(), !inPlace);
+            case RELU6 -> Transforms.min(Transforms.relu(x, !inPlace), 6.0, false);
+            case HARD_SWISH -> x.mul(Transforms.min(Transforms.relu(x.add(3.0), false), 6.0, false)).divi(6.0);
         };
     }
 
