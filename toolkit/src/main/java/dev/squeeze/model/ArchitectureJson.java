@@ -68,11 +68,16 @@ public final class ArchitectureJson {
             }
             case Layer.GlobalAvgPool g -> o.addProperty("op", "global_avg_pool");
             case Layer.Flatten f -> o.addProperty("op", "flatten");
-            case Layer.Relu6 todo10n8 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in ArchitectureJson.java");
-            case Layer.HardSwish todo10n9 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in ArchitectureJson.java");
-            case Layer.Concat todo10n10 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in ArchitectureJson.java");
-            case Layer.ChannelSlice todo10n11 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in ArchitectureJson.java");
-            case Layer.ChannelShuffle todo10n12 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in ArchitectureJson.java");
+            case Layer.Relu6 r -> o.addProperty("op", "relu6");
+            case Layer.HardSwish h -> o.addProperty("op", "hard_swish");
+            case Layer.Concat c -> {
+                o.addProperty("op", "concat");
+                JsonArray branches = new JsonArray();
+                for (List<Layer> b : c.branches()) branches.add(layers(b));
+                o.add("branches", branches);
+            }
+            case Layer.ChannelSlice c -> { o.addProperty("op", "channel_slice"); o.addProperty("from", c.from()); o.addProperty("to", c.to()); }
+            case Layer.ChannelShuffle c -> { o.addProperty("op", "channel_shuffle"); o.addProperty("groups", c.groups()); }
             case Layer.Residual r -> {
                 o.addProperty("op", "residual");
                 o.add("body", layers(r.body()));
@@ -101,6 +106,15 @@ public final class ArchitectureJson {
             case "avg_pool" -> new Layer.AvgPool(i(o, "kernel"), i(o, "stride"), i(o, "padding"));
             case "global_avg_pool" -> new Layer.GlobalAvgPool();
             case "flatten" -> new Layer.Flatten();
+            case "relu6" -> new Layer.Relu6();
+            case "hard_swish" -> new Layer.HardSwish();
+            case "concat" -> {
+                List<List<Layer>> branches = new ArrayList<>();
+                for (JsonElement b : o.getAsJsonArray("branches")) branches.add(parseLayers(b.getAsJsonArray()));
+                yield new Layer.Concat(branches);
+            }
+            case "channel_slice" -> new Layer.ChannelSlice(i(o, "from"), i(o, "to"));
+            case "channel_shuffle" -> new Layer.ChannelShuffle(i(o, "groups"));
             case "residual" -> new Layer.Residual(parseLayers(o.getAsJsonArray("body")), parseLayers(o.getAsJsonArray("shortcut")));
             default -> throw new IllegalArgumentException("unknown op '" + op + "'");
         };

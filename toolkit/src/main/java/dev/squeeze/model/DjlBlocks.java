@@ -1,5 +1,7 @@
 package dev.squeeze.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -52,11 +54,27 @@ public final class DjlBlocks {
                     new Shape(p.padding(), p.padding()));
             case Layer.GlobalAvgPool g -> Pool.globalAvgPool2dBlock();
             case Layer.Flatten f -> Blocks.batchFlattenBlock();
-            case Layer.Relu6 todo10n23 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in DjlBlocks.java");
-            case Layer.HardSwish todo10n24 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in DjlBlocks.java");
-            case Layer.Concat todo10n25 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in DjlBlocks.java");
-            case Layer.ChannelSlice todo10n26 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in DjlBlocks.java");
-            case Layer.ChannelShuffle todo10n27 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in DjlBlocks.java");
+            case Layer.Relu6 r -> Activation.relu6Block();
+            // PyTorch's hardswish: x · min(max(x + 3, 0), 6) / 6 (DJL has no block for it).
+            case Layer.HardSwish h -> new LambdaBlock(xs -> {
+                NDArray x = xs.singletonOrThrow();
+                return new NDList(x.mul(x.add(3f).clip(0f, 6f)).div(6f));
+            }, "hard-swish");
+            case Layer.Concat c -> new ParallelBlock(
+                    outs -> {
+                        NDList parts = new NDList();
+                        for (NDList o : outs) parts.add(o.singletonOrThrow());
+                        return new NDList(NDArrays.concat(parts, 1));
+                    },
+                    c.branches().stream().map(b -> b.isEmpty() ? (Block) new LambdaBlock(x -> x) : sequence(b)).toList());
+            case Layer.ChannelSlice c -> new LambdaBlock(
+                    xs -> new NDList(xs.singletonOrThrow().get(":, " + c.from() + ":" + c.to())), "channel-slice");
+            case Layer.ChannelShuffle c -> new LambdaBlock(xs -> {
+                NDArray x = xs.singletonOrThrow();
+                Shape sh = x.getShape();
+                long n = sh.get(0), ch = sh.get(1), h = sh.get(2), w = sh.get(3);
+                return new NDList(x.reshape(n, c.groups(), ch / c.groups(), h, w).transpose(0, 2, 1, 3, 4).reshape(n, ch, h, w));
+            }, "channel-shuffle");
             case Layer.Residual r -> new ParallelBlock(
                     outs -> new NDList(outs.get(0).singletonOrThrow().add(outs.get(1).singletonOrThrow())),
                     List.of(sequence(r.body()), r.shortcut().isEmpty() ? new LambdaBlock(x -> x) : sequence(r.shortcut())));

@@ -73,7 +73,7 @@ public final class FeatureTaps {
     /** Mirrors {@link NodeNames}' counting so that tap names and parameter names agree. */
     private int[] plan(List<Layer> layers, String prefix, String path, int[] in) {
         long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
-        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0;
+        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0, concatStage = 0, concatUnit = 0;
         int[] s = in;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
@@ -82,11 +82,15 @@ public final class FeatureTaps {
                 case Layer.Conv2d c -> add(key, prefix + "conv" + (++conv), s = shapeAfter(s, l));
                 case Layer.BatchNorm b -> add(key, prefix + "bn" + (++bn), s = shapeAfter(s, l));
                 case Layer.Linear f -> add(key, prefix + (linears == 1 ? "fc" : "fc" + (++fc)), s = shapeAfter(s, l));
-                case Layer.Relu6 todo10n18 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in FeatureTaps.java");
-                case Layer.HardSwish todo10n19 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in FeatureTaps.java");
-                case Layer.Concat todo10n20 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in FeatureTaps.java");
-                case Layer.ChannelSlice todo10n21 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in FeatureTaps.java");
-                case Layer.ChannelShuffle todo10n22 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in FeatureTaps.java");
+                case Layer.Concat c -> {
+                    // A ShuffleNetV2 unit is tapped whole, after its channel shuffle when one follows
+                    // (torchvision's unit returns the shuffled tensor); layers inside branches are not tapped.
+                    boolean splits = c.branches().stream().anyMatch(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice);
+                    if (concatStage == 0 || !splits) { concatStage++; concatUnit = 0; }
+                    s = shapeAfter(s, l);
+                    String at = i + 1 < layers.size() && layers.get(i + 1) instanceof Layer.ChannelShuffle ? key(path, i + 1) : key;
+                    add(at, prefix + "stage" + (concatStage + 1) + "." + (concatUnit++), s);
+                }
                 case Layer.Residual r -> {
                     if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
                     String blockName = prefix + "layer" + stage + "." + (block++);

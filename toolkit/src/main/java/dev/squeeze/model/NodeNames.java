@@ -18,7 +18,9 @@ import java.util.Map;
  *       with a projection shortcut opens the next stage; blocks are numbered from 0 within a stage
  *       ({@code layer2.0}, {@code layer2.1});</li>
  *   <li>inside a block the body's layers are counted as above and the shortcut's are
- *       {@code downsample.<index in the shortcut>}.</li>
+ *       {@code downsample.<index in the shortcut>};</li>
+ *   <li>concat units (ShuffleNetV2) are {@code stage<k>.<unit>.branch<b>.}, {@code k} from 2 as in
+ *       torchvision; a unit without a channel split opens the next stage.</li>
  * </ul>
  * Parameter names add PyTorch's suffixes: {@code weight}, {@code bias}, and for BatchNorm
  * {@code weight} (γ), {@code bias} (β), {@code running_mean}, {@code running_var}. The list is in
@@ -65,17 +67,21 @@ public final class NodeNames {
 
     private static void walk(List<Layer> layers, String prefix, List<Node> out) {
         long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
-        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0;
+        int conv = 0, bn = 0, fc = 0, stage = 0, block = 0, concatStage = 0, concatUnit = 0;
         for (Layer l : layers) {
             switch (l) {
                 case Layer.Conv2d c -> out.add(new Node(prefix + "conv" + (++conv), l));
                 case Layer.BatchNorm b -> out.add(new Node(prefix + "bn" + (++bn), l));
                 case Layer.Linear f -> out.add(new Node(prefix + (linears == 1 ? "fc" : "fc" + (++fc)), l));
-                case Layer.Relu6 todo10n13 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in NodeNames.java");
-                case Layer.HardSwish todo10n14 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in NodeNames.java");
-                case Layer.Concat todo10n15 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in NodeNames.java");
-                case Layer.ChannelSlice todo10n16 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in NodeNames.java");
-                case Layer.ChannelShuffle todo10n17 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in NodeNames.java");
+                case Layer.Concat c -> {
+                    // ShuffleNetV2's units, named as torchvision names them: a unit whose branches all
+                    // start with a weighted layer (no channel split) downsamples and opens the next stage,
+                    // numbered from 2 as torchvision's stage2 … stage4 (its stage 1 is the stem).
+                    boolean splits = c.branches().stream().anyMatch(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice);
+                    if (concatStage == 0 || !splits) { concatStage++; concatUnit = 0; }
+                    String unitName = prefix + "stage" + (concatStage + 1) + "." + (concatUnit++) + ".";
+                    for (int b = 0; b < c.branches().size(); b++) walk(c.branches().get(b), unitName + "branch" + (b + 1) + ".", out);
+                }
                 case Layer.Residual r -> {
                     if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
                     String blockName = prefix + "layer" + stage + "." + (block++) + ".";
