@@ -48,6 +48,24 @@ final class StructuredPruneCommand {
         int roundTo = a.intValue("round-to", 8);
         // Fine-tuning is opt-in here: at quick it is a few steps per model and mostly moves BatchNorm statistics.
         int epochs = a.nonNegativeInt("finetune-epochs", 0);
+        // --recover distill: the pruned models learn from the dense model's outputs during those epochs (issue 11's
+        // "distillation as the recovery step after compression"); --temperature and --alpha as in ./squeeze distill.
+        boolean distill = a.parsed("recover", "finetune", v -> switch (v) {
+            case "finetune" -> false;
+            case "distill" -> true;
+            default -> throw new IllegalArgumentException("--recover is finetune (plain fine-tuning) or distill (from the dense model)");
+        });
+        double temperature = a.parsed("temperature", "4", v -> {
+            double t = Double.parseDouble(v);
+            if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("the temperature must be a number > 0, e.g. 4");
+            return t;
+        });
+        double alpha = a.parsed("alpha", "0.5", v -> {
+            double x = Double.parseDouble(v);
+            if (!(x >= 0 && x <= 1)) throw new IllegalArgumentException("α, the weight of the hard-label loss, must be in [0, 1], e.g. 0.5");
+            return x;
+        });
+        if (distill && epochs == 0) throw new Args.UsageException("prune --structured: --recover distill needs --finetune-epochs N (N ≥ 1)");
         int rounds = a.intValue("repeats", budget == Budget.QUICK ? 3 : 15);
         long seed = a.nonNegativeInt("seed", 0);
         String dataset = a.parsed("dataset", "cifar10", Datasets::key);
@@ -70,16 +88,20 @@ final class StructuredPruneCommand {
                         .optRecalibration(recalibrationImages == 0 ? null : train.subset(Math.min(recalibrationImages, train.size()), seed + 1, true))
                         .optPlan(plan, floor).optCriterion(criterion).optRoundTo(roundTo)
                         .optLatency(new int[] {1, 64}, budget == Budget.QUICK ? 1 : 3, rounds)
-                        .optChecks(Math.min(test.size(), a.intValue("check-images", budget == Budget.QUICK ? 8 : 1000)), 2);
+                        // The int8 bit-exactness check runs the scalar IntegerReference (about a second per ResNet18 image): 2 by default.
+                        .optChecks(Math.min(test.size(), a.intValue("check-images", budget == Budget.QUICK ? 8 : 1000)),
+                                Math.min(test.size(), a.intValue("exact-images", 2)));
                 ImageSet ftData = null;
                 if (epochs > 0) {
                     ftData = PruneStudy.finetuneData(train, budget, seed);
                     options.optFinetune(PruneStudy.finetuneRecipe(budget, prep, seed).toBuilder().setEpochs(epochs)
                             .optProgress(Progress.console()).build(), ftData);
+                    if (distill) options.optDistillFromDense(temperature, alpha);
                 }
                 System.out.println("squeeze prune --structured: " + net + " from " + source + ", " + plan.name().toLowerCase(Locale.ROOT)
                         + " " + criterion + " plans, ratios " + Arrays.toString(ratios) + ", round to " + roundTo
-                        + ", fine-tuning " + (epochs == 0 ? "none" : epochs + " epoch(s) on " + ftData.size() + " images")
+                        + ", fine-tuning " + (epochs == 0 ? "none" : epochs + " epoch(s) on " + ftData.size() + " images"
+                                + (distill ? " distilled from the dense model (T " + temperature + ", α " + alpha + ")" : ""))
                         + ", test " + test.name() + ", latency " + rounds + " interleaved rounds");
                 System.out.println("machine: " + Environment.machine());
                 StructuredStudy.Result r = StructuredStudy.run(net, test, prep, options.build());

@@ -5,6 +5,8 @@ import dev.squeeze.Environment;
 import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.distill.Distiller;
+import dev.squeeze.distill.LogitsDistillation;
 import dev.squeeze.exec.FloatExecutor;
 import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.measure.FastEvaluation;
@@ -21,6 +23,7 @@ import dev.squeeze.quant.IntegerReference;
 import dev.squeeze.quant.QConfig;
 import dev.squeeze.quant.Quantization;
 import dev.squeeze.quant.QuantizedNetwork;
+import dev.squeeze.train.Objective;
 import dev.squeeze.train.TrainConfig;
 import dev.squeeze.train.Training;
 import java.io.IOException;
@@ -202,7 +205,11 @@ public final class StructuredStudy {
     /** What to run. Build with {@link #builder()}: {@code set*} required, {@code opt*} optional. */
     public record Options(double[] ratios, PlanKind plan, StructuredPruning.Criterion criterion, int roundTo, double floor,
             ImageSet calibration, int equalityImages, int bitExactImages, TrainConfig finetune, ImageSet finetuneData,
-            int[] batches, int warmup, int rounds, boolean djl, ImageSet recalibration) {
+            int[] batches, int warmup, int rounds, boolean djl, ImageSet recalibration, double distillTemperature,
+            double distillStudentWeight) {
+
+        /** Whether pruned models recover by distillation from the dense model instead of plain fine-tuning. */
+        public boolean distills() { return !Double.isNaN(distillTemperature); }
 
         public static Builder builder() { return new Builder(); }
 
@@ -220,6 +227,7 @@ public final class StructuredStudy {
             private int warmup = 2, rounds = 5;
             private boolean djl = true;
             private ImageSet recalibration;
+            private double distillTemperature = Double.NaN, distillStudentWeight = Double.NaN;
 
             /** Fractions of each group's channels to remove, each in (0, 1). */
             public Builder setRatios(double... r) { this.ratios = r.clone(); return this; }
@@ -237,6 +245,17 @@ public final class StructuredStudy {
             public Builder optChecks(int equalityImages, int bitExactImages) { this.equalityImages = equalityImages; this.bitExactImages = bitExactImages; return this; }
             /** Fine-tune every pruned model (and the dense one, as the baseline) with this recipe on these images. */
             public Builder optFinetune(TrainConfig config, ImageSet data) { this.finetune = config; this.finetuneData = data; return this; }
+            /**
+             * Fine-tune the pruned models by distillation from the dense model as given (Hinton KD: loss =
+             * α · cross-entropy + (1 − α) · T² · KL of the T-softened outputs) with the same recipe and data
+             * as {@link #optFinetune}, which is required. The dense baseline is still fine-tuned plainly.
+             *
+             * @param temperature T &gt; 0
+             * @param studentLossWeight α in [0, 1]
+             */
+            public Builder optDistillFromDense(double temperature, double studentLossWeight) {
+                this.distillTemperature = temperature; this.distillStudentWeight = studentLossWeight; return this;
+            }
             /** Batch sizes timed (default 1 and 64), warm-up runs and interleaved rounds per runtime (default 2 and 5). */
             public Builder optLatency(int[] batches, int warmup, int rounds) { this.batches = batches.clone(); this.warmup = warmup; this.rounds = rounds; return this; }
             /** Re-estimate each pruned model's BatchNorm statistics on these training images before anything else is measured on it. */
@@ -251,10 +270,19 @@ public final class StructuredStudy {
                 }
                 if (calibration == null) throw new IllegalArgumentException("StructuredStudy.Options: calibration images are required (setCalibration)");
                 if ((finetune == null) != (finetuneData == null)) throw new IllegalArgumentException("StructuredStudy.Options: finetune needs both a config and data");
+                if (!Double.isNaN(distillTemperature)) {
+                    if (finetune == null) throw new IllegalArgumentException("StructuredStudy.Options: distillation from the dense model needs optFinetune (its recipe and data)");
+                    if (!(distillTemperature > 0) || Double.isInfinite(distillTemperature)) {
+                        throw new IllegalArgumentException("StructuredStudy.Options: distillation temperature must be > 0, got " + distillTemperature);
+                    }
+                    if (!(distillStudentWeight >= 0 && distillStudentWeight <= 1)) {
+                        throw new IllegalArgumentException("StructuredStudy.Options: the student-loss weight α must be in [0, 1], got " + distillStudentWeight);
+                    }
+                }
                 if (equalityImages < 1 || bitExactImages < 1) throw new IllegalArgumentException("StructuredStudy.Options: the checks need ≥ 1 image each");
                 if (batches.length == 0 || rounds < 1 || warmup < 0) throw new IllegalArgumentException("StructuredStudy.Options: latency needs batches, rounds ≥ 1, warmup ≥ 0");
                 return new Options(ratios.clone(), plan, criterion, roundTo, floor, calibration, equalityImages, bitExactImages, finetune,
-                        finetuneData, batches.clone(), warmup, rounds, djl, recalibration);
+                        finetuneData, batches.clone(), warmup, rounds, djl, recalibration, distillTemperature, distillStudentWeight);
             }
         }
     }
@@ -272,7 +300,7 @@ public final class StructuredStudy {
         float[] checkImages = new BatchMaker(test, preprocessing.withAugmentation(0, false)).batch(0, Math.min(o.equalityImages(), test.size()));
         List<Candidate> candidates = new ArrayList<>();
         try {
-            candidates.add(measure(net, null, 0, "dense", test, preprocessing, o, 0.0));
+            candidates.add(measure(net, null, null, 0, "dense", test, preprocessing, o, 0.0));
             restore(net, original); // fine-tuning the dense baseline changed it; plans start from the given weights
             for (int i = 0; i < o.ratios().length; i++) {
                 double ratio = o.ratios()[i];
@@ -283,7 +311,7 @@ public final class StructuredStudy {
                 double diff = maskedDifference(net, small, plan, checkImages, Math.min(o.equalityImages(), test.size()));
                 System.err.println(String.format(Locale.ROOT, "[%d/%d] %s: pruned vs masked max relative difference %.2e",
                         i + 1, o.ratios().length, plan.describe(), diff));
-                candidates.add(measure(small, plan, ratio, plan.describe(), test, preprocessing, o, diff));
+                candidates.add(measure(small, net, plan, ratio, plan.describe(), test, preprocessing, o, diff));
             }
             Map<Candidate, Map<String, Map<Integer, Timing>>> latency = latencies(candidates, test, preprocessing, o);
             List<Point> points = new ArrayList<>();
@@ -291,7 +319,9 @@ public final class StructuredStudy {
                 points.add(new Point(c.ratio(), c.plan(), c.params(), c.macs(), c.fileBytes(), c.oneShot(), c.recalibrated(), c.finetuned(), c.int8Accuracy(),
                         c.maskedDiff(), c.bitExact(), latency.get(c)));
             }
-            String recipe = o.finetune() == null ? "none" : o.finetune() + " on " + o.finetuneData().size() + " images";
+            String recipe = o.finetune() == null ? "none" : o.finetune() + " on " + o.finetuneData().size() + " images"
+                    + (o.distills() ? String.format(Locale.ROOT, "; pruned models distilled from the dense model (T %s, α %s; the dense baseline fine-tuned plainly)",
+                            o.distillTemperature(), o.distillStudentWeight()) : "");
             return new Result(net.architecture().name(), test.name(), test.size(), points.get(0), List.copyOf(points.subList(1, points.size())),
                     recipe, o.batches().clone(), Environment.cpuName());
         } finally {
@@ -337,8 +367,12 @@ public final class StructuredStudy {
         return r;
     }
 
-    /** Sizes, accuracies, int8 model and checks of one model (fine-tuning {@code m} in place when asked). */
-    private static Candidate measure(Network m, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
+    /**
+     * Sizes, accuracies, int8 model and checks of one model (fine-tuning {@code m} in place when asked).
+     *
+     * @param dense the unpruned model as given, the teacher when {@code o} distills; null for the dense point itself
+     */
+    private static Candidate measure(Network m, Network dense, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
             Preprocessing prep, Options o, double maskedDiff) {
         long macs;
         try (FloatExecutor f = FloatExecutor.of(FusedGraph.of(m), Int8Executor.Options.singleThread(1))) {
@@ -353,7 +387,12 @@ public final class StructuredStudy {
             rec = FastEvaluation.evaluate(m, test, prep).accuracy();
         }
         double ft = Double.NaN;
-        if (o.finetune() != null) {
+        if (o.finetune() != null && o.distills() && dense != null) {
+            // Distillation as the recovery step: the dense model still knows what the pruned one forgot.
+            Distiller.of(m, dense, List.of(new LogitsDistillation(o.distillTemperature()).weighted(1)), o.distillStudentWeight())
+                    .compile(o.finetune().optimizer(), Objective.crossEntropy()).fit(o.finetuneData(), null, o.finetune());
+            ft = FastEvaluation.evaluate(m, test, prep).accuracy();
+        } else if (o.finetune() != null) {
             Training.fit(m, o.finetuneData(), null, o.finetune());
             ft = FastEvaluation.evaluate(m, test, prep).accuracy();
         }

@@ -84,11 +84,27 @@ class StructuredPruneCommandTest {
                 List.of("--ratio", "prune", "--structured", "--ratio", "1.5", "--out", out),
                 List.of("--criterion", "prune", "--structured", "--criterion", "l7", "--out", out),
                 List.of("--plan", "prune", "--structured", "--plan", "random", "--out", out),
-                List.of("--round-to", "prune", "--structured", "--round-to", "0", "--out", out))) {
+                List.of("--round-to", "prune", "--structured", "--round-to", "0", "--out", out),
+                List.of("--recover", "prune", "--structured", "--recover", "magic", "--out", out),
+                List.of("--recover", "prune", "--structured", "--recover", "distill", "--out", out))) {
             String[] argv = c.subList(1, c.size()).toArray(String[]::new);
             CliFixtures.Result r = cli(argv);
             assertEquals(2, r.code(), String.join(" ", argv) + ": " + r.all());
             assertTrue(r.message().contains(c.get(0)), String.join(" ", argv) + ": " + r.message());
         }
+    }
+
+    @Test
+    void recoveryByDistillationFromTheDenseModelIsRecordedInTheRecipe() throws IOException {
+        Path out = tmp.resolve("distilled");
+        CliFixtures.Result r = cli("prune", "--structured", "--model-file", seedCnnFile().toString(), "--ratio", "0.5",
+                "--finetune-epochs", "1", "--recover", "distill", "--temperature", "2", "--alpha", "0.25", "--repeats", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("prune.json"))).getAsJsonObject();
+        String recipe = j.get("finetune_recipe").getAsString();
+        assertTrue(recipe.contains("distilled from the dense model (T 2.0, α 0.25"), recipe);
+        JsonObject p = j.getAsJsonArray("points").get(0).getAsJsonObject();
+        assertTrue(Double.isFinite(p.get("finetuned_accuracy").getAsDouble()), p.toString());
     }
 }
