@@ -239,6 +239,26 @@ class NewOpsQuantizationTest {
         }
     }
 
+    /** The engine-free fixture other helpers' executor tests use: converts, chains, runs, and exercises the ReLU6 clamp. */
+    @Test
+    void randomZooInt8FixtureConvertsBothModels() {
+        for (String name : List.of("shufflenetv2", "mobilenetv2")) {
+            Int8Model m = Int8Fixtures.randomZooInt8(name, new int[] {3, 32, 32}, 1);
+            assertEquals(new TensorShape(3, 32, 32), m.inputShape());
+            assertEquals(10, m.classes());
+            if (name.equals("mobilenetv2")) {
+                assertTrue(m.flatOps().stream().anyMatch(o -> o instanceof Int8Op.Conv c && c.activation().equals(Activation.RELU6)
+                        && c.requantization().qmax() < c.output().qmax()), "a ReLU6 clamp below qmax");
+            } else {
+                assertEquals(16, m.flatOps().stream().filter(o -> o instanceof Int8Op.Concat).count(), "one concat per unit");
+                assertEquals(16, m.flatOps().stream().filter(o -> o instanceof Int8Op.ChannelShuffle).count());
+                assertEquals(26, m.flatOps().stream().filter(o -> o instanceof Int8Op.ChannelSlice).count(), "two per split unit");
+                int[] codes = IntegerReference.run(m, new BatchMaker(Int8Fixtures.images(1, 3, 32, 32, 3), PREP).batch(0, 1), 1);
+                assertEquals(10, codes.length);
+            }
+        }
+    }
+
     // ---- integer arithmetic against the javadoc -------------------------------------------------
 
     /**
