@@ -52,10 +52,14 @@ public final class Int8ModelAdapter {
                 case Int8Op.GlobalAvgPool g -> new ExecOp.GlobalAvgPool(name);
                 case Int8Op.Flatten f -> new ExecOp.Flatten(name);
                 case Int8Op.Act a -> new ExecOp.Activation(name, stage(a.requantization()), a.output());
-                case Int8Op.Lookup todo10n1 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8ModelAdapter.java");
-                case Int8Op.Concat todo10n2 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8ModelAdapter.java");
-                case Int8Op.ChannelSlice todo10n3 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8ModelAdapter.java");
-                case Int8Op.ChannelShuffle todo10n4 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8ModelAdapter.java");
+                case Int8Op.Lookup l -> new ExecOp.Lookup(name, l.input(), l.table(), l.output());
+                case Int8Op.Concat c -> {
+                    List<List<ExecOp>> branches = new ArrayList<>();
+                    for (List<Int8Op> b : c.branches()) branches.add(convert(b, k));
+                    yield new ExecOp.Concat(name, branches, c.branchGrids(), c.rescales(), c.output());
+                }
+                case Int8Op.ChannelSlice s -> new ExecOp.ChannelSlice(name, s.layer().from(), s.layer().to());
+                case Int8Op.ChannelShuffle s -> new ExecOp.ChannelShuffle(name, s.layer().groups());
                 case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k), convert(a.shortcut(), k), a.leftShift(), a.aRescale(),
                         a.bRescale(), stage(a.requantization()), a.output());
                 case Int8Op.QuantizeInput q -> throw new IllegalArgumentException("Int8ModelAdapter: quantize-input op inside the graph");
