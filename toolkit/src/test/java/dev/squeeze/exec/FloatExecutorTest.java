@@ -186,7 +186,7 @@ class FloatExecutorTest {
         return v;
     }
 
-    private static void checkModel(Architecture arch, boolean randomizeBn) {
+    static void checkModel(Architecture arch, boolean randomizeBn) {
         try (Network net = Network.create(arch, 11)) {
             if (randomizeBn) randomize(net, 12);
             int[] s = arch.inputShape();
