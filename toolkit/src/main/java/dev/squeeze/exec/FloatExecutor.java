@@ -24,9 +24,12 @@ import java.util.Locale;
  * first). The leading steps with small weights (ResNet's first stage) run a few images at a time
  * ({@link #subBatch}) so that activations stay in cache from one step to the next.
  *
+ * <p>A concat chains each branch from the same input, which stays live until its last reader, and copies
+ * the branch outputs into place; channel slice and shuffle copy whole channel planes ({@link ChannelRuns}).
+ *
  * <p>Threads ({@link Int8Executor.Options#threads()}): a convolution big enough ({@code Int8Executor.splitMacs})
  * is split by images when the batch has at least one per worker, else by blocks of output channels;
- * fully connected by blocks of output features; the other ops by planes or elements. Methods are
+ * fully connected by blocks of output features; the other ops by planes, elements or (image, channel run) pairs. Methods are
  * synchronized: one run at a time.
  */
 public final class FloatExecutor implements AutoCloseable {

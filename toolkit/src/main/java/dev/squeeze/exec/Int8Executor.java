@@ -22,6 +22,11 @@ import java.util.Locale;
  * smaller ops run on the calling thread, since waking the workers costs more than they would save. One
  * {@code run} at a time: the methods are synchronized.
  *
+ * <p>Branching ops: a residual add chains its body and shortcut, a concat each of its branches, from the
+ * same input tensor, which stays live until its last reader; each branch's output stays live until the
+ * add or concat reads it. Channel slice and shuffle copy whole channel planes ({@link ChannelRuns}); a
+ * concat copies a branch whose grid is the output's and requantizes the others.
+ *
  * <p>{@link #profile} times each op and relates it to {@link Int8Kernels#peakGops()}.
  */
 public final class Int8Executor implements AutoCloseable {
@@ -662,7 +667,7 @@ public final class Int8Executor implements AutoCloseable {
             this.stages = stages;
         }
 
-        @Override String path() { return stages == null ? "java" : kernels.name(); }
+        @Override String path() { return stages == null || java.util.Arrays.stream(stages).allMatch(java.util.Objects::isNull) ? "java" : kernels.name(); }
 
         @Override public void execute(int phase, int w, int workers) {
             int R = runs.runs(), units = batch * R;

@@ -15,7 +15,9 @@ import java.util.List;
  * and offset by their channel's zero point ({@code w − zp_w}); layers whose offset weights leave
  * [−128, 127] run on the scalar kernels (see {@link Int8Kernels#conv2d}). Each {@code Requantization}
  * becomes an {@link OutputStage}: its positive branch gives the multipliers and qmax, its negative branch
- * the second multipliers and qmin (the other bounds never bind, see {@link OutputStage}).
+ * the second multipliers and qmin (the other bounds never bind, see {@link OutputStage}); under ReLU6 that
+ * qmax is the code of real 6, below the grid's. A concat keeps each branch's {@code Requantizer} (the
+ * executor runs it as a one-channel stage), a lookup its table.
  */
 public final class Int8ModelAdapter {
     private Int8ModelAdapter() {}
