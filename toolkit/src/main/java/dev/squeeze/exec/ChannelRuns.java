@@ -29,14 +29,22 @@ record ChannelRuns(int[] partChannels, int outChannels, int plane, int[] part, i
 
     /** The parts stacked along channels in order. */
     static ChannelRuns concat(int[] partChannels, int plane) {
+        return concat(partChannels, new int[partChannels.length], partChannels, plane);
+    }
+
+    /**
+     * Channels {@code [from[p], from[p] + len[p])} of each part {@code p} stacked in order (a concat branch that
+     * is only a channel slice reads its part of the concat's input directly, without a copy of its own).
+     */
+    static ChannelRuns concat(int[] partChannels, int[] from, int[] len, int plane) {
         int n = partChannels.length, c = 0;
         int[] dst = new int[n], part = new int[n];
         for (int p = 0; p < n; p++) {
             part[p] = p;
             dst[p] = c;
-            c += partChannels[p];
+            c += len[p];
         }
-        return new ChannelRuns(partChannels.clone(), c, plane, part, new int[n], dst, partChannels.clone());
+        return new ChannelRuns(partChannels.clone(), c, plane, part, from.clone(), dst, len.clone());
     }
 
     /** Runs for "output channel j comes from channel {@code from[j]} of part {@code part[j]}", merged where consecutive. */

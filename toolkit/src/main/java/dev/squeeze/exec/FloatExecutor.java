@@ -188,13 +188,24 @@ public final class FloatExecutor implements AutoCloseable {
                 if (cat.branches().size() < 2) {
                     throw new IllegalArgumentException("FloatExecutor: " + name + " has " + cat.branches().size() + " branches; a concat needs ≥ 2");
                 }
-                List<Value> outs = new ArrayList<>();
-                for (List<FusedOp> branch : cat.branches()) outs.add(chain(branch, x));
-                Value first = outs.getFirst();
-                Tensor[] parts = new Tensor[outs.size()];
-                int[] channels = new int[outs.size()];
-                for (int b = 0; b < outs.size(); b++) {
-                    Value v = outs.get(b);
+                int n = cat.branches().size();
+                Tensor[] parts = new Tensor[n];
+                int[] channels = new int[n], from = new int[n], len = new int[n];
+                Value first = null;
+                for (int b = 0; b < n; b++) {
+                    List<FusedOp> branch = cat.branches().get(b);
+                    Value v;
+                    if (branch.size() == 1 && branch.getFirst() instanceof FusedOp.ChannelSlice sl) {
+                        // only a slice (ShuffleNet's split): the concat copies those channels of x itself
+                        if (sl.layer().to() > x.c) throw mismatch(sl, "≥ " + sl.layer().to() + " channels", x);
+                        v = x;
+                        from[b] = sl.layer().from();
+                        len[b] = sl.layer().channels();
+                    } else {
+                        v = chain(branch, x);
+                        len[b] = v.c;
+                    }
+                    if (first == null) first = v;
                     if (v.h != first.h || v.w != first.w) {
                         throw new IllegalArgumentException("FloatExecutor: " + name + " branch " + b + " produces " + v.shape() + " but branch 0 "
                                 + first.shape() + "; concatenated branches need the same height and width");
@@ -202,7 +213,8 @@ public final class FloatExecutor implements AutoCloseable {
                     parts[b] = v.t;
                     channels[b] = v.c;
                 }
-                return gather(new MoveStep(name, "concat", parts, ChannelRuns.concat(channels, first.h * first.w)), parts, first.h, first.w);
+                return gather(new MoveStep(name, "concat", parts, ChannelRuns.concat(channels, from, len, first.h * first.w)), parts, first.h,
+                        first.w);
             }
             case FusedOp.ChannelSlice sl -> {
                 Layer.ChannelSlice l = sl.layer();

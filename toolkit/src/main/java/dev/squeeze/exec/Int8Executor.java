@@ -275,14 +275,25 @@ public final class Int8Executor implements AutoCloseable {
                 // every branch reads x; x stays live until its last reader, each branch's output until the concat
                 int n = cat.branches().size();
                 Tensor[] parts = new Tensor[n];
-                int[] channels = new int[n];
+                int[] channels = new int[n], from = new int[n], len = new int[n];
                 CodeType[] types = new CodeType[n];
                 int[] zps = new int[n];
                 OutputStage[] stages = new OutputStage[n];
                 CodeType outType = CodeType.of(cat.output().qmin(), cat.output().qmax());
                 Value first = null;
                 for (int b = 0; b < n; b++) {
-                    Value v = chain(cat.branches().get(b), x, where + cat.name() + "/");
+                    List<ExecOp> branch = cat.branches().get(b);
+                    Value v;
+                    if (branch.size() == 1 && branch.getFirst() instanceof ExecOp.ChannelSlice sl) {
+                        // only a slice (ShuffleNet's split): the concat moves those channels of x itself
+                        if (sl.to() > x.c) throw mismatch(sl, "≥ " + sl.to() + " channels", x);
+                        v = x;
+                        from[b] = sl.from();
+                        len[b] = sl.to() - sl.from();
+                    } else {
+                        v = chain(branch, x, where + cat.name() + "/");
+                        len[b] = v.c;
+                    }
                     if (first == null) first = v;
                     QuantParams bg = cat.branchGrids().get(b);
                     Requantizer r = cat.rescales().get(b);
@@ -305,7 +316,7 @@ public final class Int8Executor implements AutoCloseable {
                             && r.qmin() <= v.grid.qmin() && v.grid.qmax() <= r.qmax();
                     stages[b] = copy ? null : stage;
                 }
-                MoveStep s = new MoveStep(cat.name(), "concat", parts, ChannelRuns.concat(channels, first.h * first.w), stages);
+                MoveStep s = new MoveStep(cat.name(), "concat", parts, ChannelRuns.concat(channels, from, len, first.h * first.w), stages);
                 s.types = types;
                 s.zps = zps;
                 return gather(s, first.h, first.w, cat.output());

@@ -329,9 +329,9 @@ class NewOpsExecutorTest {
     }
 
     /**
-     * Input {@code [6, H, W]} → concat of three branches: the identity (rescaled onto the output grid, or
+     * Input {@code [6, H, W]} → concat of four branches: the identity (rescaled onto the output grid, or
      * copied when the output grid is the input's), a 1×1 conv with a ReLU6-style clamp below its grid's
-     * qmax, and slice + table lookup; then a shuffle and a slice. Many seeds, both kernel sets, batch 1–3,
+     * qmax, slice + table lookup, and a slice alone; then a shuffle and a slice. Many seeds, both kernel sets, batch 1–3,
      * one and two threads; bit for bit against the formulas.
      */
     @Test
@@ -358,13 +358,15 @@ class NewOpsExecutorTest {
                 QuantParams g2 = randomGrid(r);
                 int[] table = new int[in.qmax() - in.qmin() + 1];
                 for (int i = 0; i < table.length; i++) table[i] = g2.qmin() + r.nextInt(g2.qmax() - g2.qmin() + 1);
-                List<QuantParams> grids = List.of(in, g1, g2);
+                // branch 3: only a slice, channels [s3, s3 + 2) (read straight from the input by the concat)
+                int s3 = r.nextInt(C - 1);
+                List<QuantParams> grids = List.of(in, g1, g2, in);
                 List<Requantizer> rescales = new ArrayList<>();
                 for (QuantParams g : grids) {
-                    double m = copy && g == in ? 1.0 : g.scale() / out.scale() * Math.exp(r.nextGaussian());
+                    double m = copy && g == in && r.nextInt(4) > 0 ? 1.0 : g.scale() / out.scale() * Math.exp(r.nextGaussian());
                     rescales.add(Requantizer.of(m, out));
                 }
-                int groups = new int[] {2, 3, 6, 9}[r.nextInt(4)], from = r.nextInt(8), to = from + 1 + r.nextInt(18 - from);
+                int total = C + 8 + 4 + 2, groups = new int[] {2, 4, 5, 10}[r.nextInt(4)], from = r.nextInt(8), to = from + 1 + r.nextInt(total - from);
                 // the formulas, image by image
                 int batch = 1 + r.nextInt(3);
                 byte[] codes = RandomLayers.codes(r, batch * C * plane, in.qmin(), in.qmax());
@@ -376,9 +378,9 @@ class NewOpsExecutorTest {
                     int[] xn = java.util.Arrays.copyOfRange(x, n * C * plane, (n + 1) * C * plane);
                     int[] b2 = sliceRef(xn, plane, 1, 5);
                     for (int i = 0; i < b2.length; i++) b2[i] = table[b2[i] - in.qmin()];
-                    int[] cat = concatRef(List.of(xn, java.util.Arrays.copyOfRange(c1, n * 8 * plane, (n + 1) * 8 * plane), b2),
-                            List.of(in.zeroPoint(), g1.zeroPoint(), g2.zeroPoint()), rescales);
-                    int[] y = sliceRef(shuffleRef(cat, 18, groups, plane), plane, from, to);
+                    int[] cat = concatRef(List.of(xn, java.util.Arrays.copyOfRange(c1, n * 8 * plane, (n + 1) * 8 * plane), b2,
+                            sliceRef(xn, plane, s3, s3 + 2)), List.of(in.zeroPoint(), g1.zeroPoint(), g2.zeroPoint(), in.zeroPoint()), rescales);
+                    int[] y = sliceRef(shuffleRef(cat, total, groups, plane), plane, from, to);
                     System.arraycopy(y, 0, want, n * y.length, y.length);
                 }
                 for (Int8Kernels k : impls) {
@@ -386,7 +388,8 @@ class NewOpsExecutorTest {
                             new ExecOp.Concat("concat", List.of(
                                     List.of(),
                                     List.of(new ExecOp.Conv("conv", k.conv2d(spec, tin, in.zeroPoint(), w, bias, o1.stage()), g1)),
-                                    List.of(new ExecOp.ChannelSlice("slice 1..5", 1, 5), new ExecOp.Lookup("table", in, table, g2))),
+                                    List.of(new ExecOp.ChannelSlice("slice 1..5", 1, 5), new ExecOp.Lookup("table", in, table, g2)),
+                                    List.of(new ExecOp.ChannelSlice("split", s3, s3 + 2))),
                                     grids, rescales, out),
                             new ExecOp.ChannelShuffle("shuffle", groups),
                             new ExecOp.ChannelSlice("slice", from, to));
