@@ -99,7 +99,7 @@ public final class Quantization {
         return new QuantizedNetwork(qnet, config, qs, wq, quantizeInput, method);
     }
 
-    private static void copyFusedWeights(FusedGraph g, Network qnet) {
+    static void copyFusedWeights(FusedGraph g, Network qnet) {
         var params = qnet.parameters();
         int k = 0;
         for (FusedOp op : g.flatOps()) {

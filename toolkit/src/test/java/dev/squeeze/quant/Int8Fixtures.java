@@ -119,6 +119,7 @@ public final class Int8Fixtures {
                     addParams(res.body(), out, r);
                     addParams(res.shortcut(), out, r);
                 }
+                case Concat cat -> { for (List<Layer> b : cat.branches()) addParams(b, out, r); } // branch by branch, as DJL's ParallelBlock
                 default -> { }
             }
         }
@@ -136,6 +137,34 @@ public final class Int8Fixtures {
         m.put(-1, QuantParams.fromRange(-1f, 1f, QScheme.PER_TENSOR_AFFINE));
         for (FusedOp op : g.flatOps()) if (op.producesNewRange()) m.put(op.id(), QuantParams.fromRange(lo, hi, QScheme.PER_TENSOR_AFFINE));
         return m;
+    }
+
+    /**
+     * An int8 model of a zoo architecture for executor and export tests, engine-free: random weights and
+     * BatchNorm statistics ({@link #randomParams}), every activation grid uint8 over [−2, 8] and the input
+     * over [−1, 1], x86 preset. With grids reaching past 6 the ReLU6 clamps lie below qmax (at code 204 of 255), so executors
+     * see that case; the codes are arbitrary but the arithmetic is the real one.
+     *
+     * @param name {@code "mobilenetv2"} or {@code "shufflenetv2"} (any {@link dev.squeeze.model.Zoo} name works)
+     */
+    public static Int8Model randomZooInt8(String name, int[] inputShape, long seed) {
+        Architecture a = dev.squeeze.model.Zoo.get(name, inputShape, 10);
+        FusedGraph g = FusedGraph.of(a, randomParams(a, seed));
+        return Int8Converter.convert(g, uniformGrids(g, -2f, 8f), QConfig.x86(), java.util.Map.of("seed", Long.toString(seed)));
+    }
+
+    /**
+     * An int8 model of a zoo architecture the way users make one: {@link #network} (DJL init, random
+     * BatchNorm statistics), static PTQ with min/max on 32 synthetic images
+     * ({@code Quantization.calibrate}), {@code convert()}. A few seconds per model.
+     */
+    public static Int8Model calibratedZooInt8(String name, int[] inputShape, long seed) {
+        Architecture a = dev.squeeze.model.Zoo.get(name, inputShape, 10);
+        try (Network net = network(a, seed);
+             QuantizedNetwork q = Quantization.calibrate(net, images(32, inputShape[0], inputShape[1], inputShape[2], seed),
+                     dev.squeeze.data.Preprocessing.unitScale(), CalibrationMethod.MIN_MAX)) {
+            return q.convert();
+        }
     }
 
     /** {@link Network#create} with random BatchNorm statistics (γ, var in [0.6, 1.4], β, mean in ±0.3) so that BN folding matters. */
