@@ -397,17 +397,34 @@ public final class OnnxExport {
      *     as uint8 / int8), to compare a runtime op by op with {@code IntegerReference.runWithTaps}
      */
     static byte[] int8QdqBytes(Int8Model m, boolean tapOutputs) {
-        Graph g = new Graph(m.name() + "-int8");
-        TensorShape in = m.inputShape();
+        Graph g = qdqGraph(m.name(), m.ops(), tapOutputs);
+        g.docString = "Squeeze int8 model " + m.name() + " in QDQ form: " + m.flatOps().size() + " ops, "
+                + m.weightCount() + " weights of up to " + m.weightBits() + " bits (stored as int8 codes)";
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("squeeze.format", "int8-qdq");
+        meta.put("squeeze.model", m.name());
+        meta.put("squeeze.weight_bits", Integer.toString(m.weightBits()));
+        m.provenance().forEach((k, v) -> meta.put("provenance." + k, v));
+        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "int8 model (QDQ) exported by Squeeze", meta).toByteArray();
+    }
+
+    /**
+     * The QDQ form of an op sequence that starts with the model's {@link Int8Op.QuantizeInput} and ends
+     * with its {@link Int8Op.Dequantize}, as {@link #int8QdqBytes(Int8Model, boolean)} writes it (tests build
+     * op sequences by hand with it).
+     */
+    static Graph qdqGraph(String name, List<Int8Op> ops, boolean tapOutputs) {
+        if (!(ops.getFirst() instanceof Int8Op.QuantizeInput qi) || !(ops.getLast() instanceof Int8Op.Dequantize dq)) {
+            throw new IllegalArgumentException("int8 ops of " + name + " must start with quantize-input and end with dequantize");
+        }
+        Graph g = new Graph(name + "-int8");
+        TensorShape in = qi.inputShape();
         g.input(Onnx.valueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in.channels(), (long) in.height(), (long) in.width())));
-        Qdq b = new Qdq(g, m.name());
-        Int8Op.QuantizeInput qi = m.quantizeInput();
+        Qdq b = new Qdq(g, name);
         Q x = b.quantize(INPUT, qi.output(), "input", 4, Range.ANY);
-        List<Int8Op> ops = m.ops();
         x = b.sequence(ops.subList(1, ops.size() - 1), x);
-        Int8Op.Dequantize dq = m.dequantizeOutput();
         g.node("DequantizeLinear", "output.dequantize", b.qdqInputs(x.name, dq.output()), List.of(OUTPUT), List.of(), "");
-        TensorShape os = m.outputShape();
+        TensorShape os = dq.inputShape();
         g.output(Onnx.valueInfo(OUTPUT, Onnx.FLOAT, x.rank == 2 ? List.of(BATCH, (long) os.channels())
                 : List.of(BATCH, (long) os.channels(), (long) os.height(), (long) os.width())));
         if (tapOutputs) {
@@ -417,14 +434,13 @@ public final class OnnxExport {
                 }
             }
         }
-        g.docString = "Squeeze int8 model " + m.name() + " in QDQ form: " + m.flatOps().size() + " ops, "
-                + m.weightCount() + " weights of up to " + m.weightBits() + " bits (stored as int8 codes)";
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("squeeze.format", "int8-qdq");
-        meta.put("squeeze.model", m.name());
-        meta.put("squeeze.weight_bits", Integer.toString(m.weightBits()));
-        m.provenance().forEach((k, v) -> meta.put("provenance." + k, v));
-        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "int8 model (QDQ) exported by Squeeze", meta).toByteArray();
+        return g;
+    }
+
+    /** {@link #qdqGraph} as a model with no metadata (for tests of hand-built op sequences). */
+    static byte[] qdqBytes(String name, List<Int8Op> ops, boolean tapOutputs) {
+        Graph g = qdqGraph(name, ops, tapOutputs);
+        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "", Map.of()).toByteArray();
     }
 
     /**
