@@ -26,7 +26,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), encoded by protobuf-java
+ * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13, or 14 in a file that has a
+ * {@code HardSwish}, which opset 14 added; every other file stays as earlier versions wrote it), encoded by protobuf-java
  * through the classes protoc generates from {@code src/main/proto/onnx.proto} (see {@code Onnx}); the
  * toolkit needs no ONNX library at run time. The same model always gives the same bytes. Each file's
  * {@code metadata_props} hold {@code squeeze.format} ({@code fp32} or {@code int8-qdq}), the model's name
@@ -40,7 +41,19 @@ import java.util.Map;
  * {@code BatchNormalization} (ε = 1e-5, running statistics: inference mode), ReLU / LeakyReLU →
  * {@code Relu} / {@code LeakyRelu}, pools → {@code MaxPool}, {@code AveragePool} with
  * {@code count_include_pad = 1} (Squeeze's and PyTorch's convention), {@code GlobalAveragePool},
- * Flatten → {@code Flatten(axis = 1)}, Residual → its two branches and an {@code Add}.
+ * Flatten → {@code Flatten(axis = 1)}, Residual → its two branches and an {@code Add}, ReLU6 →
+ * {@code Clip} with min 0 and max 6 as initializer inputs (PyTorch's export of {@code nn.ReLU6}),
+ * hard-swish → {@code HardSwish}, Concat → its branches and a {@code Concat(axis = 1)} of their outputs
+ * in branch order (an empty branch contributes the input itself), ChannelSlice → {@code Slice} with
+ * {@code starts [from]}, {@code ends [to]}, {@code axes [1]}, ChannelShuffle → {@code Reshape [N, g, C/g, H, W]}
+ * → {@code Transpose(perm = [0, 2, 1, 3, 4])} → {@code Reshape [N, C, H, W]} (torchvision's ShuffleNetV2
+ * pattern; the batch is written as 0, "copy the input's", so it stays symbolic).
+ * Names: a conv, linear or BatchNorm node is called what {@code NodeNames} calls it ({@code conv1},
+ * {@code layer2.0.downsample.0}, {@code stage2.0.branch2.conv1}) and its initializers what PyTorch's
+ * {@code state_dict} calls them ({@code <node>.weight}, {@code .bias}, {@code .running_mean},
+ * {@code .running_var}); a residual block's Add is {@code <block>.add}, a concat unit's Concat
+ * {@code <unit>.concat}, other nodes {@code <prefix><kind><k>} ({@code relu1}, {@code layer1.0.relu2},
+ * {@code stage2.1.branch1.channel_slice1}), k counting that kind at its level.
  * BatchNorm is exported as its own node rather than folded: the file then mirrors the architecture
  * one node per layer, the arithmetic is the same as Squeeze's (folding reorders float rounding), and
  * runtimes fold Conv + BatchNormalization themselves (ONNX Runtime does at its basic level).
@@ -75,6 +88,18 @@ import java.util.Map;
  *       exactly the clamp of {@code QuantizeLinear} and runtimes drop it (ONNX Runtime does, and
  *       then fuses the conv); a LeakyReLU fused into a conv keeps that conv in float there, because
  *       no standard integer kernel has a leaky output stage;</li>
+ *   <li>a fused ReLU6 is {@code Clip(0, 6)}; a table activation ({@link Int8Op.Lookup}: hard-swish) is
+ *       {@code DequantizeLinear} → its float op ({@code HardSwish}) → {@code QuantizeLinear}, the same three
+ *       steps the table was built from, so ONNX Runtime's codes equal the table's except where a value
+ *       lies within float rounding of a half step (its {@code HardSwish} computes {@code x·(x/6 + 0.5)},
+ *       Squeeze {@code x·(x + 3)/6}): none of the 256 codes differed on the test grid;</li>
+ *   <li>a concat dequantizes each branch from its own grid, concatenates on channels and quantizes onto
+ *       the output grid: the float form of Squeeze's per-branch rescale. They differ by one code where
+ *       {@code (q − zp)·s_b / s_out} lies within rounding of a half step, which includes exact ties when
+ *       the ratio is a simple fraction (ORT rounds half to even, Squeeze's fixed point half up);</li>
+ *   <li>a channel slice and a channel shuffle are the fp32 form's {@code Slice} and
+ *       Reshape–Transpose–Reshape between a {@code DequantizeLinear} and a {@code QuantizeLinear} on the
+ *       same grid: they move codes exactly;</li>
  *   <li>a grid narrower than its storage type (e.g. narrow-range int8 [−127, 127], or fewer than 8
  *       bits) gets a {@code Clip} to the grid's real range before its {@code QuantizeLinear} where
  *       the values can leave that range (not after pools or flatten, whose outputs stay in their

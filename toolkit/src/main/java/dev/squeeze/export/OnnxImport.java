@@ -47,25 +47,39 @@ import java.util.Set;
  *   <li>{@code BatchNormalization} (inference form, one output) with ε = 1e-5: Squeeze's BatchNorm has
  *       its ε fixed at 1e-5 (PyTorch's default; {@link Layer.BatchNorm}, {@code DjlBlocks}), so a file
  *       with another ε (Keras/tf2onnx writes 1e-3) would compute different outputs and is refused;</li>
- *   <li>{@code Relu}, {@code LeakyRelu};</li>
+ *   <li>{@code Relu}, {@code LeakyRelu}; {@code Clip} with min 0 and max 6 (inputs or, before opset 11,
+ *       attributes) → ReLU6, other bounds are refused; {@code HardSwish}, and {@code Mul(x, HardSigmoid(x))}
+ *       with α = 1/6, β = 0.5 where x feeds nothing else (PyTorch's decomposition) → hard-swish;</li>
  *   <li>{@code MaxPool} (square, symmetric pads, no dilation, {@code ceil_mode} 0, one output),
  *       {@code AveragePool} (the same; {@code count_include_pad} 1 when it pads, Squeeze's and PyTorch's
  *       convention), {@code GlobalAveragePool};</li>
  *   <li>{@code Flatten} (axis 1), {@code Reshape} to {@code [N, features]} ({@code [0, -1]},
  *       {@code [-1, F]}, {@code [0, F]});</li>
+ *   <li>the channel shuffle {@code Reshape [N, g, C/g, H, W]} → {@code Transpose(perm = [0, 2, 1, 3, 4])} →
+ *       {@code Reshape [N, C, H, W]} (torchvision's ShuffleNetV2; the batch as 0 or -1, ONNX's 0 / -1 rules
+ *       for the other dimensions) → ChannelShuffle(g); a 5-D Reshape or a Transpose outside it is refused;</li>
+ *   <li>{@code Slice} of one channel range ({@code axes [1]}, steps 1; negative and out-of-range ends as
+ *       ONNX clamps them) → ChannelSlice;</li>
  *   <li>{@code Gemm} (α = β = 1, transA 0; transB 1 keeps the weight, transB 0 transposes it) and
  *       {@code MatMul} by a constant, optionally followed by an {@code Add} of a constant bias → Linear;</li>
- *   <li>{@code Add} of two computed tensors → a residual block. Today's model is a tree of layers, so
- *       an Add must join two branches that fork from one tensor: a body and a shortcut (identity when
- *       one Add input is the fork tensor itself, else a projection). The branch with more nodes is the
- *       body (ties: the Add's first input), as Squeeze's exporter and torchvision write them;</li>
- *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape).</li>
+ *   <li>branches: where a tensor feeds several nodes (or a channel {@code Split}, whose outputs are
+ *       branches starting with ChannelSlice), every branch must end in the same join node. An {@code Add}
+ *       of two computed tensors joins two branches into a residual block: a body and a shortcut
+ *       (identity when one Add input is the fork tensor itself, else a projection); the branch with more
+ *       nodes is the body (ties: the Add's first input), as Squeeze's exporter and torchvision write them.
+ *       A {@code Concat} on axis 1 joins any number into a Concat layer whose branches are in the order of
+ *       the Concat's inputs (an input that is the fork tensor itself is an empty, identity branch).
+ *       Branches nest; a join that does not close the branches of one fork is refused;</li>
+ *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape, Clip
+ *       bounds, Slice and Split sizes).</li>
  * </ul>
- * Any other op — including those the tree cannot express yet: Concat, Split, Clip (ReLU6), HardSwish,
- * the Reshape–Transpose–Reshape channel shuffle — is one {@link IllegalArgumentException} naming the
- * node, its op type and the supported set, raised before anything is built. Shapes are checked on
+ * Any other op is one {@link IllegalArgumentException} naming the node, its op type and the supported
+ * set, raised before anything is built; an unsupported form of a supported op (attributes, bounds,
+ * axes, a broken shuffle pattern) is one such error naming the node, its op type, the values and what
+ * is supported. Shapes are checked on
  * load: the input shape comes from the graph input ({@code [N, C, H, W]}, C, H and W fixed), every
- * layer's input against its weights, every weight's shape against its layer, and the graph output's
+ * layer's input against its weights, every weight's shape against its layer, concatenated heights and
+ * widths against each other, and the graph output's
  * declared shape against the computed one. Tensors stored in external files are refused.
  *
  * <p>The file's {@code metadata_props} become the network's {@link Network#provenance() provenance}:
@@ -75,8 +89,8 @@ import java.util.Set;
  * {@code source_sha256} (of the file's bytes) and {@code source_producer}.
  *
  * <p>The ONNX side (reading, op/attribute/weight checks, metadata) is written against nodes and named
- * tensors; only {@code Tree} maps them onto today's {@link Layer} tree, and is the part the named
- * graph of issue 10 replaces.
+ * tensors; only {@code Tree} maps them onto the {@link Layer} tree (residual blocks and concats of
+ * branches that fork from one tensor).
  */
 public final class OnnxImport {
     private OnnxImport() {}
@@ -329,7 +343,7 @@ public final class OnnxImport {
 
     // ---- onto today's tree of layers ---------------------------------------------------------------
 
-    /** Maps the node graph onto a list of layers with residual blocks; the part the named graph replaces. */
+    /** Maps the node graph onto a list of layers with residual blocks and concats. */
     static final class Tree {
         final GraphProto g;
         final Map<String, TensorProto> constants;
@@ -854,8 +868,8 @@ public final class OnnxImport {
                     boolean flat = shape.length == 2 && i(n, "allowzero", 0) == 0
                             && ((shape[0] == 0 && (shape[1] == -1 || shape[1] == f)) || (shape[0] == -1 && shape[1] == f));
                     if (!flat) {
-                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports only a reshape to [N, features]"
-                                + " ([0, -1], [-1, " + f + "] or [0, " + f + "])");
+                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports a reshape to [N, features]"
+                                + " ([0, -1], [-1, " + f + "] or [0, " + f + "]) and the 5-D one that starts a channel shuffle");
                     }
                     seq.layers.add(new Layer.Flatten());
                     out = new int[] {(int) f};
