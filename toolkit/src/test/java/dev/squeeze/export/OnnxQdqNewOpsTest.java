@@ -5,7 +5,16 @@ import static org.junit.jupiter.api.Assertions.*;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.squeeze.data.BatchMaker;
+import dev.squeeze.data.Preprocessing;
 import dev.squeeze.model.Layer;
+import dev.squeeze.model.Network;
+import dev.squeeze.model.Zoo;
+import dev.squeeze.quant.Int8Model;
+import dev.squeeze.quant.IntegerReference;
+import dev.squeeze.quant.QConfig;
+import dev.squeeze.quant.Quantization;
+import dev.squeeze.quant.QuantizedNetwork;
 import dev.squeeze.quant.Activation;
 import dev.squeeze.quant.Int8Op;
 import dev.squeeze.quant.QuantParams;
@@ -146,5 +155,41 @@ class OnnxQdqNewOpsTest {
         List<Integer> v = new ArrayList<>();
         while (b.hasRemaining()) v.add(b.get() & 0xFF);
         return v.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * MobileNetV2 and ShuffleNetV2 (random weights, calibrated on synthetic images, x86 preset) exported in
+     * QDQ form run in ONNX Runtime; every op's codes against {@link IntegerReference#runWithTaps} (ORT's
+     * upstream codes feed each op, so one-code differences can grow along the net) and the dequantized
+     * logits against {@link IntegerReference#logits}.
+     */
+    @Test
+    void zooModelsInQdqFormRunInOnnxRuntimeCloseToTheIntegerReference() throws Exception {
+        Preprocessing prep = Preprocessing.unitScale();
+        for (String name : List.of("mobilenetv2", "shufflenetv2")) {
+            try (Network net = ExportFixtures.network(Zoo.get(name, new int[] {3, 32, 32}, 10), 19);
+                 QuantizedNetwork q = Quantization.calibrate(net, ExportFixtures.images(32, 3, 32, 32, 20), prep, QConfig.x86())) {
+                Int8Model m = q.convert();
+                Path f = OnnxExport.int8Qdq(m, dir.resolve(name + "-int8.onnx"));
+                int n = 4;
+                float[] x = new BatchMaker(ExportFixtures.images(n, 3, 32, 32, 21), prep).batch(0, n);
+                float[] ref = IntegerReference.logits(m, x, n);
+                float[] got;
+                try (Ort ort = new Ort(f)) {
+                    got = ort.run(x, n, 3, 32, 32);
+                }
+                double worst = 0;
+                for (int i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]) / m.outputParams().scale());
+                List<Ort.TapDiff> taps = Ort.compareTaps(m, x, n, dir);
+                long values = taps.stream().mapToLong(Ort.TapDiff::values).sum(), differ = taps.stream().mapToLong(Ort.TapDiff::differ).sum();
+                int maxDiff = taps.stream().mapToInt(Ort.TapDiff::maxDiff).max().orElseThrow();
+                System.out.printf("[onnx-qdq] %s int8 in ORT: logits within %.1f output steps of IntegerReference; %d of %d op codes differ"
+                        + " (%.4f %%), by at most %d%n", name, worst, differ, values, 100.0 * differ / values, maxDiff);
+                taps.stream().filter(t -> t.differ() > 0).forEach(t -> System.out.println("[onnx-qdq]   " + t));
+                assertEquals(0, taps.get(0).differ(), "input codes: " + taps.get(0));
+                assertTrue(differ <= values / 100, name + ": " + differ + " of " + values + " codes differ");
+                assertTrue(worst <= 3, name + ": logits differ by up to " + worst + " output steps");
+            }
+        }
     }
 }
