@@ -38,6 +38,8 @@ final class Onnx {
     static final long IR_VERSION = 8;
     /** Default-domain opset: 13 is the first with per-axis QuantizeLinear / DequantizeLinear. */
     static final long OPSET = 13;
+    /** Opset 14 adds {@code HardSwish}; declared only by files that use it (see {@code OnnxExport}). */
+    static final long OPSET_HARD_SWISH = 14;
 
     // TensorProto.DataType, as the int that TensorProto.data_type and TypeProto.Tensor.elem_type hold
     static final int FLOAT = TensorProto.DataType.FLOAT_VALUE, UINT8 = TensorProto.DataType.UINT8_VALUE,

@@ -5,6 +5,7 @@ import dev.squeeze.export.Onnx.Graph;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
+import dev.squeeze.model.NodeNames;
 import dev.squeeze.model.Network;
 import dev.squeeze.onnx.proto.AttributeProto;
 import dev.squeeze.onnx.proto.NodeProto;
@@ -25,7 +26,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13), encoded by protobuf-java
+ * Exports Squeeze models to ONNX (IR version 8, default-domain opset 13, or 14 in a file that has a
+ * {@code HardSwish}, which opset 14 added; every other file stays as earlier versions wrote it), encoded by protobuf-java
  * through the classes protoc generates from {@code src/main/proto/onnx.proto} (see {@code Onnx}); the
  * toolkit needs no ONNX library at run time. The same model always gives the same bytes. Each file's
  * {@code metadata_props} hold {@code squeeze.format} ({@code fp32} or {@code int8-qdq}), the model's name
@@ -39,7 +41,19 @@ import java.util.Map;
  * {@code BatchNormalization} (ε = 1e-5, running statistics: inference mode), ReLU / LeakyReLU →
  * {@code Relu} / {@code LeakyRelu}, pools → {@code MaxPool}, {@code AveragePool} with
  * {@code count_include_pad = 1} (Squeeze's and PyTorch's convention), {@code GlobalAveragePool},
- * Flatten → {@code Flatten(axis = 1)}, Residual → its two branches and an {@code Add}.
+ * Flatten → {@code Flatten(axis = 1)}, Residual → its two branches and an {@code Add}, ReLU6 →
+ * {@code Clip} with min 0 and max 6 as initializer inputs (PyTorch's export of {@code nn.ReLU6}),
+ * hard-swish → {@code HardSwish}, Concat → its branches and a {@code Concat(axis = 1)} of their outputs
+ * in branch order (an empty branch contributes the input itself), ChannelSlice → {@code Slice} with
+ * {@code starts [from]}, {@code ends [to]}, {@code axes [1]}, ChannelShuffle → {@code Reshape [N, g, C/g, H, W]}
+ * → {@code Transpose(perm = [0, 2, 1, 3, 4])} → {@code Reshape [N, C, H, W]} (torchvision's ShuffleNetV2
+ * pattern; the batch is written as 0, "copy the input's", so it stays symbolic).
+ * Names: a conv, linear or BatchNorm node is called what {@code NodeNames} calls it ({@code conv1},
+ * {@code layer2.0.downsample.0}, {@code stage2.0.branch2.conv1}) and its initializers what PyTorch's
+ * {@code state_dict} calls them ({@code <node>.weight}, {@code .bias}, {@code .running_mean},
+ * {@code .running_var}); a residual block's Add is {@code <block>.add}, a concat unit's Concat
+ * {@code <unit>.concat}, other nodes {@code <prefix><kind><k>} ({@code relu1}, {@code layer1.0.relu2},
+ * {@code stage2.1.branch1.channel_slice1}), k counting that kind at its level.
  * BatchNorm is exported as its own node rather than folded: the file then mirrors the architecture
  * one node per layer, the arithmetic is the same as Squeeze's (folding reorders float rounding), and
  * runtimes fold Conv + BatchNormalization themselves (ONNX Runtime does at its basic level).
@@ -74,6 +88,18 @@ import java.util.Map;
  *       exactly the clamp of {@code QuantizeLinear} and runtimes drop it (ONNX Runtime does, and
  *       then fuses the conv); a LeakyReLU fused into a conv keeps that conv in float there, because
  *       no standard integer kernel has a leaky output stage;</li>
+ *   <li>a fused ReLU6 is {@code Clip(0, 6)}; a table activation ({@link Int8Op.Lookup}: hard-swish) is
+ *       {@code DequantizeLinear} → its float op ({@code HardSwish}) → {@code QuantizeLinear}, the same three
+ *       steps the table was built from, so ONNX Runtime's codes equal the table's except where a value
+ *       lies within float rounding of a half step (its {@code HardSwish} computes {@code x·(x/6 + 0.5)},
+ *       Squeeze {@code x·(x + 3)/6}): none of the 256 codes differed on the test grid;</li>
+ *   <li>a concat dequantizes each branch from its own grid, concatenates on channels and quantizes onto
+ *       the output grid: the float form of Squeeze's per-branch rescale. They differ by one code where
+ *       {@code (q − zp)·s_b / s_out} lies within rounding of a half step, which includes exact ties when
+ *       the ratio is a simple fraction (ORT rounds half to even, Squeeze's fixed point half up);</li>
+ *   <li>a channel slice and a channel shuffle are the fp32 form's {@code Slice} and
+ *       Reshape–Transpose–Reshape between a {@code DequantizeLinear} and a {@code QuantizeLinear} on the
+ *       same grid: they move codes exactly;</li>
  *   <li>a grid narrower than its storage type (e.g. narrow-range int8 [−127, 127], or fewer than 8
  *       bits) gets a {@code Clip} to the grid's real range before its {@code QuantizeLinear} where
  *       the values can leave that range (not after pools or flatten, whose outputs stay in their
@@ -138,7 +164,7 @@ public final class OnnxExport {
         int[] in = arch.inputShape();
         g.input(Onnx.valueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in[0], (long) in[1], (long) in[2])));
         Fp32 b = new Fp32(g, params.iterator(), arch.name());
-        String y = b.layers(arch.layers(), INPUT, "L");
+        String y = b.layers(arch.layers(), INPUT, in, "");
         if (b.params.hasNext()) {
             throw new IllegalArgumentException("ONNX export of " + arch.name() + ": parameter '" + b.params.next().name()
                     + "' is left over after the last layer; the weights do not belong to this architecture");
@@ -151,7 +177,7 @@ public final class OnnxExport {
         meta.put("squeeze.format", "fp32");
         meta.put("squeeze.architecture", arch.name());
         provenance.forEach((k, v) -> meta.put("provenance." + k, v));
-        return Onnx.model(g, Map.of("", Onnx.OPSET), producerVersion(), "fp32 model exported by Squeeze", meta).toByteArray();
+        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "fp32 model exported by Squeeze", meta).toByteArray();
     }
 
     private static final class Fp32 {
@@ -165,68 +191,143 @@ public final class OnnxExport {
             this.where = where;
         }
 
-        /** Emits {@code layers} on tensor {@code x}; returns the last output's name. */
-        String layers(List<Layer> layers, String x, String prefix) {
-            for (int i = 0; i < layers.size(); i++) x = layer(layers.get(i), x, prefix + i);
+        /**
+         * Emits {@code layers} on tensor {@code x} of per-example shape {@code s}; returns the last output's
+         * name. Weighted nodes are named exactly as {@link NodeNames} names them under {@code prefix}
+         * (the counting below mirrors {@code NodeNames.walk}; {@link #weight} checks every name against
+         * the parameter's own), so an initializer is called what PyTorch's {@code state_dict} calls it.
+         * The other nodes are named {@code <prefix><kind><k>}, k counting that kind at this level.
+         */
+        String layers(List<Layer> layers, String x, int[] s, String prefix) {
+            long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
+            int conv = 0, bn = 0, fc = 0, stage = 0, block = 0, concatStage = 0, concatUnit = 0;
+            Map<String, Integer> counts = new HashMap<>();
+            for (Layer l : layers) {
+                String name = switch (l) {
+                    case Layer.Conv2d c -> prefix + "conv" + (++conv);
+                    case Layer.BatchNorm b -> prefix + "bn" + (++bn);
+                    case Layer.Linear f -> prefix + (linears == 1 ? "fc" : "fc" + (++fc));
+                    case Layer.Residual r -> {
+                        if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
+                        yield prefix + "layer" + stage + "." + (block++) + ".";
+                    }
+                    case Layer.Concat c -> {
+                        // ShuffleNetV2's units: one without a channel split opens the next stage (torchvision's stage2 …).
+                        boolean splits = c.branches().stream().anyMatch(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice);
+                        if (concatStage == 0 || !splits) { concatStage++; concatUnit = 0; }
+                        yield prefix + "stage" + (concatStage + 1) + "." + (concatUnit++) + ".";
+                    }
+                    default -> {
+                        String kind = kind(l);
+                        int k = counts.merge(kind, 1, Integer::sum);
+                        yield prefix + kind + (Character.isDigit(kind.charAt(kind.length() - 1)) ? "_" : "") + k;
+                    }
+                };
+                x = layer(l, x, s, name);
+                s = shapeAfter(s, l);
+            }
             return x;
         }
 
-        private String layer(Layer l, String x, String path) {
+        /** The ONNX-style name of an unweighted layer kind, for node names. */
+        private static String kind(Layer l) {
+            return switch (l) {
+                case Layer.Relu r -> "relu";
+                case Layer.LeakyRelu r -> "leaky_relu";
+                case Layer.Relu6 r -> "relu6";
+                case Layer.HardSwish h -> "hard_swish";
+                case Layer.MaxPool p -> "max_pool";
+                case Layer.AvgPool p -> "avg_pool";
+                case Layer.GlobalAvgPool p -> "global_avg_pool";
+                case Layer.Flatten f -> "flatten";
+                case Layer.ChannelSlice c -> "channel_slice";
+                case Layer.ChannelShuffle c -> "channel_shuffle";
+                case Layer.Conv2d c -> "conv";
+                case Layer.BatchNorm b -> "bn";
+                case Layer.Linear f -> "fc";
+                case Layer.Residual r -> "residual";
+                case Layer.Concat c -> "concat";
+            };
+        }
+
+        /** The per-example shape after {@code l} (the channel shuffle's reshapes need it), by the architecture's own rules. */
+        private int[] shapeAfter(int[] s, Layer l) {
+            if (s.length == 3) return new Architecture(where, s, List.of(l)).outputShape();
+            return l instanceof Layer.Linear f ? new int[] {f.out()} : s; // [features]: only linear layers change it
+        }
+
+        /** Emits one layer as node(s) called {@code name} (a block or unit: {@code name} is its prefix, ending in a dot). */
+        private String layer(Layer l, String x, int[] s, String name) {
             return switch (l) {
                 case Layer.Conv2d c -> {
-                    String name = path + ".conv";
                     List<String> in = new ArrayList<>(List.of(x,
-                            weight(name + ".weight", l, c.out(), c.in() / c.groups(), c.kernel(), c.kernel())));
-                    if (c.bias()) in.add(weight(name + ".bias", l, c.out()));
+                            weight(name, "weight", l, c.out(), c.in() / c.groups(), c.kernel(), c.kernel())));
+                    if (c.bias()) in.add(weight(name, "bias", l, c.out()));
                     yield g.op("Conv", name, in, name, Attr.ints("kernel_shape", c.kernel(), c.kernel()),
                             Attr.ints("strides", c.stride(), c.stride()),
                             Attr.ints("pads", c.padding(), c.padding(), c.padding(), c.padding()),
                             Attr.ints("dilations", 1, 1), Attr.i("group", c.groups()));
                 }
                 case Layer.Linear f -> {
-                    String name = path + ".fc";
-                    List<String> in = new ArrayList<>(List.of(x, weight(name + ".weight", l, f.out(), f.in())));
-                    if (f.bias()) in.add(weight(name + ".bias", l, f.out()));
+                    List<String> in = new ArrayList<>(List.of(x, weight(name, "weight", l, f.out(), f.in())));
+                    if (f.bias()) in.add(weight(name, "bias", l, f.out()));
                     yield g.op("Gemm", name, in, name, Attr.i("transB", 1));
                 }
                 case Layer.BatchNorm b -> {
-                    String name = path + ".bn";
                     // DJL's order, the same FusedGraph reads: gamma, beta, running mean, running variance.
-                    List<String> in = List.of(x, weight(name + ".scale", l, b.channels()), weight(name + ".bias", l, b.channels()),
-                            weight(name + ".mean", l, b.channels()), weight(name + ".var", l, b.channels()));
+                    List<String> in = List.of(x, weight(name, "weight", l, b.channels()), weight(name, "bias", l, b.channels()),
+                            weight(name, "running_mean", l, b.channels()), weight(name, "running_var", l, b.channels()));
                     yield g.op("BatchNormalization", name, in, name, Attr.f("epsilon", BN_EPS));
                 }
-                case Layer.Relu r -> g.op("Relu", path + ".relu", List.of(x), path + ".relu");
-                case Layer.LeakyRelu r -> g.op("LeakyRelu", path + ".leaky_relu", List.of(x), path + ".leaky_relu",
-                        Attr.f("alpha", r.alpha()));
-                case Layer.MaxPool p -> g.op("MaxPool", path + ".max_pool", List.of(x), path + ".max_pool",
+                case Layer.Relu r -> g.op("Relu", name, List.of(x), name);
+                case Layer.LeakyRelu r -> g.op("LeakyRelu", name, List.of(x), name, Attr.f("alpha", r.alpha()));
+                case Layer.Relu6 r -> relu6(g, x, name);
+                case Layer.HardSwish h -> g.op("HardSwish", name, List.of(x), name);
+                case Layer.MaxPool p -> g.op("MaxPool", name, List.of(x), name,
                         Attr.ints("kernel_shape", p.kernel(), p.kernel()), Attr.ints("strides", p.stride(), p.stride()),
                         Attr.ints("pads", p.padding(), p.padding(), p.padding(), p.padding()));
-                case Layer.AvgPool p -> g.op("AveragePool", path + ".avg_pool", List.of(x), path + ".avg_pool",
+                case Layer.AvgPool p -> g.op("AveragePool", name, List.of(x), name,
                         Attr.ints("kernel_shape", p.kernel(), p.kernel()), Attr.ints("strides", p.stride(), p.stride()),
                         Attr.ints("pads", p.padding(), p.padding(), p.padding(), p.padding()), Attr.i("count_include_pad", 1));
-                case Layer.GlobalAvgPool gp -> g.op("GlobalAveragePool", path + ".global_avg_pool", List.of(x), path + ".global_avg_pool");
-                case Layer.Flatten f -> g.op("Flatten", path + ".flatten", List.of(x), path + ".flatten", Attr.i("axis", 1));
-                case Layer.Relu6 todo10n32 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in OnnxExport.java");
-                case Layer.HardSwish todo10n33 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in OnnxExport.java");
-                case Layer.Concat todo10n34 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in OnnxExport.java");
-                case Layer.ChannelSlice todo10n35 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in OnnxExport.java");
-                case Layer.ChannelShuffle todo10n36 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in OnnxExport.java");
+                case Layer.GlobalAvgPool gp -> g.op("GlobalAveragePool", name, List.of(x), name);
+                case Layer.Flatten f -> g.op("Flatten", name, List.of(x), name, Attr.i("axis", 1));
+                case Layer.ChannelSlice c -> channelSlice(g, x, c, name);
+                case Layer.ChannelShuffle c -> channelShuffle(g, x, s, c.groups(), name);
+                case Layer.Concat c -> {
+                    List<String> outs = new ArrayList<>();
+                    for (int b = 0; b < c.branches().size(); b++) {
+                        List<Layer> branch = c.branches().get(b);
+                        outs.add(branch.isEmpty() ? x : layers(branch, x, s, name + "branch" + (b + 1) + "."));
+                    }
+                    yield g.op("Concat", name + "concat", outs, name + "concat", Attr.i("axis", 1));
+                }
                 case Layer.Residual r -> {
-                    String a = layers(r.body(), x, path + ".body.");
-                    String s = r.shortcut().isEmpty() ? x : layers(r.shortcut(), x, path + ".shortcut.");
-                    yield g.op("Add", path + ".add", List.of(a, s), path + ".add");
+                    String a = layers(r.body(), x, s, name);
+                    String sc = x;
+                    int[] ss = s;
+                    // NodeNames: shortcut layer i is downsample.<i>; a residual there is a level of its own.
+                    for (int i = 0; i < r.shortcut().size(); i++) {
+                        Layer k = r.shortcut().get(i);
+                        sc = k instanceof Layer.Residual ? layers(List.of(k), sc, ss, name + "downsample." + i + ".")
+                                : layer(k, sc, ss, name + "downsample." + i);
+                        ss = shapeAfter(ss, k);
+                    }
+                    yield g.op("Add", name + "add", List.of(a, sc), name + "add");
                 }
             };
         }
 
-        /** Takes the next parameter, checks its size against the layer, and adds it as an initializer. */
-        private String weight(String name, Layer l, long... dims) {
+        /**
+         * Takes the next parameter, checks its name ({@code node.role}, as {@link NodeNames} gives it) and
+         * size against the layer, and adds it as an initializer of that name.
+         */
+        private String weight(String node, String role, Layer l, long... dims) {
             if (!params.hasNext()) {
                 throw new IllegalArgumentException("ONNX export of " + where + ": no parameters left for " + l.describe()
                         + "; the weights do not belong to this architecture");
             }
             NamedTensor t = params.next();
+            String name = node + "." + role;
             long n = 1;
             for (long d : dims) n *= d;
             if (t.values().length != n) {
@@ -234,8 +335,44 @@ public final class OnnxExport {
                         + " values but " + l.describe() + " needs " + Arrays.toString(dims) + " = " + n
                         + "; the weights do not belong to this architecture");
             }
+            if (!t.name().equals(name)) {
+                throw new IllegalArgumentException("ONNX export of " + where + ": parameter '" + t.name() + "' arrives where " + l.describe()
+                        + " needs '" + name + "'; the weights do not belong to this architecture");
+            }
             return g.initializer(Onnx.floats(name, dims, t.values()));
         }
+    }
+
+    // ---- ops shared by both forms ----------------------------------------------------------------
+
+    /** ReLU6 as {@code Clip(x, 0, 6)} (opset ≥ 11 takes the bounds as inputs), PyTorch's export of {@code nn.ReLU6}. */
+    private static String relu6(Graph g, String x, String name) {
+        String min = g.initializer(Onnx.floats(g.fresh(name + ".min"), new long[0], new float[] {0f}));
+        String max = g.initializer(Onnx.floats(g.fresh(name + ".max"), new long[0], new float[] {6f}));
+        return g.op("Clip", name, List.of(x, min, max), name);
+    }
+
+    /** Channels {@code [from, to)} as {@code Slice(x, starts [from], ends [to], axes [1])}. */
+    private static String channelSlice(Graph g, String x, Layer.ChannelSlice c, String name) {
+        String starts = g.initializer(Onnx.int64s(name + ".starts", new long[] {1}, new long[] {c.from()}));
+        String ends = g.initializer(Onnx.int64s(name + ".ends", new long[] {1}, new long[] {c.to()}));
+        String axes = g.initializer(Onnx.int64s(name + ".axes", new long[] {1}, new long[] {1}));
+        return g.op("Slice", name, List.of(x, starts, ends, axes), name);
+    }
+
+    /**
+     * The channel shuffle as torchvision's ShuffleNetV2 exports it: {@code Reshape [N, g, C/g, H, W]} →
+     * {@code Transpose [0, 2, 1, 3, 4]} → {@code Reshape [N, C, H, W]}, the batch written as 0 (copy the
+     * input's batch: the dimension stays symbolic).
+     *
+     * @param s the per-example input shape {@code [C, H, W]}
+     */
+    private static String channelShuffle(Graph g, String x, int[] s, int groups, String name) {
+        String split = g.initializer(Onnx.int64s(name + ".shape", new long[] {5}, new long[] {0, groups, s[0] / groups, s[1], s[2]}));
+        String back = g.initializer(Onnx.int64s(name + ".shape_back", new long[] {4}, new long[] {0, s[0], s[1], s[2]}));
+        String y = g.op("Reshape", name + ".reshape", List.of(x, split), name + ".reshape");
+        y = g.op("Transpose", name + ".transpose", List.of(y), name + ".transpose", Attr.ints("perm", 0, 2, 1, 3, 4));
+        return g.op("Reshape", name, List.of(y, back), name);
     }
 
     // ---- int8 QDQ -------------------------------------------------------------------------------
@@ -285,17 +422,34 @@ public final class OnnxExport {
      *     as uint8 / int8), to compare a runtime op by op with {@code IntegerReference.runWithTaps}
      */
     static byte[] int8QdqBytes(Int8Model m, boolean tapOutputs) {
-        Graph g = new Graph(m.name() + "-int8");
-        TensorShape in = m.inputShape();
+        Graph g = qdqGraph(m.name(), m.ops(), tapOutputs);
+        g.docString = "Squeeze int8 model " + m.name() + " in QDQ form: " + m.flatOps().size() + " ops, "
+                + m.weightCount() + " weights of up to " + m.weightBits() + " bits (stored as int8 codes)";
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("squeeze.format", "int8-qdq");
+        meta.put("squeeze.model", m.name());
+        meta.put("squeeze.weight_bits", Integer.toString(m.weightBits()));
+        m.provenance().forEach((k, v) -> meta.put("provenance." + k, v));
+        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "int8 model (QDQ) exported by Squeeze", meta).toByteArray();
+    }
+
+    /**
+     * The QDQ form of an op sequence that starts with the model's {@link Int8Op.QuantizeInput} and ends
+     * with its {@link Int8Op.Dequantize}, as {@link #int8QdqBytes(Int8Model, boolean)} writes it (tests build
+     * op sequences by hand with it).
+     */
+    static Graph qdqGraph(String name, List<Int8Op> ops, boolean tapOutputs) {
+        if (!(ops.getFirst() instanceof Int8Op.QuantizeInput qi) || !(ops.getLast() instanceof Int8Op.Dequantize dq)) {
+            throw new IllegalArgumentException("int8 ops of " + name + " must start with quantize-input and end with dequantize");
+        }
+        Graph g = new Graph(name + "-int8");
+        TensorShape in = qi.inputShape();
         g.input(Onnx.valueInfo(INPUT, Onnx.FLOAT, List.of(BATCH, (long) in.channels(), (long) in.height(), (long) in.width())));
-        Qdq b = new Qdq(g, m.name());
-        Int8Op.QuantizeInput qi = m.quantizeInput();
+        Qdq b = new Qdq(g, name);
         Q x = b.quantize(INPUT, qi.output(), "input", 4, Range.ANY);
-        List<Int8Op> ops = m.ops();
         x = b.sequence(ops.subList(1, ops.size() - 1), x);
-        Int8Op.Dequantize dq = m.dequantizeOutput();
         g.node("DequantizeLinear", "output.dequantize", b.qdqInputs(x.name, dq.output()), List.of(OUTPUT), List.of(), "");
-        TensorShape os = m.outputShape();
+        TensorShape os = dq.inputShape();
         g.output(Onnx.valueInfo(OUTPUT, Onnx.FLOAT, x.rank == 2 ? List.of(BATCH, (long) os.channels())
                 : List.of(BATCH, (long) os.channels(), (long) os.height(), (long) os.width())));
         if (tapOutputs) {
@@ -305,14 +459,13 @@ public final class OnnxExport {
                 }
             }
         }
-        g.docString = "Squeeze int8 model " + m.name() + " in QDQ form: " + m.flatOps().size() + " ops, "
-                + m.weightCount() + " weights of up to " + m.weightBits() + " bits (stored as int8 codes)";
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("squeeze.format", "int8-qdq");
-        meta.put("squeeze.model", m.name());
-        meta.put("squeeze.weight_bits", Integer.toString(m.weightBits()));
-        m.provenance().forEach((k, v) -> meta.put("provenance." + k, v));
-        return Onnx.model(g, Map.of("", Onnx.OPSET), producerVersion(), "int8 model (QDQ) exported by Squeeze", meta).toByteArray();
+        return g;
+    }
+
+    /** {@link #qdqGraph} as a model with no metadata (for tests of hand-built op sequences). */
+    static byte[] qdqBytes(String name, List<Int8Op> ops, boolean tapOutputs) {
+        Graph g = qdqGraph(name, ops, tapOutputs);
+        return Onnx.model(g, Map.of("", opset(g)), producerVersion(), "", Map.of()).toByteArray();
     }
 
     /**
@@ -333,7 +486,9 @@ public final class OnnxExport {
         /** Inside the grid's real range already (max / average pools and flatten of that grid's codes). */
         IN_GRID;
 
-        static Range after(Activation a) { return a.kind() == Activation.Kind.RELU ? NON_NEGATIVE : ANY; }
+        static Range after(Activation a) {
+            return a.kind() == Activation.Kind.RELU || a.kind() == Activation.Kind.RELU6 ? NON_NEGATIVE : ANY;
+        }
     }
 
     private static final class Qdq {
@@ -401,10 +556,30 @@ public final class OnnxExport {
                 }
                 case Int8Op.Act a -> quantize(activation(dq(x, p + ".act"), a.activation(), p), a.output(), p, x.rank,
                         Range.after(a.activation()));
-                case Int8Op.Lookup todo10n28 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in OnnxExport.java");
-                case Int8Op.Concat todo10n29 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in OnnxExport.java");
-                case Int8Op.ChannelSlice todo10n30 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in OnnxExport.java");
-                case Int8Op.ChannelShuffle todo10n31 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in OnnxExport.java");
+                case Int8Op.Lookup l -> {
+                    // The table is output.quantize(activation(input.dequantize(q))): the same three steps as float ops.
+                    if (!l.inputShape().equals(l.outputShape())) throw new IllegalStateException("lookup op " + l.id() + " changes the shape");
+                    yield quantize(activation(dq(x, p + ".lookup"), l.activation(), p), l.output(), p, x.rank, Range.after(l.activation()));
+                }
+                case Int8Op.Concat c -> {
+                    // Each branch is dequantized from its own grid and the concatenation quantized onto the output grid:
+                    // the float form of Squeeze's per-branch rescale (multiplier s_b / s_out, output zero point).
+                    List<String> outs = new ArrayList<>();
+                    for (List<Int8Op> branch : c.branches()) outs.add(dq(sequence(branch, x), p + ".concat"));
+                    String y = g.op("Concat", p + ".concat", outs, p + ".concat", Attr.i("axis", 1));
+                    yield quantize(y, c.output(), p, 4, Range.ANY);
+                }
+                case Int8Op.ChannelSlice cs -> {
+                    if (x.rank != 4) throw new IllegalStateException("Int8 channel-slice op " + cs.id() + " gets a rank-" + x.rank + " tensor");
+                    yield quantize(channelSlice(g, dq(x, p + ".channel_slice"), cs.layer(), p + ".channel_slice"), cs.output(), p, 4,
+                            Range.IN_GRID);
+                }
+                case Int8Op.ChannelShuffle cs -> {
+                    if (x.rank != 4) throw new IllegalStateException("Int8 channel-shuffle op " + cs.id() + " gets a rank-" + x.rank + " tensor");
+                    TensorShape sh = cs.inputShape();
+                    yield quantize(channelShuffle(g, dq(x, p + ".channel_shuffle"), new int[] {sh.channels(), sh.height(), sh.width()},
+                            cs.layer().groups(), p + ".channel_shuffle"), cs.output(), p, 4, Range.IN_GRID);
+                }
                 case Int8Op.Add a -> {
                     Q body = sequence(a.body(), x);
                     Q shortcut = a.shortcut().isEmpty() ? x : sequence(a.shortcut(), x);
@@ -421,7 +596,8 @@ public final class OnnxExport {
                 case NONE -> y;
                 case RELU -> g.op("Relu", p + ".relu", List.of(y), p + ".relu");
                 case LEAKY_RELU -> g.op("LeakyRelu", p + ".leaky_relu", List.of(y), p + ".leaky_relu", Attr.f("alpha", a.alpha()));
-                case RELU6, HARD_SWISH -> throw new UnsupportedOperationException("TODO(issue-10): " + a + " in OnnxExport.java");
+                case RELU6 -> relu6(g, y, p + ".relu6");
+                case HARD_SWISH -> g.op("HardSwish", p + ".hard_swish", List.of(y), p + ".hard_swish");
             };
         }
 
@@ -531,6 +707,15 @@ public final class OnnxExport {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /**
+     * The default-domain opset a graph declares: {@value Onnx#OPSET}, or {@value Onnx#OPSET_HARD_SWISH}
+     * when it has a {@code HardSwish} (added in opset 14). Only the models that need it get the newer
+     * opset, so every other file stays byte for byte what earlier Squeeze versions wrote.
+     */
+    private static long opset(Graph g) {
+        return g.nodes.stream().anyMatch(n -> n.getOpType().equals("HardSwish")) ? Onnx.OPSET_HARD_SWISH : Onnx.OPSET;
+    }
 
     /** {@code [N] + shape} for a value info. */
     private static List<Object> batchShape(int[] shape) {

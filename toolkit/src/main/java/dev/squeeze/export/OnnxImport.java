@@ -47,25 +47,39 @@ import java.util.Set;
  *   <li>{@code BatchNormalization} (inference form, one output) with ε = 1e-5: Squeeze's BatchNorm has
  *       its ε fixed at 1e-5 (PyTorch's default; {@link Layer.BatchNorm}, {@code DjlBlocks}), so a file
  *       with another ε (Keras/tf2onnx writes 1e-3) would compute different outputs and is refused;</li>
- *   <li>{@code Relu}, {@code LeakyRelu};</li>
+ *   <li>{@code Relu}, {@code LeakyRelu}; {@code Clip} with min 0 and max 6 (inputs or, before opset 11,
+ *       attributes) → ReLU6, other bounds are refused; {@code HardSwish}, and {@code Mul(x, HardSigmoid(x))}
+ *       with α = 1/6, β = 0.5 where x feeds nothing else (PyTorch's decomposition) → hard-swish;</li>
  *   <li>{@code MaxPool} (square, symmetric pads, no dilation, {@code ceil_mode} 0, one output),
  *       {@code AveragePool} (the same; {@code count_include_pad} 1 when it pads, Squeeze's and PyTorch's
  *       convention), {@code GlobalAveragePool};</li>
  *   <li>{@code Flatten} (axis 1), {@code Reshape} to {@code [N, features]} ({@code [0, -1]},
  *       {@code [-1, F]}, {@code [0, F]});</li>
+ *   <li>the channel shuffle {@code Reshape [N, g, C/g, H, W]} → {@code Transpose(perm = [0, 2, 1, 3, 4])} →
+ *       {@code Reshape [N, C, H, W]} (torchvision's ShuffleNetV2; the batch as 0 or -1, ONNX's 0 / -1 rules
+ *       for the other dimensions) → ChannelShuffle(g); a 5-D Reshape or a Transpose outside it is refused;</li>
+ *   <li>{@code Slice} of one channel range ({@code axes [1]}, steps 1; negative and out-of-range ends as
+ *       ONNX clamps them) → ChannelSlice;</li>
  *   <li>{@code Gemm} (α = β = 1, transA 0; transB 1 keeps the weight, transB 0 transposes it) and
  *       {@code MatMul} by a constant, optionally followed by an {@code Add} of a constant bias → Linear;</li>
- *   <li>{@code Add} of two computed tensors → a residual block. Today's model is a tree of layers, so
- *       an Add must join two branches that fork from one tensor: a body and a shortcut (identity when
- *       one Add input is the fork tensor itself, else a projection). The branch with more nodes is the
- *       body (ties: the Add's first input), as Squeeze's exporter and torchvision write them;</li>
- *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape).</li>
+ *   <li>branches: where a tensor feeds several nodes (or a channel {@code Split}, whose outputs are
+ *       branches starting with ChannelSlice), every branch must end in the same join node. An {@code Add}
+ *       of two computed tensors joins two branches into a residual block: a body and a shortcut
+ *       (identity when one Add input is the fork tensor itself, else a projection); the branch with more
+ *       nodes is the body (ties: the Add's first input), as Squeeze's exporter and torchvision write them.
+ *       A {@code Concat} on axis 1 joins any number into a Concat layer whose branches are in the order of
+ *       the Concat's inputs (an input that is the fork tensor itself is an empty, identity branch).
+ *       Branches nest; a join that does not close the branches of one fork is refused;</li>
+ *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape, Clip
+ *       bounds, Slice and Split sizes).</li>
  * </ul>
- * Any other op — including those the tree cannot express yet: Concat, Split, Clip (ReLU6), HardSwish,
- * the Reshape–Transpose–Reshape channel shuffle — is one {@link IllegalArgumentException} naming the
- * node, its op type and the supported set, raised before anything is built. Shapes are checked on
+ * Any other op is one {@link IllegalArgumentException} naming the node, its op type and the supported
+ * set, raised before anything is built; an unsupported form of a supported op (attributes, bounds,
+ * axes, a broken shuffle pattern) is one such error naming the node, its op type, the values and what
+ * is supported. Shapes are checked on
  * load: the input shape comes from the graph input ({@code [N, C, H, W]}, C, H and W fixed), every
- * layer's input against its weights, every weight's shape against its layer, and the graph output's
+ * layer's input against its weights, every weight's shape against its layer, concatenated heights and
+ * widths against each other, and the graph output's
  * declared shape against the computed one. Tensors stored in external files are refused.
  *
  * <p>The file's {@code metadata_props} become the network's {@link Network#provenance() provenance}:
@@ -75,23 +89,16 @@ import java.util.Set;
  * {@code source_sha256} (of the file's bytes) and {@code source_producer}.
  *
  * <p>The ONNX side (reading, op/attribute/weight checks, metadata) is written against nodes and named
- * tensors; only {@code Tree} maps them onto today's {@link Layer} tree, and is the part the named
- * graph of issue 10 replaces.
+ * tensors; only {@code Tree} maps them onto the {@link Layer} tree (residual blocks and concats of
+ * branches that fork from one tensor).
  */
 public final class OnnxImport {
     private OnnxImport() {}
 
     /** Default-domain ops the importer maps, in the order the error message lists them. */
-    public static final List<String> SUPPORTED = List.of("Conv", "BatchNormalization", "Relu", "LeakyRelu", "MaxPool",
-            "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Constant");
-
-    /** Ops that the coming named graph will express and today's tree of layers cannot, with why. */
-    static final Map<String, String> NOT_YET = Map.of(
-            "Concat", "concatenation needs the named graph (issue 10); today's model is a tree of layers",
-            "Split", "channel split needs the named graph (issue 10); today's model is a tree of layers",
-            "Clip", "Clip (ReLU6) has no Squeeze layer yet (issue 10)",
-            "HardSwish", "HardSwish has no Squeeze layer yet (issue 10)",
-            "Transpose", "Transpose (channel shuffle) needs the named graph (issue 10)");
+    public static final List<String> SUPPORTED = List.of("Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "HardSwish",
+            "HardSigmoid", "Mul", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul",
+            "Add", "Concat", "Split", "Slice", "Constant");
 
     private static final float BN_EPS = 1e-5f;
 
@@ -174,10 +181,8 @@ public final class OnnxImport {
             String op = n.getOpType();
             boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
             if (!defaultDomain || !SUPPORTED.contains(op)) {
-                String why = defaultDomain ? NOT_YET.get(op) : null;
                 throw new IllegalArgumentException(where + ": node '" + n.getName() + "' has op type " + (defaultDomain ? op : n.getDomain() + "::" + op)
-                        + ", which Squeeze cannot import" + (why != null ? " yet: " + why : "") + ". Supported ops: " + String.join(", ", SUPPORTED)
-                        + " (default ONNX domain)");
+                        + ", which Squeeze cannot import. Supported ops: " + String.join(", ", SUPPORTED) + " (default ONNX domain)");
             }
             if (op.equals("Constant")) {
                 if (n.getOutputCount() != 1) throw new IllegalArgumentException(where + ": Constant node '" + n.getName() + "' must have one output");
@@ -338,7 +343,7 @@ public final class OnnxImport {
 
     // ---- onto today's tree of layers ---------------------------------------------------------------
 
-    /** Maps the node graph onto a list of layers with residual blocks; the part the named graph replaces. */
+    /** Maps the node graph onto a list of layers with residual blocks and concats. */
     static final class Tree {
         final GraphProto g;
         final Map<String, TensorProto> constants;
@@ -374,8 +379,8 @@ public final class OnnxImport {
             Seq seq = new Seq();
             End end = chain(input, shape, seq);
             if (end.join != null) {
-                throw err(end.join, "adds tensors that do not fork from one tensor; today's tree of layers expresses only residual blocks"
-                        + " (body + shortcut from the same tensor), general graphs come with the named graph of issue 10");
+                throw err(end.join, "joins tensors that do not fork from one tensor; Squeeze's layers express branches that fork from"
+                        + " one tensor and join in one node: a residual block (Add) or a concatenation (Concat)");
             }
             if (!end.tensor.equals(output)) {
                 throw new IllegalArgumentException(where + ": the layers end in tensor '" + end.tensor + "' but the graph output is '" + output
@@ -390,17 +395,26 @@ public final class OnnxImport {
             return seq;
         }
 
+        /** A node where branches meet: every Concat, and an Add of two computed tensors. */
         private boolean isJoin(NodeProto n) {
+            if (n.getOpType().equals("Concat")) return true;
             return n.getOpType().equals("Add") && n.getInputCount() == 2 && !constants.containsKey(n.getInput(0))
                     && !constants.containsKey(n.getInput(1));
         }
 
-        /** Follows tensor {@code t} node by node, residual blocks included, until a join Add or the end. */
+        /** Follows tensor {@code t} node by node, forks included, until a join (Add, Concat) that it does not open, or the end. */
         End chain(String t, int[] s, Seq seq) {
             while (true) {
                 List<NodeProto> cons = consumers.getOrDefault(t, List.of());
                 if (cons.isEmpty()) return new End(t, s, null);
-                if (cons.size() == 1) {
+                NodeProto hardSwish = hardSwish(t, cons);
+                if (hardSwish != null) {
+                    seq.layers.add(new Layer.HardSwish());
+                    seq.nodes += 2;
+                    t = hardSwish.getOutput(0);
+                    continue;
+                }
+                if (cons.size() == 1 && !cons.get(0).getOpType().equals("Split")) {
                     NodeProto n = cons.get(0);
                     if (isJoin(n)) return new End(t, s, n);
                     End e = node(n, t, s, seq);
@@ -408,57 +422,178 @@ public final class OnnxImport {
                     s = e.shape;
                     continue;
                 }
-                if (cons.size() > 2) {
-                    throw new IllegalArgumentException(where + ": tensor '" + t + "' feeds " + cons.size() + " nodes "
-                            + cons.stream().map(NodeProto::getName).toList() + "; today's tree of layers forks only into the two branches of a residual block");
-                }
-                // A fork: two branches that must meet again in one Add.
-                Seq[] br = new Seq[2];
-                End[] ends = new End[2];
-                for (int i = 0; i < 2; i++) {
-                    NodeProto n = cons.get(i);
-                    br[i] = new Seq();
+                // A fork: one branch per consumer of t (one per output of a channel Split), which must all meet in one join.
+                List<Seq> br = new ArrayList<>();
+                List<End> ends = new ArrayList<>();
+                for (NodeProto n : cons) {
                     if (isJoin(n)) {
-                        ends[i] = new End(t, s, n);
+                        br.add(new Seq());
+                        ends.add(new End(t, s, n));
+                    } else if (n.getOpType().equals("Split")) {
+                        int[][] parts = split(n, t, s);
+                        used.add(n);
+                        for (int j = 0; j < parts.length; j++) {
+                            Seq b = new Seq();
+                            b.nodes = 1;
+                            b.layers.add(new Layer.ChannelSlice(parts[j][0], parts[j][1]));
+                            ends.add(chain(n.getOutput(j), new int[] {parts[j][1] - parts[j][0], s[1], s[2]}, b));
+                            br.add(b);
+                        }
                     } else {
-                        End first = node(n, t, s, br[i]);
-                        ends[i] = chain(first.tensor, first.shape, br[i]);
+                        Seq b = new Seq();
+                        End first = node(n, t, s, b);
+                        ends.add(chain(first.tensor, first.shape, b));
+                        br.add(b);
                     }
                 }
-                NodeProto join = ends[0].join;
-                if (join == null || ends[1].join == null || join != ends[1].join) {
-                    throw new IllegalArgumentException(where + ": the two branches forking at tensor '" + t + "' do not meet in one Add"
-                            + " (they end at " + describe(ends[0]) + " and " + describe(ends[1]) + "); today's tree of layers expresses only"
-                            + " residual blocks, general graphs come with the named graph of issue 10");
+                NodeProto join = ends.get(0).join;
+                if (join == null || ends.stream().anyMatch(e -> e.join != join)) {
+                    throw new IllegalArgumentException(where + ": the " + ends.size() + " branches forking at tensor '" + t
+                            + "' do not meet in one Add or Concat (they end at " + String.join(", ", ends.stream().map(Tree::describe).toList())
+                            + "); Squeeze's layers express branches that fork from one tensor and join in one node: a residual"
+                            + " block (Add) or a concatenation (Concat)");
                 }
-                if (join.getInput(0).equals(join.getInput(1))) throw err(join, "adds a tensor to itself, which no Squeeze layer expresses");
-                Set<String> ins = Set.of(join.getInput(0), join.getInput(1));
-                if (!ins.equals(Set.of(ends[0].tensor, ends[1].tensor))) {
-                    throw err(join, "does not add the ends of the two branches forking at '" + t + "'");
-                }
-                if (!Arrays.equals(ends[0].shape, ends[1].shape)) {
-                    throw err(join, "adds shapes " + Arrays.toString(ends[0].shape) + " and " + Arrays.toString(ends[1].shape)
-                            + " (per example); they must be equal (Squeeze does not broadcast)");
-                }
-                checkArity(join, 2, 2);
-                int body;
-                if (br[0].layers.isEmpty()) body = 1;
-                else if (br[1].layers.isEmpty()) body = 0;
-                else if (br[0].nodes != br[1].nodes) body = br[0].nodes > br[1].nodes ? 0 : 1;
-                else body = join.getInput(0).equals(ends[0].tensor) ? 0 : 1;
-                Seq b = br[body], sc = br[1 - body];
-                seq.layers.add(new Layer.Residual(b.layers, sc.layers));
-                seq.bindings.addAll(b.bindings);
-                seq.bindings.addAll(sc.bindings);
-                seq.nodes += b.nodes + sc.nodes + 1;
                 used.add(join);
+                if (join.getOpType().equals("Add")) {
+                    s = residual(join, t, br, ends, seq);
+                } else {
+                    s = concat(join, t, br, ends, seq);
+                }
                 t = join.getOutput(0);
-                s = ends[0].shape;
             }
         }
 
+        /** Two branches joined by {@code join} (an Add) as a residual block; returns its output shape. */
+        private int[] residual(NodeProto join, String t, List<Seq> br, List<End> ends, Seq seq) {
+            checkArity(join, 2, 2);
+            if (br.size() != 2) {
+                throw err(join, "joins the " + br.size() + " branches forking at '" + t + "'; an Add joins two (a residual block's body and"
+                        + " shortcut)");
+            }
+            if (join.getInput(0).equals(join.getInput(1))) throw err(join, "adds a tensor to itself, which no Squeeze layer expresses");
+            Set<String> ins = Set.of(join.getInput(0), join.getInput(1));
+            if (!ins.equals(Set.of(ends.get(0).tensor, ends.get(1).tensor))) {
+                throw err(join, "does not add the ends of the two branches forking at '" + t + "'");
+            }
+            if (!Arrays.equals(ends.get(0).shape, ends.get(1).shape)) {
+                throw err(join, "adds shapes " + Arrays.toString(ends.get(0).shape) + " and " + Arrays.toString(ends.get(1).shape)
+                        + " (per example); they must be equal (Squeeze does not broadcast)");
+            }
+            int body;
+            if (br.get(0).layers.isEmpty()) body = 1;
+            else if (br.get(1).layers.isEmpty()) body = 0;
+            else if (br.get(0).nodes != br.get(1).nodes) body = br.get(0).nodes > br.get(1).nodes ? 0 : 1;
+            else body = join.getInput(0).equals(ends.get(0).tensor) ? 0 : 1;
+            Seq b = br.get(body), sc = br.get(1 - body);
+            seq.layers.add(new Layer.Residual(b.layers, sc.layers));
+            seq.bindings.addAll(b.bindings);
+            seq.bindings.addAll(sc.bindings);
+            seq.nodes += b.nodes + sc.nodes + 1;
+            return ends.get(0).shape;
+        }
+
+        /**
+         * The branches joined by {@code join} (a Concat) as a {@link Layer.Concat}, in the order of the
+         * Concat's inputs; returns its output shape.
+         */
+        private int[] concat(NodeProto join, String t, List<Seq> br, List<End> ends, Seq seq) {
+            checkArity(join, 2, Integer.MAX_VALUE);
+            only(join, "axis");
+            long axis = i(join, "axis", Long.MIN_VALUE);
+            if (axis != 1 && axis != -3) {
+                throw err(join, "concatenates on axis " + (axis == Long.MIN_VALUE ? "(none given)" : axis) + "; Squeeze concatenates"
+                        + " [N, C, H, W] on channels (axis 1)");
+            }
+            int inputs = join.getInputCount();
+            if (inputs != br.size()) {
+                throw err(join, "concatenates " + inputs + " tensors " + join.getInputList() + " but " + br.size() + " branches fork at '"
+                        + t + "' and end in it; every input must be a branch from that tensor, each once");
+            }
+            List<Integer> order = new ArrayList<>();
+            for (String in : join.getInputList()) {
+                int k = -1;
+                for (int b = 0; b < ends.size() && k < 0; b++) if (!order.contains(b) && ends.get(b).tensor.equals(in)) k = b;
+                if (k < 0) {
+                    throw err(join, "concatenates '" + in + "', which is not the end of one of the branches forking at '" + t + "' (or is"
+                            + " used twice); every input must be a branch from that tensor, each once");
+                }
+                order.add(k);
+            }
+            List<List<Layer>> branches = new ArrayList<>();
+            int channels = 0;
+            int[] first = null;
+            for (int k : order) {
+                int[] o = ends.get(k).shape;
+                if (o.length != 3) throw err(join, "gets an input of shape " + Arrays.toString(o) + " per example; it needs [C, H, W]");
+                if (first != null && (o[1] != first[1] || o[2] != first[2])) {
+                    throw err(join, "concatenates shapes " + Arrays.toString(first) + " and " + Arrays.toString(o)
+                            + " (per example); their heights and widths must be equal");
+                }
+                if (first == null) first = o;
+                channels += o[0];
+                Seq b = br.get(k);
+                branches.add(b.layers);
+                seq.bindings.addAll(b.bindings);
+                seq.nodes += b.nodes;
+            }
+            seq.layers.add(new Layer.Concat(branches));
+            seq.nodes++;
+            return new int[] {channels, first[1], first[2]};
+        }
+
+        /**
+         * The hard-swish that exporters write as {@code Mul(x, HardSigmoid(x))} (α = 1/6, β = 0.5, as
+         * PyTorch's {@code hardsigmoid}): when {@code t} feeds exactly such a pair, returns the Mul.
+         */
+        private NodeProto hardSwish(String t, List<NodeProto> cons) {
+            if (cons.size() != 2) return null;
+            NodeProto h = cons.get(0).getOpType().equals("HardSigmoid") ? cons.get(0) : cons.get(1);
+            NodeProto m = h == cons.get(0) ? cons.get(1) : cons.get(0);
+            if (!h.getOpType().equals("HardSigmoid") || !m.getOpType().equals("Mul")) return null;
+            List<NodeProto> after = consumers.getOrDefault(h.getOutput(0), List.of());
+            if (after.size() != 1 || after.get(0) != m || !Set.copyOf(m.getInputList()).equals(Set.of(t, h.getOutput(0)))) return null;
+            checkArity(h, 1, 1);
+            checkArity(m, 2, 2);
+            only(h, "alpha", "beta");
+            float alpha = f(h, "alpha", 0.2f), beta = f(h, "beta", 0.5f);
+            if (Math.abs(alpha - 1f / 6) > 1e-6f || beta != 0.5f) {
+                throw err(h, "has alpha " + alpha + " and beta " + beta + "; Squeeze reads x · HardSigmoid(x) as hard-swish, which needs"
+                        + " alpha 1/6 and beta 0.5");
+            }
+            used.add(h);
+            used.add(m);
+            return m;
+        }
+
+        /** A channel Split of {@code t}: {@code [from, to)} of each output. */
+        private int[][] split(NodeProto n, String t, int[] s) {
+            only(n, "axis", "split", "num_outputs");
+            if (!n.getInput(0).equals(t)) throw err(n, "takes '" + t + "' as input " + n.getInputList().indexOf(t) + "; it must be the data input");
+            rank(n, s, 3);
+            long axis = i(n, "axis", 0);
+            if (axis != 1 && axis != -3) throw err(n, "splits axis " + axis + "; Squeeze splits [N, C, H, W] on channels (axis 1)");
+            int k = n.getOutputCount();
+            long[] sizes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? int64s(constant(n, 1, "split"), where) : ints(n, "split");
+            if (sizes == null) {
+                if (k < 1 || s[0] % k != 0) throw err(n, "splits " + s[0] + " channels into " + k + " equal parts; give the part sizes");
+                sizes = new long[k];
+                Arrays.fill(sizes, s[0] / k);
+            }
+            if (sizes.length != k || Arrays.stream(sizes).anyMatch(x -> x <= 0) || Arrays.stream(sizes).sum() != s[0]) {
+                throw err(n, "splits " + s[0] + " channels into " + Arrays.toString(sizes) + " for " + k + " outputs; the parts must be"
+                        + " positive, one per output, and add up to the channels");
+            }
+            int[][] parts = new int[k][];
+            int from = 0;
+            for (int j = 0; j < k; j++) {
+                parts[j] = new int[] {from, from + (int) sizes[j]};
+                from += (int) sizes[j];
+            }
+            return parts;
+        }
+
         private static String describe(End e) {
-            return e.join == null ? "the graph's end ('" + e.tensor + "')" : "Add '" + e.join.getName() + "'";
+            return e.join == null ? "the graph's end ('" + e.tensor + "')" : e.join.getOpType() + " '" + e.join.getName() + "'";
         }
 
         private IllegalArgumentException err(NodeProto n, String what) {
@@ -469,7 +604,8 @@ public final class OnnxImport {
             int in = n.getInputCount();
             while (in > 0 && n.getInput(in - 1).isEmpty()) in--;
             if (in < minIn || in > maxIn) {
-                throw err(n, "has " + in + " inputs, expected " + (minIn == maxIn ? minIn : minIn + " to " + maxIn));
+                throw err(n, "has " + in + " inputs, expected " + (minIn == maxIn ? minIn : maxIn == Integer.MAX_VALUE ? "at least " + minIn
+                        : minIn + " to " + maxIn));
             }
             if (n.getOutputCount() != 1) {
                 throw err(n, "has " + n.getOutputCount() + " outputs; Squeeze reads the inference form with one output");
@@ -674,16 +810,66 @@ public final class OnnxImport {
                     seq.layers.add(new Layer.Flatten());
                     out = new int[] {product(s)};
                 }
+                case "Clip" -> {
+                    // Opset ≥ 11 gives the bounds as optional inputs, older opsets as attributes.
+                    checkArity(n, 1, 3);
+                    only(n, "min", "max");
+                    TensorProto lo = constant(n, 1, "min"), hi = constant(n, 2, "max");
+                    float min = lo != null ? scalar(n, lo, "min") : f(n, "min", Float.NEGATIVE_INFINITY);
+                    float max = hi != null ? scalar(n, hi, "max") : f(n, "max", Float.POSITIVE_INFINITY);
+                    if (min != 0f || max != 6f) {
+                        throw err(n, "clips to [" + min + ", " + max + "]; Squeeze reads Clip only as ReLU6, Clip(x, 0, 6)"
+                                + " (min 0 and max 6, as inputs or attributes)");
+                    }
+                    seq.layers.add(new Layer.Relu6());
+                    out = s;
+                }
+                case "HardSwish" -> {
+                    checkArity(n, 1, 1);
+                    only(n);
+                    seq.layers.add(new Layer.HardSwish());
+                    out = s;
+                }
+                case "HardSigmoid", "Mul" -> throw err(n, "is read only as hard-swish, Mul(x, HardSigmoid(x)) with alpha 1/6 and beta 0.5"
+                        + " where x feeds nothing else");
+                case "Slice" -> {
+                    // Opset ≥ 10: starts, ends, axes, steps are inputs; opset < 10: attributes (no steps).
+                    checkArity(n, 1, 5);
+                    only(n, "starts", "ends", "axes");
+                    rank(n, s, 3);
+                    long[] starts = n.getInputCount() > 1 ? int64s(constant(n, 1, "starts"), where) : ints(n, "starts");
+                    long[] ends = n.getInputCount() > 2 ? int64s(constant(n, 2, "ends"), where) : ints(n, "ends");
+                    TensorProto axesT = constant(n, 3, "axes"), stepsT = constant(n, 4, "steps");
+                    long[] axes = axesT != null ? int64s(axesT, where) : ints(n, "axes");
+                    long[] steps = stepsT != null ? int64s(stepsT, where) : null;
+                    boolean channels = starts != null && ends != null && starts.length == 1 && ends.length == 1 && axes != null
+                            && axes.length == 1 && (axes[0] == 1 || axes[0] == -3) && (steps == null || Arrays.equals(steps, new long[] {1}));
+                    if (!channels) {
+                        throw err(n, "slices starts " + Arrays.toString(starts) + ", ends " + Arrays.toString(ends) + ", axes "
+                                + Arrays.toString(axes) + ", steps " + Arrays.toString(steps) + "; Squeeze reads Slice only as a range of"
+                                + " channels: one start and end, axes [1], steps [1] or none");
+                    }
+                    // ONNX's rules: negative indices count from the end, then both are clamped to [0, C].
+                    long c = s[0];
+                    long from = Math.clamp(starts[0] < 0 ? starts[0] + c : starts[0], 0, c);
+                    long to = Math.clamp(ends[0] < 0 ? ends[0] + c : ends[0], 0, c);
+                    if (to <= from) throw err(n, "selects channels [" + from + ", " + to + ") of " + c + ", which are none");
+                    seq.layers.add(new Layer.ChannelSlice((int) from, (int) to));
+                    out = new int[] {(int) (to - from), s[1], s[2]};
+                }
+                case "Transpose" -> throw err(n, "is read only inside the channel shuffle Reshape [N, g, C/g, H, W] → Transpose perm"
+                        + " [0, 2, 1, 3, 4] → Reshape [N, C, H, W]");
                 case "Reshape" -> {
                     checkArity(n, 2, 2);
                     only(n, "allowzero");
                     long[] shape = int64s(constant(n, 1, "shape"), where);
+                    if (shape.length == 5) return channelShuffle(n, s, shape, seq);
                     long f = product(s);
                     boolean flat = shape.length == 2 && i(n, "allowzero", 0) == 0
                             && ((shape[0] == 0 && (shape[1] == -1 || shape[1] == f)) || (shape[0] == -1 && shape[1] == f));
                     if (!flat) {
-                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports only a reshape to [N, features]"
-                                + " ([0, -1], [-1, " + f + "] or [0, " + f + "])");
+                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports a reshape to [N, features]"
+                                + " ([0, -1], [-1, " + f + "] or [0, " + f + "]) and the 5-D one that starts a channel shuffle");
                     }
                     seq.layers.add(new Layer.Flatten());
                     out = new int[] {(int) f};
@@ -750,6 +936,86 @@ public final class OnnxImport {
                 default -> throw err(n, "is not supported; supported ops: " + String.join(", ", SUPPORTED));
             }
             return new End(n.getOutput(0), out, null);
+        }
+
+        /**
+         * The channel shuffle that starts at Reshape {@code n} (to {@code shape}, rank 5): Reshape
+         * {@code [N, g, C/g, H, W]} → Transpose perm {@code [0, 2, 1, 3, 4]} → Reshape {@code [N, C, H, W]},
+         * as torchvision's ShuffleNetV2 and Squeeze's exporter write it.
+         */
+        private End channelShuffle(NodeProto n, int[] s, long[] shape, Seq seq) {
+            String pattern = "; Squeeze reads a 5-D Reshape only as the start of the channel shuffle Reshape [N, g, C/g, H, W] →"
+                    + " Transpose perm [0, 2, 1, 3, 4] → Reshape [N, C, H, W]";
+            rank(n, s, 3);
+            int[] split = reshaped(n, s, shape);
+            if (split == null || split[1] * split[0] != s[0] || split[2] != s[1] || split[3] != s[2]) {
+                throw err(n, "reshapes " + Arrays.toString(s) + " to " + Arrays.toString(shape) + pattern);
+            }
+            List<NodeProto> next = consumers.getOrDefault(n.getOutput(0), List.of());
+            NodeProto tr = next.size() == 1 ? next.get(0) : null;
+            if (tr == null || !tr.getOpType().equals("Transpose")) throw err(n, "is not followed by one Transpose" + pattern);
+            checkArity(tr, 1, 1);
+            only(tr, "perm");
+            if (!Arrays.equals(ints(tr, "perm"), new long[] {0, 2, 1, 3, 4})) {
+                throw err(tr, "has perm " + Arrays.toString(ints(tr, "perm")) + pattern);
+            }
+            next = consumers.getOrDefault(tr.getOutput(0), List.of());
+            NodeProto back = next.size() == 1 ? next.get(0) : null;
+            if (back == null || !back.getOpType().equals("Reshape")) throw err(tr, "is not followed by one Reshape" + pattern);
+            checkArity(back, 2, 2);
+            only(back, "allowzero");
+            int[] transposed = {split[1], split[0], split[2], split[3]};
+            long[] backShape = int64s(constant(back, 1, "shape"), where);
+            int[] merged = reshaped(back, transposed, backShape);
+            if (merged == null || !Arrays.equals(merged, s)) {
+                throw err(back, "reshapes " + Arrays.toString(transposed) + " to " + Arrays.toString(backShape) + pattern);
+            }
+            used.add(tr);
+            used.add(back);
+            seq.nodes += 2;
+            seq.layers.add(new Layer.ChannelShuffle(split[0]));
+            return new End(back.getOutput(0), s, null);
+        }
+
+        /**
+         * The per-example shape a Reshape to {@code shape} gives a tensor of per-example shape {@code in}, or
+         * null when {@code shape} does not keep the batch ({@code 0} or {@code -1} first) or does not fit.
+         * ONNX's rules ({@code allowzero} 0): 0 copies the input's dimension at that index, one -1 is inferred.
+         */
+        private int[] reshaped(NodeProto n, int[] in, long[] shape) {
+            if (i(n, "allowzero", 0) != 0 || shape.length < 2 || (shape[0] != 0 && shape[0] != -1)) return null;
+            long total = product(in), known = 1;
+            int infer = -1;
+            long[] out = new long[shape.length - 1];
+            for (int k = 1; k < shape.length; k++) {
+                long d = shape[k];
+                if (d == 0) {
+                    if (k - 1 >= in.length) return null;
+                    d = in[k - 1];
+                } else if (d == -1) {
+                    if (infer >= 0 || shape[0] == -1) return null; // the batch is the one inferred dimension
+                    infer = k - 1;
+                    continue;
+                } else if (d < 0) {
+                    return null;
+                }
+                out[k - 1] = d;
+                known *= d;
+            }
+            if (infer >= 0) {
+                if (known == 0 || total % known != 0) return null;
+                out[infer] = total / known;
+            } else if (known != total) {
+                return null;
+            }
+            return Arrays.stream(out).mapToInt(Math::toIntExact).toArray();
+        }
+
+        /** A Clip bound: a float scalar ({@code []} or {@code [1]}). */
+        private float scalar(NodeProto n, TensorProto t, String role) {
+            float[] v = floats(t, where);
+            if (v.length != 1) throw err(n, "has " + role + " '" + t.getName() + "' of shape " + t.getDimsList() + "; it must be a scalar");
+            return v[0];
         }
 
         private int spatial(NodeProto n, int size, int k, int stride, int pad) {

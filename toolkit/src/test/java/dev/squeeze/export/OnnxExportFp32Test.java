@@ -3,11 +3,14 @@ package dev.squeeze.export;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +68,7 @@ class OnnxExportFp32Test {
             assertEquals(2, m.count("Add"));
             assertEquals(1, m.count("AveragePool"));
             assertEquals(2, m.count("LeakyRelu"));
-            OnnxReader.Node grouped = m.nodes().stream().filter(n -> n.name().equals("L6.body.3.conv")).findFirst().orElseThrow();
+            OnnxReader.Node grouped = m.nodes().stream().filter(n -> n.name().equals("layer2.0.conv2")).findFirst().orElseThrow();
             assertEquals(2, grouped.attributes().get("group").value());
         }
     }
@@ -78,6 +81,77 @@ class OnnxExportFp32Test {
         try (Network net = ExportFixtures.network(Zoo.resnet18(new int[] {3, 32, 32}, 10), 4)) {
             check(net, OnnxExport.fp32(net, dir.resolve("resnet18.onnx")), 2, 14);
         }
+    }
+
+    /** Every layer of {@code layers}, branches and blocks included, that is an instance of {@code kind}. */
+    static long count(List<Layer> layers, Class<? extends Layer> kind) {
+        long n = 0;
+        for (Layer l : layers) {
+            if (kind.isInstance(l)) n++;
+            if (l instanceof Layer.Residual r) n += count(r.body(), kind) + count(r.shortcut(), kind);
+            if (l instanceof Layer.Concat c) for (List<Layer> b : c.branches()) n += count(b, kind);
+        }
+        return n;
+    }
+
+    /**
+     * MobileNetV2 (ReLU6 as Clip) and ShuffleNetV2 (Slice, Concat, the Reshape–Transpose–Reshape shuffle)
+     * against Squeeze's forward pass; every parameter is the initializer of its PyTorch-style name.
+     */
+    @Test
+    void mobileNetV2AndShuffleNetV2MatchSqueeze() throws Exception {
+        for (String name : List.of("mobilenetv2", "shufflenetv2")) {
+            try (Network net = ExportFixtures.network(Zoo.get(name, new int[] {3, 32, 32}, 10), 15)) {
+                Path f = OnnxExport.fp32(net, dir.resolve(name + ".onnx"));
+                double worst = check(net, f, 2, 16);
+                System.out.println("[onnx-fp32] " + name + ": worst |ort - squeeze| / max(1, |logit|) = " + worst);
+                OnnxReader.Model m = OnnxReader.read(f);
+                assertEquals(13L, m.opsets().get(""), "no HardSwish: opset 13");
+                Set<String> inits = m.initializers().stream().map(OnnxReader.Initializer::name).collect(Collectors.toSet());
+                assertTrue(inits.containsAll(net.parameterNames()), "initializers named as NodeNames: " + inits);
+                List<Layer> layers = net.architecture().layers();
+                assertEquals(count(layers, Layer.Relu6.class), m.count("Clip"));
+                assertEquals(count(layers, Layer.Concat.class), m.count("Concat"));
+                assertEquals(count(layers, Layer.ChannelSlice.class), m.count("Slice"));
+                assertEquals(count(layers, Layer.ChannelShuffle.class), m.count("Transpose"));
+                assertEquals(2 * count(layers, Layer.ChannelShuffle.class), m.count("Reshape"));
+                if (name.equals("shufflenetv2")) {
+                    Set<String> nodes = m.nodes().stream().map(OnnxReader.Node::name).collect(Collectors.toSet());
+                    for (String n : List.of("stage2.0.branch1.conv1", "stage2.0.branch2.conv3", "stage2.1.branch2.channel_slice1",
+                            "stage2.1.concat", "stage4.3.branch2.bn3", "conv2")) {
+                        assertTrue(nodes.contains(n), "node " + n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Hard-swish (opset 14), ReLU6, a concat of three branches (identity, channel slice, conv) and a
+     * 4-group shuffle, against Squeeze's forward pass.
+     */
+    @Test
+    void hardSwishAndThreeBranchConcatMatchSqueeze() throws Exception {
+        try (Network net = ExportFixtures.network(mixedBranches(), 17)) {
+            Path f = OnnxExport.fp32(net, dir.resolve("mixed.onnx"));
+            double worst = check(net, f, 3, 18);
+            System.out.println("[onnx-fp32] mixed branches: worst |ort - squeeze| / max(1, |logit|) = " + worst);
+            OnnxReader.Model m = OnnxReader.read(f);
+            assertEquals(14L, m.opsets().get(""), "HardSwish needs opset 14");
+            assertEquals(2, m.count("HardSwish"));
+            assertEquals(3, m.node("stage2.0.concat").inputs().size());
+        }
+    }
+
+    /** Every new layer kind: hard-swish, ReLU6, identity / sliced / conv branches, a 4-group shuffle. */
+    static Architecture mixedBranches() {
+        return new Architecture("mixed-branches", new int[] {8, 8, 8}, List.of(
+                new Layer.Conv2d(8, 16, 3, 1, 1, 1, true), new Layer.BatchNorm(16), new Layer.HardSwish(),
+                new Layer.Concat(List.of(List.of(),
+                        List.of(new Layer.ChannelSlice(8, 16), new Layer.Conv2d(8, 8, 1, 1, 0, 1, false), new Layer.BatchNorm(8), new Layer.Relu6()),
+                        List.of(new Layer.Conv2d(16, 8, 3, 1, 1, 8, true), new Layer.HardSwish()))),
+                new Layer.ChannelShuffle(4), new Layer.Relu6(),
+                new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(32, 5, true)));
     }
 
     @Test

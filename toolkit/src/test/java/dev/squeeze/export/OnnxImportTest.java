@@ -46,6 +46,7 @@ class OnnxImportTest {
             List<NamedTensor> a = net.parameters(), b = back.parameters();
             assertEquals(a.size(), b.size());
             for (int i = 0; i < a.size(); i++) {
+                assertEquals(a.get(i).name(), b.get(i).name());
                 assertEquals(a.get(i).type(), b.get(i).type());
                 assertArrayEquals(a.get(i).values(), b.get(i).values(), 0f, a.get(i).name());
             }
@@ -88,6 +89,10 @@ class OnnxImportTest {
                         new Conv2d(4, 4, 3, 1, 1, 2, true)), List.of()),
                 new GlobalAvgPool(), new Flatten(), new Linear(4, 3, false)));
         try (Network net = ExportFixtures.network(nested, 9)) {
+            roundTrip(net, 2);
+        }
+        // hard-swish, ReLU6, a concat of an identity, a sliced and a conv branch, a 4-group shuffle
+        try (Network net = ExportFixtures.network(OnnxExportFp32Test.mixedBranches(), 10)) {
             roundTrip(net, 2);
         }
     }
@@ -253,9 +258,8 @@ class OnnxImportTest {
     void unsupportedOpsAreOneErrorNamingNodeOpAndTheSupportedSet() throws Exception {
         refused("softmax.onnx", model(convThen("Softmax", "head/softmax", List.of(Attr.i("axis", 1)), List.of()), Map.of()),
                 "node 'head/softmax'", "op type Softmax", "Supported ops: Conv, BatchNormalization, Relu", "Gemm, MatMul, Add");
-        refused("concat.onnx", model(convThen("Concat", "cat", List.of(Attr.i("axis", 1)), List.of("c")), Map.of()),
-                "node 'cat'", "op type Concat", "issue 10", "Supported ops:");
-        refused("clip.onnx", model(convThen("Clip", "relu6", List.of(), List.of()), Map.of()), "node 'relu6'", "op type Clip", "ReLU6");
+        refused("topk.onnx", model(convThen("TopK", "top", List.of(), List.of()), Map.of()), "node 'top'", "op type TopK",
+                "Supported ops:", "Clip, HardSwish", "Concat, Split, Slice");
         Onnx.Graph g = graph("custom", 4, 4, 4);
         g.node("MyOp", "mine", List.of("input"), List.of("y"), List.of(), "com.example");
         g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
@@ -330,11 +334,169 @@ class OnnxImportTest {
         g.op("Add", "ab", List.of("a", "b"), "ab");
         g.op("Add", "abc", List.of("ab", "c"), "y");
         g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
-        refused("three.onnx", model(g, Map.of()), "tensor 'input' feeds 3 nodes");
+        refused("three.onnx", model(g, Map.of()), "3 branches forking at tensor 'input' do not meet in one Add or Concat",
+                "Add 'ab'", "Add 'abc'");
         // an Int8 QDQ export is not an fp32 model
         Onnx.Graph q = graph("q", 1, 2, 2);
         q.op("Relu", "r", List.of("input"), "y");
         q.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
         refused("qdq.onnx", model(q, Map.of("squeeze.format", "int8-qdq")), "int8-qdq", "only fp32");
+    }
+
+    // ---- MobileNetV2 / ShuffleNetV2 ops in other exporters' forms -----------------------------------
+
+    private static void constant(Onnx.Graph g, String name, TensorProto t) {
+        g.node("Constant", name, List.of(), List.of(name), List.of(AttributeProto.newBuilder().setName("value")
+                .setType(AttributeProto.AttributeType.TENSOR).setT(t).build()), "");
+    }
+
+    /** Conv + BN (no bias) named {@code p}, from {@code x}: {@code in → out}, kernel k, stride, groups. */
+    private static String convBn(Onnx.Graph g, String p, String x, int in, int out, int k, int stride, int groups, long seed) {
+        g.initializer(Onnx.floats(p + ".w", new long[] {out, in / groups, k, k}, random(out * (in / groups) * k * k, seed)));
+        g.op("Conv", p, List.of(x, p + ".w"), p, Attr.ints("kernel_shape", k, k), Attr.ints("strides", stride, stride),
+                Attr.ints("pads", k / 2, k / 2, k / 2, k / 2), Attr.i("group", groups));
+        g.initializer(Onnx.floats(p + ".bn.s", new long[] {out}, positive(out, seed + 1)));
+        g.initializer(Onnx.floats(p + ".bn.b", new long[] {out}, random(out, seed + 2)));
+        g.initializer(Onnx.floats(p + ".bn.m", new long[] {out}, random(out, seed + 3)));
+        g.initializer(Onnx.floats(p + ".bn.v", new long[] {out}, positive(out, seed + 4)));
+        return g.op("BatchNormalization", p + ".bn", List.of(p, p + ".bn.s", p + ".bn.b", p + ".bn.m", p + ".bn.v"), p + ".bn");
+    }
+
+    /** Reshape [-1, g, C/g, H, W] → Transpose [0, 2, 1, 3, 4] → Reshape [-1, C, H, W] (torchvision's shuffle at a fixed size). */
+    private static String shuffle(Onnx.Graph g, String p, String x, long groups, long c, long h, long w) {
+        g.initializer(Onnx.int64s(p + ".s1", new long[] {5}, new long[] {-1, groups, c / groups, h, w}));
+        g.initializer(Onnx.int64s(p + ".s2", new long[] {4}, new long[] {-1, c, h, w}));
+        g.op("Reshape", p + ".r1", List.of(x, p + ".s1"), p + ".r1");
+        g.op("Transpose", p + ".t", List.of(p + ".r1"), p + ".t", Attr.ints("perm", 0, 2, 1, 3, 4));
+        return g.op("Reshape", p + ".r2", List.of(p + ".t", p + ".s2"), p + ".r2");
+    }
+
+    /**
+     * ShuffleNetV2 units as PyTorch writes them: a {@code Split} on channels, a {@code Concat} whose
+     * inputs are listed in another order than the graph creates the branches, the batch as -1 in the
+     * shuffle's reshapes, a downsampling unit without a split, a split by two {@code Slice}s (the end as
+     * INT64_MAX), ReLU6 as {@code Clip} with {@code Constant} bounds, hard-swish as
+     * {@code Mul(x, HardSigmoid(x))} and as {@code HardSwish}; imported logits equal ONNX Runtime's.
+     */
+    @Test
+    void shuffleNetAndMobileNetFormsMatchOnnxRuntime() throws Exception {
+        Onnx.Graph g = graph("units", 8, 8, 8);
+        String x = convBn(g, "stem", "input", 8, 8, 3, 1, 1, 100);
+        x = g.op("Relu", "stem.relu", List.of(x), "stem.relu");
+        // unit 1: x1, x2 = split(x); cat(x1, branch2(x2)); shuffle
+        g.initializer(Onnx.int64s("u1.split", new long[] {2}, new long[] {4, 4}));
+        g.node("Split", "u1.split", List.of(x, "u1.split"), List.of("u1.x1", "u1.x2"), List.of(Attr.i("axis", 1)), "");
+        String b = convBn(g, "u1.b2.c1", "u1.x2", 4, 4, 1, 1, 1, 110);
+        b = g.op("Relu", "u1.b2.relu", List.of(b), "u1.b2.relu");
+        b = convBn(g, "u1.b2.c2", b, 4, 4, 3, 1, 4, 120);
+        x = g.op("Concat", "u1.cat", List.of("u1.x1", b), "u1.cat", Attr.i("axis", 1));
+        x = shuffle(g, "u1.shuffle", x, 2, 8, 8, 8);
+        // unit 2 (stride 2, no split): the Concat lists branch 2 first although branch 1's nodes come first
+        String b1 = convBn(g, "u2.b1.dw", x, 8, 8, 3, 2, 8, 130);
+        String b2 = convBn(g, "u2.b2.c1", x, 8, 8, 1, 2, 1, 140);
+        b2 = g.op("Relu", "u2.b2.relu", List.of(b2), "u2.b2.relu");
+        x = g.op("Concat", "u2.cat", List.of(b2, b1), "u2.cat", Attr.i("axis", -3));
+        x = shuffle(g, "u2.shuffle", x, 4, 16, 4, 4);
+        // hard-swish as x · HardSigmoid(x)
+        String hs = g.op("HardSigmoid", "hsig", List.of(x), "hsig", Attr.f("alpha", 1f / 6), Attr.f("beta", 0.5f));
+        x = g.op("Mul", "hswish", List.of(x, hs), "hswish");
+        // unit 3: split by Slice, the second slice to INT64_MAX
+        for (String[] sl : new String[][] {{"u3.s1", "0", "8"}, {"u3.s2", "8", Long.toString(Long.MAX_VALUE)}}) {
+            g.initializer(Onnx.int64s(sl[0] + ".starts", new long[] {1}, new long[] {Long.parseLong(sl[1])}));
+            g.initializer(Onnx.int64s(sl[0] + ".ends", new long[] {1}, new long[] {Long.parseLong(sl[2])}));
+            g.initializer(Onnx.int64s(sl[0] + ".axes", new long[] {1}, new long[] {1}));
+            g.op("Slice", sl[0], List.of(x, sl[0] + ".starts", sl[0] + ".ends", sl[0] + ".axes"), sl[0]);
+        }
+        b = convBn(g, "u3.b2.c1", "u3.s2", 8, 8, 1, 1, 1, 150);
+        constant(g, "clip.min", Onnx.floats("", new long[0], new float[] {0f}));
+        constant(g, "clip.max", Onnx.floats("", new long[0], new float[] {6f}));
+        b = g.op("Clip", "u3.b2.relu6", List.of(b, "clip.min", "clip.max"), "u3.b2.relu6");
+        x = g.op("Concat", "u3.cat", List.of("u3.s1", b), "u3.cat", Attr.i("axis", 1));
+        x = g.op("HardSwish", "head.hswish", List.of(x), "head.hswish");
+        x = g.op("GlobalAveragePool", "gap", List.of(x), "gap");
+        x = g.op("Flatten", "flat", List.of(x), "flat");
+        g.initializer(Onnx.floats("fc.w", new long[] {3, 16}, random(48, 160)));
+        g.initializer(Onnx.floats("fc.b", new long[] {3}, random(3, 161)));
+        g.op("Gemm", "fc", List.of(x, "fc.w", "fc.b"), "logits", Attr.i("transB", 1));
+        g.output(Onnx.valueInfo("logits", Onnx.FLOAT, List.of("batch", 3L)));
+        Path f = write("units.onnx", Onnx.model(g, Map.of("", 14L), "test", "", Map.of()));
+
+        Architecture a = OnnxImport.readArchitecture(f);
+        assertEquals(List.of(new Conv2d(8, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
+                new Concat(List.of(List.of(new ChannelSlice(0, 4)), List.of(new ChannelSlice(4, 8), new Conv2d(4, 4, 1, 1, 0, 1, false),
+                        new BatchNorm(4), new Relu(), new Conv2d(4, 4, 3, 1, 1, 4, false), new BatchNorm(4)))),
+                new ChannelShuffle(2),
+                new Concat(List.of(List.of(new Conv2d(8, 8, 1, 2, 0, 1, false), new BatchNorm(8), new Relu()),
+                        List.of(new Conv2d(8, 8, 3, 2, 1, 8, false), new BatchNorm(8)))),
+                new ChannelShuffle(4), new HardSwish(),
+                new Concat(List.of(List.of(new ChannelSlice(0, 8)), List.of(new ChannelSlice(8, 16), new Conv2d(8, 8, 1, 1, 0, 1, false),
+                        new BatchNorm(8), new Relu6()))),
+                new HardSwish(), new GlobalAvgPool(), new Flatten(), new Linear(16, 3, true)), a.layers());
+        int batch = 3;
+        float[] in = input(a, batch, 22);
+        try (Network net = OnnxImport.load(f); Ort ort = new Ort(f)) {
+            float[] want = ort.run(in, batch, 8, 8, 8);
+            float[] got = net.logits(in, batch);
+            double worst = 0;
+            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+            System.out.println("[onnx-import] ShuffleNet/MobileNet forms: max |squeeze - ort| = " + worst);
+            assertTrue(worst < 1e-5, "max difference " + worst);
+        }
+    }
+
+    /** x → Conv(4→4) → fork into a 1×1 conv and the identity → {@code Concat(attrs)} → shuffle/flatten per caller. */
+    private static Onnx.Graph concatGraph(List<AttributeProto> concatAttrs) {
+        Onnx.Graph g = graph("cat", 4, 4, 4);
+        g.initializer(Onnx.floats("c.w", new long[] {4, 4, 1, 1}, random(16, 1)));
+        g.op("Conv", "c", List.of("input", "c.w"), "c");
+        g.initializer(Onnx.floats("d.w", new long[] {4, 4, 1, 1}, random(16, 2)));
+        g.op("Conv", "d", List.of("c", "d.w"), "d");
+        g.node("Concat", "cat", List.of("c", "d"), List.of("cat"), concatAttrs, "");
+        return g;
+    }
+
+    @Test
+    void unsupportedFormsOfTheNewOpsAreOneErrorNamingTheNode() throws Exception {
+        Onnx.Graph c = convThen("Clip", "relu4", List.of(), List.of("lo", "hi"));
+        c.initializer(Onnx.floats("lo", new long[0], new float[] {0f}));
+        c.initializer(Onnx.floats("hi", new long[0], new float[] {4f}));
+        refused("clip-bounds.onnx", model(c, Map.of()), "node 'relu4' (Clip)", "clips to [0.0, 4.0]", "only as ReLU6, Clip(x, 0, 6)");
+        c = convThen("Clip", "relu", List.of(), List.of("lo"));
+        c.initializer(Onnx.floats("lo", new long[0], new float[] {0f}));
+        refused("clip-open.onnx", model(c, Map.of()), "node 'relu' (Clip)", "clips to [0.0, Infinity]");
+        // a Concat on another axis
+        Onnx.Graph g = concatGraph(List.of(Attr.i("axis", 2)));
+        g.output(Onnx.valueInfo("cat", Onnx.FLOAT, null));
+        refused("cat-axis.onnx", model(g, Map.of()), "node 'cat' (Concat)", "axis 2", "on channels (axis 1)");
+        // a shuffle whose Transpose swaps other axes
+        g = concatGraph(List.of(Attr.i("axis", 1)));
+        g.initializer(Onnx.int64s("s1", new long[] {5}, new long[] {0, 2, 4, 4, 4}));
+        g.initializer(Onnx.int64s("s2", new long[] {4}, new long[] {0, 8, 4, 4}));
+        g.op("Reshape", "r1", List.of("cat", "s1"), "r1");
+        g.op("Transpose", "t", List.of("r1"), "t", Attr.ints("perm", 0, 1, 2, 4, 3));
+        g.op("Reshape", "r2", List.of("t", "s2"), "y");
+        g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
+        refused("shuffle-perm.onnx", model(g, Map.of()), "node 't' (Transpose)", "perm [0, 1, 2, 4, 3]",
+                "Reshape [N, g, C/g, H, W] → Transpose perm [0, 2, 1, 3, 4] → Reshape [N, C, H, W]");
+        // a 5-D reshape that is no shuffle, and a lone Transpose
+        c = convThen("Reshape", "r", List.of(), List.of("s"));
+        c.initializer(Onnx.int64s("s", new long[] {5}, new long[] {0, 4, 1, 4, 4}));
+        refused("reshape5.onnx", model(c, Map.of()), "node 'r' (Reshape)", "is not followed by one Transpose");
+        refused("transpose.onnx", model(convThen("Transpose", "t", List.of(Attr.ints("perm", 0, 1, 3, 2)), List.of()), Map.of()),
+                "node 't' (Transpose)", "only inside the channel shuffle");
+        // branches that end in different Concats
+        g = graph("two-joins", 4, 4, 4);
+        g.op("Relu", "a", List.of("input"), "a");
+        g.op("Relu", "b", List.of("input"), "b");
+        g.op("Concat", "cat1", List.of("a", "a"), "cat1", Attr.i("axis", 1));
+        g.op("Concat", "cat2", List.of("cat1", "b"), "y", Attr.i("axis", 1));
+        g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
+        refused("two-joins.onnx", model(g, Map.of()), "2 branches forking at tensor 'input' do not meet", "Concat 'cat1'", "Concat 'cat2'");
+        // a hard-sigmoid that is not PyTorch's
+        g = graph("hsig", 4, 4, 4);
+        g.op("HardSigmoid", "hsig", List.of("input"), "hsig", Attr.f("alpha", 0.2f));
+        g.op("Mul", "mul", List.of("input", "hsig"), "y");
+        g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
+        refused("hsig.onnx", model(g, Map.of()), "node 'hsig' (HardSigmoid)", "alpha 0.2", "alpha 1/6 and beta 0.5");
     }
 }

@@ -46,6 +46,9 @@ final class OnnxReader {
     record Model(long irVersion, Map<String, Long> opsets, List<Node> nodes, List<Initializer> initializers, List<String> inputs,
                  List<String> outputs, Map<String, String> metadata) {
         long count(String opType) { return nodes.stream().filter(n -> n.opType.equals(opType)).count(); }
+        Node node(String name) {
+            return nodes.stream().filter(n -> n.name.equals(name)).findFirst().orElseThrow(() -> new AssertionError("no node " + name));
+        }
         Initializer initializer(String name) {
             return initializers.stream().filter(i -> i.name.equals(name)).findFirst().orElseThrow(() -> new AssertionError("no initializer " + name));
         }
