@@ -60,7 +60,7 @@ class ZooTest {
 
     @Test
     void macsCountDepthwiseConvolutionsPerGroupAndChannelMovesAsZero() {
-        // Counted by hand from the layer lists in Zoo's javadoc (conv: out·H'·W'·in/groups·k², fc: in·out).
+        // Counted outside Squeeze (a short script over the layer lists in Zoo's javadoc; conv: out·H'·W'·in/groups·k², fc: in·out).
         assertEquals(87_976_448L, Zoo.get("mobilenetv2", CIFAR, 10).macsPerImage());
         assertEquals(45_002_112L, Zoo.get("shufflenetv2", CIFAR, 10).macsPerImage());
         // seed CNN: conv1 16·28·28·75 + conv2 32·10·10·400 + fc 800·120 + 120·84 + 84·10.
@@ -75,6 +75,13 @@ class ZooTest {
         // A depthwise 3×3 conv on 8 channels of 4×4: 8·4·4·9, one input channel per output.
         Architecture dw = new Architecture("dw", new int[] {8, 4, 4}, java.util.List.of(new Layer.Conv2d(8, 8, 3, 1, 1, 8, false), new Layer.Relu6()));
         assertEquals(8L * 4 * 4 * 9, dw.macsPerImage());
+        // The fp32 executor counts the same way (BatchNorm folded, element-wise ops 0).
+        for (String name : java.util.List.of("seed-cnn", "resnet18")) {
+            try (Network n = Network.create(Zoo.get(name, CIFAR, 10), 1);
+                 var e = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(n))) {
+                assertEquals(e.macsPerImage(), n.architecture().macsPerImage(), name);
+            }
+        }
     }
 
     @Test
