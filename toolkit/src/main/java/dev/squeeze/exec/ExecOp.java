@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * One op of an {@link Int8Executor}'s graph. Shapes and input grids are not repeated here: the executor
  * follows them from its input through the list and checks each packed layer against them. Ops that
- * keep their input's grid (pools, flatten) name no output grid.
+ * keep their input's grid (pools, flatten, channel slice and shuffle) name no output grid.
  */
 public sealed interface ExecOp {
 
@@ -37,6 +37,62 @@ public sealed interface ExecOp {
 
     /** Stand-alone activation {@code out = stage.requantize(0, q − zp_in)} onto grid {@code output}. */
     record Activation(String name, OutputStage stage, QuantParams output) implements ExecOp {}
+
+    /**
+     * Element-wise table activation: {@code out = table[q − input.qmin()]} onto grid {@code output}
+     * ({@code Int8Op.Lookup}); {@code input} is the grid the codes it reads are on.
+     */
+    record Lookup(String name, QuantParams input, int[] table, QuantParams output) implements ExecOp {
+        public Lookup {
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(output, "output");
+            if (table.length != input.qmax() - input.qmin() + 1) {
+                throw new IllegalArgumentException("Lookup " + name + ": table has " + table.length + " entries, the input grid " + input + " has "
+                        + (input.qmax() - input.qmin() + 1) + " codes");
+            }
+            for (int v : table) {
+                if (v < output.qmin() || v > output.qmax()) {
+                    throw new IllegalArgumentException("Lookup " + name + ": table entry " + v + " is outside the output grid " + output);
+                }
+            }
+            table = table.clone();
+        }
+        @Override public int[] table() { return table.clone(); }
+    }
+
+    /**
+     * Channel concatenation of branches that each read this op's input (an empty branch is the identity).
+     * Branch {@code b}'s codes, on grid {@code branchGrids[b]}, land on grid {@code output} as
+     * {@code rescales[b].requantize(q − zp_b)} ({@code Int8Op.Concat}); a rescale by exactly 1 between equal
+     * zero points and ranges is a copy.
+     */
+    record Concat(String name, List<List<ExecOp>> branches, List<QuantParams> branchGrids, List<Requantizer> rescales, QuantParams output)
+            implements ExecOp {
+        public Concat {
+            branches = branches.stream().map(List::copyOf).toList();
+            branchGrids = List.copyOf(branchGrids);
+            rescales = List.copyOf(rescales);
+            Objects.requireNonNull(output, "output");
+            if (branches.size() < 2 || branchGrids.size() != branches.size() || rescales.size() != branches.size()) {
+                throw new IllegalArgumentException("Concat " + name + " needs ≥ 2 branches with one grid and one rescale each, got "
+                        + branches.size() + " / " + branchGrids.size() + " / " + rescales.size());
+            }
+        }
+    }
+
+    /** Channels {@code [from, to)}; same grid. */
+    record ChannelSlice(String name, int from, int to) implements ExecOp {
+        public ChannelSlice {
+            if (from < 0 || to <= from) throw new IllegalArgumentException("ChannelSlice " + name + " needs 0 ≤ from < to, got [" + from + ", " + to + ")");
+        }
+    }
+
+    /** ShuffleNet's channel shuffle: output channel {@code j·groups + i} is input channel {@code i·k + j} ({@code k = C/groups}); same grid. */
+    record ChannelShuffle(String name, int groups) implements ExecOp {
+        public ChannelShuffle {
+            if (groups < 1) throw new IllegalArgumentException("ChannelShuffle " + name + " needs ≥ 1 group, got " + groups);
+        }
+    }
 
     /**
      * {@code activation(body(x) + shortcut(x))} with TFLite's add arithmetic ({@link AddSpec}); an empty

@@ -24,9 +24,12 @@ import java.util.Locale;
  * first). The leading steps with small weights (ResNet's first stage) run a few images at a time
  * ({@link #subBatch}) so that activations stay in cache from one step to the next.
  *
+ * <p>A concat chains each branch from the same input, which stays live until its last reader, and copies
+ * the branch outputs into place; channel slice and shuffle copy whole channel planes ({@link ChannelRuns}).
+ *
  * <p>Threads ({@link Int8Executor.Options#threads()}): a convolution big enough ({@code Int8Executor.splitMacs})
  * is split by images when the batch has at least one per worker, else by blocks of output channels;
- * fully connected by blocks of output features; the other ops by planes or elements. Methods are
+ * fully connected by blocks of output features; the other ops by planes, elements or (image, channel run) pairs. Methods are
  * synchronized: one run at a time.
  */
 public final class FloatExecutor implements AutoCloseable {
@@ -118,9 +121,22 @@ public final class FloatExecutor implements AutoCloseable {
     }
 
     private Value produce(Step s, Value in, int c, int h, int w) {
-        in.t.death = steps.size();
+        in.t.death = Math.max(in.t.death, steps.size());
         Tensor t = newTensor((long) c * h * w, steps.size());
         s.in = in.t;
+        s.out = t;
+        Value v = new Value(t, c, h, w);
+        s.outShape = v.shape();
+        steps.add(s);
+        return v;
+    }
+
+    /** Adds a step that reads {@code parts} (all live until it runs) and writes a new {@code [runs.outChannels(), h, w]} tensor. */
+    private Value gather(MoveStep s, Tensor[] parts, int h, int w) {
+        for (Tensor p : parts) p.death = Math.max(p.death, steps.size());
+        int c = s.runs.outChannels();
+        Tensor t = newTensor((long) c * h * w, steps.size());
+        s.in = parts[0];
         s.out = t;
         Value v = new Value(t, c, h, w);
         s.outShape = v.shape();
@@ -166,9 +182,40 @@ public final class FloatExecutor implements AutoCloseable {
             case FusedOp.Act a -> {
                 return produce(new EltStep(name, "act", a.activation(), x.size()), x, x.c, x.h, x.w);
             }
-            case FusedOp.Concat todo10n5 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in FloatExecutor.java");
-            case FusedOp.ChannelSlice todo10n6 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in FloatExecutor.java");
-            case FusedOp.ChannelShuffle todo10n7 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in FloatExecutor.java");
+            case FusedOp.Concat cat -> {
+                // every branch reads x; x stays live until the last reader (a later branch or, for an
+                // empty branch, the concat itself), each branch's output until the concat
+                if (cat.branches().size() < 2) {
+                    throw new IllegalArgumentException("FloatExecutor: " + name + " has " + cat.branches().size() + " branches; a concat needs ≥ 2");
+                }
+                List<Value> outs = new ArrayList<>();
+                for (List<FusedOp> branch : cat.branches()) outs.add(chain(branch, x));
+                Value first = outs.getFirst();
+                Tensor[] parts = new Tensor[outs.size()];
+                int[] channels = new int[outs.size()];
+                for (int b = 0; b < outs.size(); b++) {
+                    Value v = outs.get(b);
+                    if (v.h != first.h || v.w != first.w) {
+                        throw new IllegalArgumentException("FloatExecutor: " + name + " branch " + b + " produces " + v.shape() + " but branch 0 "
+                                + first.shape() + "; concatenated branches need the same height and width");
+                    }
+                    parts[b] = v.t;
+                    channels[b] = v.c;
+                }
+                return gather(new MoveStep(name, "concat", parts, ChannelRuns.concat(channels, first.h * first.w)), parts, first.h, first.w);
+            }
+            case FusedOp.ChannelSlice sl -> {
+                Layer.ChannelSlice l = sl.layer();
+                if (l.to() > x.c) throw mismatch(op, "≥ " + l.to() + " channels", x);
+                Tensor[] parts = {x.t};
+                return gather(new MoveStep(name, "channel_slice", parts, ChannelRuns.slice(x.c, l.from(), l.to(), x.h * x.w)), parts, x.h, x.w);
+            }
+            case FusedOp.ChannelShuffle sh -> {
+                int g = sh.layer().groups();
+                if (x.c % g != 0) throw mismatch(op, "a multiple of " + g + " channels", x);
+                Tensor[] parts = {x.t};
+                return gather(new MoveStep(name, "channel_shuffle", parts, ChannelRuns.shuffle(x.c, g, x.h * x.w)), parts, x.h, x.w);
+            }
             case FusedOp.Add a -> {
                 // the shortcut first, so that a body ending in a convolution can add it in that convolution's epilogue
                 Value shortcut = chain(a.shortcut(), x);
@@ -446,6 +493,31 @@ public final class FloatExecutor implements AutoCloseable {
                 case 0 -> elt.maxPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
                 case 1 -> elt.avgPool(spec, arena, src, arena, out.offset + a * spec.outPlane(), z - a);
                 default -> elt.globalAvgPool(spec.inPlane(), arena, src, arena, out.offset + a, z - a);
+            }
+        }
+    }
+
+    /**
+     * Channel slice, shuffle or concat: copies runs of whole channel planes ({@link ChannelRuns}); the work
+     * units are (image, run) pairs, split over the workers.
+     */
+    private final class MoveStep extends Step {
+        final Tensor[] parts;
+        final ChannelRuns runs;
+
+        MoveStep(String name, String kind, Tensor[] parts, ChannelRuns runs) {
+            super(name, kind);
+            this.parts = parts;
+            this.runs = runs;
+        }
+
+        @Override String path() { return "java"; }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int R = runs.runs(), units = batch * R;
+            for (int u = from(units, w, workers), e = from(units, w + 1, workers); u < e; u++) {
+                int n = first + u / R, r = u % R;
+                System.arraycopy(arena, parts[runs.part()[r]].offset + runs.srcOffset(r, n), arena, out.offset + runs.dstOffset(r, n), runs.count(r));
             }
         }
     }

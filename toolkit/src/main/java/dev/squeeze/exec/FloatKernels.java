@@ -210,6 +210,9 @@ public final class FloatKernels {
                 float a = act.alpha();
                 for (int i = off, e = off + n; i < e; i++) x[i] = x[i] >= 0 ? x[i] : a * x[i];
             }
+            // as Activation.apply, operation for operation, so that the vector kernels can match bit for bit
+            case RELU6 -> { for (int i = off, e = off + n; i < e; i++) x[i] = Math.min(Math.max(x[i], 0f), 6f); }
+            case HARD_SWISH -> { for (int i = off, e = off + n; i < e; i++) x[i] = x[i] * Math.min(Math.max(x[i] + 3f, 0f), 6f) / 6f; }
         }
     }
 

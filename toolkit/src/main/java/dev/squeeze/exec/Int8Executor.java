@@ -2,6 +2,7 @@ package dev.squeeze.exec;
 
 import dev.squeeze.exec.Arena.Tensor;
 import dev.squeeze.quant.QuantParams;
+import dev.squeeze.quant.Requantizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +21,11 @@ import java.util.Locale;
  * 4 M multiply-accumulates, or 256 K output codes for the others) by images, tiles, channels or elements;
  * smaller ops run on the calling thread, since waking the workers costs more than they would save. One
  * {@code run} at a time: the methods are synchronized.
+ *
+ * <p>Branching ops: a residual add chains its body and shortcut, a concat each of its branches, from the
+ * same input tensor, which stays live until its last reader; each branch's output stays live until the
+ * add or concat reads it. Channel slice and shuffle copy whole channel planes ({@link ChannelRuns}); a
+ * concat copies a branch whose grid is the output's and requantizes the others.
  *
  * <p>{@link #profile} times each op and relates it to {@link Int8Kernels#peakGops()}.
  */
@@ -178,13 +184,26 @@ public final class Int8Executor implements AutoCloseable {
     }
 
     private Value produce(Step s, Value in, int c, int h, int w, QuantParams grid) {
-        in.t.death = steps.size();
+        in.t.death = Math.max(in.t.death, steps.size());
         Tensor t = newTensor((long) c * h * w, steps.size());
         s.in = in.t;
         s.out = t;
         s.outShape = new Value(t, c, h, w, grid).shape();
         steps.add(s);
         return new Value(t, c, h, w, grid);
+    }
+
+    /** Adds a step that reads {@code parts} (all live until it runs) and writes a new {@code [runs.outChannels(), h, w]} tensor on {@code grid}. */
+    private Value gather(MoveStep s, int h, int w, QuantParams grid) {
+        for (Tensor p : s.parts) p.death = Math.max(p.death, steps.size());
+        int c = s.runs.outChannels();
+        Tensor t = newTensor((long) c * h * w, steps.size());
+        s.in = s.parts[0];
+        s.out = t;
+        Value v = new Value(t, c, h, w, grid);
+        s.outShape = v.shape();
+        steps.add(s);
+        return v;
     }
 
     private IllegalArgumentException mismatch(ExecOp op, String expects, Value got) {
@@ -231,6 +250,65 @@ public final class Int8Executor implements AutoCloseable {
                 if (a.stage().channels() != 1) throw new IllegalArgumentException("Int8Executor: activation '" + a.name() + "' needs a one-channel stage");
                 checkOutput(op, a.output(), a.stage());
                 return produce(new ActStep(a, x), x, x.c, x.h, x.w, a.output());
+            }
+            case ExecOp.Lookup l -> {
+                QuantParams g = l.input();
+                if (x.zp() != g.zeroPoint() || x.grid.qmin() != g.qmin() || x.grid.qmax() != g.qmax()) {
+                    throw mismatch(op, "codes on [" + g.qmin() + ", " + g.qmax() + "] zp " + g.zeroPoint(), x);
+                }
+                CodeType.of(l.output().qmin(), l.output().qmax());
+                return produce(new LookupStep(op.name(), Int8Kernels.byteTable(x.type(), g.qmin(), l.table()), x.size()), x, x.c, x.h, x.w,
+                        l.output());
+            }
+            case ExecOp.ChannelSlice sl -> {
+                if (sl.to() > x.c) throw mismatch(op, "≥ " + sl.to() + " channels", x);
+                MoveStep s = new MoveStep(op.name(), "channel_slice", new Tensor[] {x.t}, ChannelRuns.slice(x.c, sl.from(), sl.to(), x.h * x.w),
+                        null);
+                return gather(s, x.h, x.w, x.grid);
+            }
+            case ExecOp.ChannelShuffle sh -> {
+                if (x.c % sh.groups() != 0) throw mismatch(op, "a multiple of " + sh.groups() + " channels", x);
+                MoveStep s = new MoveStep(op.name(), "channel_shuffle", new Tensor[] {x.t}, ChannelRuns.shuffle(x.c, sh.groups(), x.h * x.w), null);
+                return gather(s, x.h, x.w, x.grid);
+            }
+            case ExecOp.Concat cat -> {
+                // every branch reads x; x stays live until its last reader, each branch's output until the concat
+                int n = cat.branches().size();
+                Tensor[] parts = new Tensor[n];
+                int[] channels = new int[n];
+                CodeType[] types = new CodeType[n];
+                int[] zps = new int[n];
+                OutputStage[] stages = new OutputStage[n];
+                CodeType outType = CodeType.of(cat.output().qmin(), cat.output().qmax());
+                Value first = null;
+                for (int b = 0; b < n; b++) {
+                    Value v = chain(cat.branches().get(b), x, where + cat.name() + "/");
+                    if (first == null) first = v;
+                    QuantParams bg = cat.branchGrids().get(b);
+                    Requantizer r = cat.rescales().get(b);
+                    if (v.h != first.h || v.w != first.w) {
+                        throw new IllegalArgumentException("Int8Executor: concat '" + cat.name() + "' branch " + b + " produces " + v.shape()
+                                + " but branch 0 " + first.shape() + "; concatenated branches need the same height and width");
+                    }
+                    if (v.zp() != bg.zeroPoint() || v.type() != CodeType.of(bg.qmin(), bg.qmax())) {
+                        throw new IllegalArgumentException("Int8Executor: concat '" + cat.name() + "' expects branch " + b + " on " + bg
+                                + " but the branch produces " + v.describe() + "; the ops do not chain");
+                    }
+                    OutputStage stage = OutputStage.of(r);
+                    checkOutput(op, cat.output(), stage);
+                    parts[b] = v.t;
+                    channels[b] = v.c;
+                    types[b] = v.type();
+                    zps[b] = v.zp();
+                    // multiplier exactly 1 between equal zero points, every branch code inside the clamp: a copy
+                    boolean copy = r.multiplier() == 1 << 30 && r.shift() == 1 && r.zeroPoint() == v.zp() && types[b] == outType
+                            && r.qmin() <= v.grid.qmin() && v.grid.qmax() <= r.qmax();
+                    stages[b] = copy ? null : stage;
+                }
+                MoveStep s = new MoveStep(cat.name(), "concat", parts, ChannelRuns.concat(channels, first.h * first.w), stages);
+                s.types = types;
+                s.zps = zps;
+                return gather(s, first.h, first.w, cat.output());
             }
             case ExecOp.Residual r -> {
                 Value body = chain(r.body(), x, where + r.name() + "/");
@@ -546,6 +624,60 @@ public final class Int8Executor implements AutoCloseable {
         @Override public void execute(int phase, int w, int workers) {
             int n = batch * size, a = from(n, w, workers), z = from(n, w + 1, workers);
             if (a < z) kernels.support().activation(type, zp, stage, arena, in.offset + a, arena, out.offset + a, z - a);
+        }
+    }
+
+    /** Table activation: one byte-table read per code. */
+    private final class LookupStep extends Step {
+        final byte[] table;
+        final int size;
+
+        LookupStep(String name, byte[] table, int size) {
+            super(name, "lookup");
+            this.table = table;
+            this.size = size;
+        }
+
+        @Override String path() { return "java"; }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int n = batch * size, a = from(n, w, workers), z = from(n, w + 1, workers);
+            if (a < z) kernels.lookup(table, arena, in.offset + a, arena, out.offset + a, z - a);
+        }
+    }
+
+    /**
+     * Channel slice, shuffle or concat: runs of whole channel planes ({@link ChannelRuns}) copied, or, for a
+     * concat branch whose grid differs from the output's, requantized by its one-channel stage (the
+     * stand-alone activation kernel computes exactly {@code stage.requantize(0, q − zp)}). Work units are
+     * (image, run) pairs, split over the workers.
+     */
+    private final class MoveStep extends Step {
+        final Tensor[] parts;
+        final ChannelRuns runs;
+        /** Per part: null to copy, else the stage onto the output grid (with the part's code type and zero point). */
+        final OutputStage[] stages;
+        CodeType[] types;
+        int[] zps;
+
+        MoveStep(String name, String kind, Tensor[] parts, ChannelRuns runs, OutputStage[] stages) {
+            super(name, kind);
+            this.parts = parts;
+            this.runs = runs;
+            this.stages = stages;
+        }
+
+        @Override String path() { return stages == null || java.util.Arrays.stream(stages).allMatch(java.util.Objects::isNull) ? "java" : kernels.name(); }
+
+        @Override public void execute(int phase, int w, int workers) {
+            int R = runs.runs(), units = batch * R;
+            for (int u = from(units, w, workers), e = from(units, w + 1, workers); u < e; u++) {
+                int n = u / R, r = u % R, p = runs.part()[r];
+                int src = parts[p].offset + runs.srcOffset(r, n), dst = out.offset + runs.dstOffset(r, n), count = runs.count(r);
+                OutputStage st = stages == null ? null : stages[p];
+                if (st == null) System.arraycopy(arena, src, arena, dst, count);
+                else kernels.support().activation(types[p], zps[p], st, arena, src, arena, dst, count);
+            }
         }
     }
 

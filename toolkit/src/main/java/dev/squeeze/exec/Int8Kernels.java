@@ -304,6 +304,34 @@ public final class Int8Kernels {
     }
 
     /**
+     * A table activation ({@code out = table[q − qmin]} for codes {@code q} of type {@code inType} on a grid
+     * starting at {@code qmin}) as 256 output bytes indexed by the stored input byte {@code b & 0xFF}, so that
+     * {@link #lookup} needs no decoding. Bytes that hold no code of the grid map to the nearest end of the
+     * table; codes on the grid never reach them.
+     *
+     * @param table one output code per input code {@code qmin, qmin + 1, …}
+     */
+    public static byte[] byteTable(CodeType inType, int qmin, int[] table) {
+        Objects.requireNonNull(inType, "inType");
+        if (table.length == 0 || qmin < inType.min() || qmin + table.length - 1 > inType.max()) {
+            throw new IllegalArgumentException("byteTable: " + table.length + " codes from " + qmin + " do not fit " + inType + " [" + inType.min()
+                    + ", " + inType.max() + "]");
+        }
+        byte[] t = new byte[256];
+        for (int b = 0; b < 256; b++) t[b] = (byte) table[Math.clamp(inType.decode((byte) b) - qmin, 0, table.length - 1)];
+        return t;
+    }
+
+    /** Table activation of {@code count} codes: {@code out[i] = byteTable[in[i] & 0xFF]} (see {@link #byteTable}). */
+    public void lookup(byte[] byteTable, byte[] in, int inOff, byte[] out, int outOff, int count) {
+        if (byteTable.length != 256) throw new IllegalArgumentException("lookup needs a 256-entry byte table, got " + byteTable.length);
+        checkRange(in, inOff, count, "lookup input");
+        checkRange(out, outOff, count, "lookup output");
+        // memory-bound and a gather per byte: a plain loop is as fast as a vector form would be
+        for (int i = 0; i < count; i++) out[outOff + i] = byteTable[in[inOff + i] & 0xFF];
+    }
+
+    /**
      * Quantizes {@code count} floats to codes exactly as {@code QuantParams.quantize}: float32
      * {@code x · inverseScale}, rounded half to even, {@code + zeroPoint}, clamped to {@code [qmin, qmax]}.
      *

@@ -15,7 +15,9 @@ import java.util.List;
  * and offset by their channel's zero point ({@code w − zp_w}); layers whose offset weights leave
  * [−128, 127] run on the scalar kernels (see {@link Int8Kernels#conv2d}). Each {@code Requantization}
  * becomes an {@link OutputStage}: its positive branch gives the multipliers and qmax, its negative branch
- * the second multipliers and qmin (the other bounds never bind, see {@link OutputStage}).
+ * the second multipliers and qmin (the other bounds never bind, see {@link OutputStage}); under ReLU6 that
+ * qmax is the code of real 6, below the grid's. A concat keeps each branch's {@code Requantizer} (the
+ * executor runs it as a one-channel stage), a lookup its table.
  */
 public final class Int8ModelAdapter {
     private Int8ModelAdapter() {}
@@ -52,10 +54,14 @@ public final class Int8ModelAdapter {
                 case Int8Op.GlobalAvgPool g -> new ExecOp.GlobalAvgPool(name);
                 case Int8Op.Flatten f -> new ExecOp.Flatten(name);
                 case Int8Op.Act a -> new ExecOp.Activation(name, stage(a.requantization()), a.output());
-                case Int8Op.Lookup todo10n1 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8ModelAdapter.java");
-                case Int8Op.Concat todo10n2 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8ModelAdapter.java");
-                case Int8Op.ChannelSlice todo10n3 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8ModelAdapter.java");
-                case Int8Op.ChannelShuffle todo10n4 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8ModelAdapter.java");
+                case Int8Op.Lookup l -> new ExecOp.Lookup(name, l.input(), l.table(), l.output());
+                case Int8Op.Concat c -> {
+                    List<List<ExecOp>> branches = new ArrayList<>();
+                    for (List<Int8Op> b : c.branches()) branches.add(convert(b, k));
+                    yield new ExecOp.Concat(name, branches, c.branchGrids(), c.rescales(), c.output());
+                }
+                case Int8Op.ChannelSlice s -> new ExecOp.ChannelSlice(name, s.layer().from(), s.layer().to());
+                case Int8Op.ChannelShuffle s -> new ExecOp.ChannelShuffle(name, s.layer().groups());
                 case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k), convert(a.shortcut(), k), a.leftShift(), a.aRescale(),
                         a.bRescale(), stage(a.requantization()), a.output());
                 case Int8Op.QuantizeInput q -> throw new IllegalArgumentException("Int8ModelAdapter: quantize-input op inside the graph");

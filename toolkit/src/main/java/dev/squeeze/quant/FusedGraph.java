@@ -10,11 +10,15 @@ import java.util.List;
 
 /**
  * The quantization view of a trained float model: BatchNorm folded into the convolution before it
- * and each ReLU / LeakyReLU fused into the op before it, exactly as integer kernels will run them
- * (fbgemm and TFLite fuse the same way). Weights are plain float arrays; no engine involved.
+ * and each ReLU / LeakyReLU / ReLU6 fused into the conv, linear or residual add before it, exactly as
+ * integer kernels will run them (fbgemm and TFLite fuse the same way). Hard-swish is never fused: it
+ * stays a standalone {@link FusedOp.Act}, which the integer path runs as a table. Concat branches
+ * fuse recursively, their parameters consumed branch by branch. Weights are plain float arrays; no
+ * engine involved.
  *
  * @param source the architecture this graph was fused from
- * @param ops top-level ops in execution order (residual branches nest inside {@link FusedOp.Add})
+ * @param ops top-level ops in execution order (residual branches nest inside {@link FusedOp.Add}, concat
+ *     branches inside {@link FusedOp.Concat})
  * @param opCount number of ops, nested ones included; ids are {@code 0 .. opCount-1} in execution order
  */
 public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
@@ -69,11 +73,14 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                     if (act != Activation.NONE) i++;
                     out.add(new FusedOp.Dense(nextId[0]++, f, w, b, act));
                 }
-                case Layer.Relu6 todo10n58 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in FusedGraph.java");
-                case Layer.HardSwish todo10n59 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in FusedGraph.java");
-                case Layer.Concat todo10n60 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in FusedGraph.java");
-                case Layer.ChannelSlice todo10n61 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in FusedGraph.java");
-                case Layer.ChannelShuffle todo10n62 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in FusedGraph.java");
+                case Layer.Concat c -> {
+                    // Branch by branch, in order: DJL's ParallelBlock lists its children's parameters that way.
+                    List<List<FusedOp>> branches = new ArrayList<>();
+                    for (List<Layer> b : c.branches()) branches.add(fuse(b, it, nextId, where));
+                    out.add(new FusedOp.Concat(nextId[0]++, branches));
+                }
+                case Layer.ChannelSlice s -> out.add(new FusedOp.ChannelSlice(nextId[0]++, s));
+                case Layer.ChannelShuffle s -> out.add(new FusedOp.ChannelShuffle(nextId[0]++, s));
                 case Layer.Residual r -> {
                     List<FusedOp> body = fuse(r.body(), it, nextId, where);
                     List<FusedOp> shortcut = fuse(r.shortcut(), it, nextId, where);
@@ -85,6 +92,9 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                         + ") does not follow a convolution; Squeeze folds BatchNorm only into the conv before it");
                 case Layer.Relu r -> out.add(new FusedOp.Act(nextId[0]++, Activation.RELU));
                 case Layer.LeakyRelu r -> out.add(new FusedOp.Act(nextId[0]++, Activation.leaky(r.alpha())));
+                case Layer.Relu6 r -> out.add(new FusedOp.Act(nextId[0]++, Activation.RELU6));
+                // Never fused into the op before it: the integer path runs hard-swish as its own table (Int8Op.Lookup).
+                case Layer.HardSwish h -> out.add(new FusedOp.Act(nextId[0]++, Activation.HARD_SWISH));
                 case Layer.MaxPool p -> out.add(new FusedOp.MaxPool(nextId[0]++, p));
                 case Layer.AvgPool p -> out.add(new FusedOp.AvgPool(nextId[0]++, p));
                 case Layer.GlobalAvgPool g -> out.add(new FusedOp.GlobalAvgPool(nextId[0]++));
@@ -97,7 +107,8 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
     private static Activation activation(Layer next) {
         if (next instanceof Layer.Relu) return Activation.RELU;
         if (next instanceof Layer.LeakyRelu lr) return Activation.leaky(lr.alpha());
-        return Activation.NONE;
+        if (next instanceof Layer.Relu6) return Activation.RELU6;
+        return Activation.NONE; // hard-swish included: it stays a standalone op
     }
 
     /** w' = w·γ/√(var+ε) per output channel; b' = (b − mean)·γ/√(var+ε) + β. */
@@ -126,7 +137,10 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
         return t;
     }
 
-    /** All ops in execution order, nested ones included (residual body, then shortcut, then the add). */
+    /**
+     * All ops in execution order, nested ones included (residual body, then shortcut, then the add;
+     * concat branches in order, then the concat).
+     */
     public List<FusedOp> flatOps() {
         List<FusedOp> out = new ArrayList<>();
         flatten(ops, out);
@@ -139,6 +153,7 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                 flatten(a.body(), out);
                 flatten(a.shortcut(), out);
             }
+            if (op instanceof FusedOp.Concat c) for (List<FusedOp> b : c.branches()) flatten(b, out);
             out.add(op);
         }
     }
@@ -166,9 +181,9 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
                     out.add(new Layer.Linear(d.layer().in(), d.layer().out(), true));
                     addActivation(out, d.activation());
                 }
-                case FusedOp.Concat todo10n55 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in FusedGraph.java");
-                case FusedOp.ChannelSlice todo10n56 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in FusedGraph.java");
-                case FusedOp.ChannelShuffle todo10n57 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in FusedGraph.java");
+                case FusedOp.Concat c -> out.add(new Layer.Concat(c.branches().stream().map(FusedGraph::layers).toList()));
+                case FusedOp.ChannelSlice s -> out.add(s.layer());
+                case FusedOp.ChannelShuffle s -> out.add(s.layer());
                 case FusedOp.Add a -> {
                     out.add(new Layer.Residual(layers(a.body()), layers(a.shortcut())));
                     addActivation(out, a.activation());
@@ -187,6 +202,8 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
         switch (a.kind()) {
             case RELU -> out.add(new Layer.Relu());
             case LEAKY_RELU -> out.add(new Layer.LeakyRelu(a.alpha()));
+            case RELU6 -> out.add(new Layer.Relu6());
+            case HARD_SWISH -> out.add(new Layer.HardSwish());
             case NONE -> { }
         }
     }

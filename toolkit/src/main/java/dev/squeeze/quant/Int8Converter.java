@@ -18,14 +18,18 @@ import java.util.Map;
  *   <li>Biases become int32 at scale {@code s_in · s_w[c]} ({@link Requantizer#quantizeBias}).</li>
  *   <li>Each op that produces a new range requantizes to its calibrated grid with multiplier
  *       {@code s_in · s_w[c] / s_out}, the fused activation folded in ({@link Requantization}).</li>
- *   <li>Ops that keep their input's grid (pools, flatten) inherit it.</li>
+ *   <li>Ops that keep their input's grid (pools, flatten, channel slice and shuffle) inherit it.</li>
+ *   <li>Hard-swish becomes a 256-entry table ({@link Int8Op.Lookup}) from its input grid to its own grid.</li>
+ *   <li>A concat requantizes every branch onto its own calibrated grid with multiplier {@code s_b / s_out}.</li>
  * </ul>
  *
  * <p>What differs from the float simulation, by design and by at most about one output step: the
  * bias is rounded to the accumulator grid, the multiplier is a 31-bit fixed-point number with the
  * documented rounding of {@link Requantizer}, average pools round their mean back onto the input grid
- * (the simulation keeps the exact mean in float), and residual adds rescale their operands in fixed
- * point.
+ * (the simulation keeps the exact mean in float), residual adds rescale their operands in fixed
+ * point, and a concat rounds each branch onto its grid once more (the simulation concatenates the
+ * branch values and fake-quantizes them once: the same rounding, unless s_b/s_out's fixed-point error
+ * moves a value across a rounding boundary).
  */
 public final class Int8Converter {
     private Int8Converter() {}
@@ -115,15 +119,17 @@ public final class Int8Converter {
                     case FusedOp.AvgPool m -> new Int8Op.AvgPool(m.id(), m.layer(), s.shape(), s.params());
                     case FusedOp.GlobalAvgPool g -> new Int8Op.GlobalAvgPool(g.id(), s.shape(), s.params());
                     case FusedOp.Flatten f -> new Int8Op.Flatten(f.id(), s.shape(), s.params());
+                    case FusedOp.Act a when a.activation().kind() == Activation.Kind.HARD_SWISH ->
+                            Int8Op.Lookup.of(a.id(), a.activation(), s.shape(), s.params(), outputOf(a));
                     case FusedOp.Act a -> {
                         QuantParams out = outputOf(a);
                         double m = (double) s.params().scale() / out.scale();
                         yield new Int8Op.Act(a.id(), a.activation(), s.shape(), s.params(), out,
                                 Requantization.of(new double[] {m}, a.activation(), out));
                     }
-                    case FusedOp.Concat todo10n70 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in Int8Converter.java");
-                    case FusedOp.ChannelSlice todo10n71 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in Int8Converter.java");
-                    case FusedOp.ChannelShuffle todo10n72 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in Int8Converter.java");
+                    case FusedOp.Concat cat -> concat(cat, s);
+                    case FusedOp.ChannelSlice sl -> new Int8Op.ChannelSlice(sl.id(), sl.layer(), s.shape(), s.params());
+                    case FusedOp.ChannelShuffle sh -> new Int8Op.ChannelShuffle(sh.id(), sh.layer(), s.shape(), s.params());
                     case FusedOp.Add a -> add(a, s);
                 };
             } catch (IllegalArgumentException e) {
@@ -165,6 +171,22 @@ public final class Int8Converter {
             double m = twiceMax / ((double) (1 << ADD_LEFT_SHIFT) * out.scale());
             return new Int8Op.Add(a.id(), body, shortcut, s.shape(), bs.params(), ss.params(), out, a.activation(),
                     ADD_LEFT_SHIFT, ra, rb, Requantization.of(new double[] {m}, a.activation(), out));
+        }
+
+        /** Every branch converted from the Concat's input; each requantized onto the Concat's grid with {@code s_b / s_out}. */
+        private Int8Op concat(FusedOp.Concat cat, State s) {
+            QuantParams out = outputOf(cat);
+            List<List<Int8Op>> branches = new ArrayList<>();
+            List<QuantParams> grids = new ArrayList<>();
+            List<Requantizer> rescales = new ArrayList<>();
+            for (List<FusedOp> b : cat.branches()) {
+                List<Int8Op> ops = new ArrayList<>();
+                State end = ops(b, s, ops);
+                branches.add(ops);
+                grids.add(end.params());
+                rescales.add(Requantizer.of((double) end.params().scale() / out.scale(), out));
+            }
+            return new Int8Op.Concat(cat.id(), branches, s.shape(), grids, out, rescales);
         }
 
         /** Weights {@code [out, ...]} to codes, exactly as {@link WeightQuantizer} fake-quantizes them. */

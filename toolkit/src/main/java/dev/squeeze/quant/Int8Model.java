@@ -21,8 +21,11 @@ import java.util.Set;
  * <h2>File format ({@code .sqz8}), version {@value #FORMAT_VERSION}</h2>
  * <pre>
  *   8 bytes   magic "SQZINT8\0"
- *   4 bytes   format version (little-endian int) = 2 (version 1 files were run with double-rounding
- *             requantization and are refused: re-export them)
+ *   4 bytes   format version (little-endian int): 2, or 3 for a model that uses what version 3 added
+ *             (lookup, concat, channel_slice and channel_shuffle ops; the relu6 and hard_swish activations;
+ *             a requantization's "clamp_max" below the output qmax). The writer picks the oldest version
+ *             that holds the model, so a model without these still opens in a Squeeze that reads only 2.
+ *             Version 1 files were run with double-rounding requantization and are refused: re-export them.
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"format":"squeeze-int8", "name", "input_shape":[C,H,W], "provenance":{...},
  *             "payload_bytes":P, "ops":[...]}  (each op's fields as in {@link Int8Op}; arrays are
@@ -36,11 +39,14 @@ import java.util.Set;
  */
 public final class Int8Model {
     /**
-     * Version of the file format this class writes and reads. 2: the multipliers are applied with one
-     * rounding ({@link Requantizer}); version 1 files assumed gemmlowp's double rounding, so running them now
-     * would change up to one step on some outputs — they are refused with a message to re-export.
+     * Newest version of the file format this class writes and reads (it reads 2 and 3). 2: the
+     * multipliers are applied with one rounding ({@link Requantizer}); version 1 files assumed gemmlowp's
+     * double rounding, so running them now would change up to one step on some outputs — they are
+     * refused with a message to re-export. 3: adds the ops and activations of MobileNetV2/ShuffleNetV2
+     * (see the format above); a Squeeze that reads only version 2 refuses such a file with "upgrade
+     * Squeeze", and this one refuses an op kind it does not know the same way.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     private final String name;
     private final List<Int8Op> ops;
@@ -50,7 +56,7 @@ public final class Int8Model {
     /**
      * @param name the source architecture's name, e.g. {@code "seed-cnn"}
      * @param ops top-level ops in execution order: {@link Int8Op.QuantizeInput} first, {@link Int8Op.Dequantize}
-     *     last; residual branches nest inside {@link Int8Op.Add}
+     *     last; residual branches nest inside {@link Int8Op.Add}, concat branches inside {@link Int8Op.Concat}
      * @param provenance free-form facts about how the model was made (seed, data, method, bits, JDK, ...)
      * @throws IllegalArgumentException when the ops do not chain: each op's input shape and grid must be
      *     the previous op's output shape and grid (ops that keep their input's grid must keep it exactly)
@@ -98,10 +104,23 @@ public final class Int8Model {
                 case Int8Op.Conv c -> expect(op, s, c.inputShape(), c.input());
                 case Int8Op.Dense d -> expect(op, s, d.inputShape(), d.input());
                 case Int8Op.Act a -> expect(op, s, a.inputShape(), a.input());
-                case Int8Op.Lookup todo10n63 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8Model.java");
-                case Int8Op.Concat todo10n64 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8Model.java");
-                case Int8Op.ChannelSlice todo10n65 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8Model.java");
-                case Int8Op.ChannelShuffle todo10n66 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8Model.java");
+                case Int8Op.Lookup l -> expect(op, s, l.inputShape(), l.input());
+                case Int8Op.Concat c -> {
+                    expect(op, s, c.inputShape(), s.params());
+                    TensorShape first = null;
+                    for (int b = 0; b < c.branches().size(); b++) {
+                        State end = chain(c.branches().get(b), s, ids);
+                        if (!end.params().equals(c.branchGrids().get(b)) || !end.shape().equals(c.branchOutputShape(b))) {
+                            throw new IllegalArgumentException("Int8Model " + name + ": concat op " + c.id() + " expects branch " + b
+                                    + " to end on " + c.branchGrids().get(b) + " but it ends with " + end);
+                        }
+                        if (first == null) first = end.shape();
+                        if (end.shape().height() != first.height() || end.shape().width() != first.width()) {
+                            throw new IllegalArgumentException("Int8Model " + name + ": concat op " + c.id() + " branch " + b
+                                    + " outputs " + end.shape() + " but branch 0 outputs " + first + "; heights and widths must agree");
+                        }
+                    }
+                }
                 case Int8Op.Add a -> {
                     expect(op, s, a.inputShape(), s.params());
                     State body = chain(a.body(), s, ids);
@@ -133,7 +152,10 @@ public final class Int8Model {
     /** Top-level ops in execution order, from quantize-input to dequantize-output. */
     public List<Int8Op> ops() { return ops; }
 
-    /** Every op in execution order, residual bodies and shortcuts before their add (as {@link FusedGraph#flatOps()}). */
+    /**
+     * Every op in execution order, residual bodies and shortcuts before their add, concat branches in order
+     * before their concat (as {@link FusedGraph#flatOps()}).
+     */
     public List<Int8Op> flatOps() {
         List<Int8Op> out = new ArrayList<>();
         flatten(ops, out);
@@ -146,6 +168,7 @@ public final class Int8Model {
                 flatten(a.body(), out);
                 flatten(a.shortcut(), out);
             }
+            if (op instanceof Int8Op.Concat c) for (List<Int8Op> b : c.branches()) flatten(b, out);
             out.add(op);
         }
     }

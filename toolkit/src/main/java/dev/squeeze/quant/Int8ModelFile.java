@@ -46,10 +46,32 @@ final class Int8ModelFile {
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         byte[] body = payload.bytes();
         ByteBuffer buf = ByteBuffer.allocate(PREFIX + header.length + body.length + SHA).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(MAGIC).putInt(Int8Model.FORMAT_VERSION).putInt(header.length).put(header).put(body);
+        buf.put(MAGIC).putInt(version(m)).putInt(header.length).put(header).put(body);
         byte[] all = buf.array();
         System.arraycopy(Sha256.of(all, all.length - SHA), 0, all, all.length - SHA, SHA);
         return all;
+    }
+
+    /**
+     * The oldest format that holds {@code m}: 2 unless it uses what version 3 added (lookup, concat,
+     * channel_slice and channel_shuffle ops, the relu6 and hard_swish activations), so a model without
+     * them still opens in a Squeeze that reads only version 2.
+     */
+    static int version(Int8Model m) {
+        for (Int8Op op : m.flatOps()) {
+            Activation a = switch (op) {
+                case Int8Op.Conv c -> c.activation();
+                case Int8Op.Dense d -> d.activation();
+                case Int8Op.Act x -> x.activation();
+                case Int8Op.Add x -> x.activation();
+                case Int8Op.Lookup l -> l.activation();
+                default -> Activation.NONE;
+            };
+            boolean newKind = op instanceof Int8Op.Lookup || op instanceof Int8Op.Concat || op instanceof Int8Op.ChannelSlice
+                    || op instanceof Int8Op.ChannelShuffle;
+            if (newKind || a.kind() == Activation.Kind.RELU6 || a.kind() == Activation.Kind.HARD_SWISH) return 3;
+        }
+        return 2;
     }
 
     private static JsonArray encodeOps(List<Int8Op> ops, Payload p) {
@@ -89,12 +111,32 @@ final class Int8ModelFile {
                 o.add("in", grid(a.input()));
                 o.add("out", grid(a.output()));
                 activation(o, a.activation());
-                o.add("requant", requant(a.requantization(), p));
+                o.add("requant", requant(a.requantization(), a.output(), p));
             }
-            case Int8Op.Lookup todo10n51 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in Int8ModelFile.java");
-            case Int8Op.Concat todo10n52 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in Int8ModelFile.java");
-            case Int8Op.ChannelSlice todo10n53 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in Int8ModelFile.java");
-            case Int8Op.ChannelShuffle todo10n54 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in Int8ModelFile.java");
+            case Int8Op.Lookup l -> {
+                o.add("in", grid(l.input()));
+                o.add("out", grid(l.output()));
+                activation(o, l.activation());
+                o.add("table", p.addInts(l.tableView()));
+            }
+            case Int8Op.Concat c -> {
+                JsonArray branches = new JsonArray(), grids = new JsonArray(), rescales = new JsonArray();
+                for (List<Int8Op> b : c.branches()) branches.add(encodeOps(b, p));
+                for (QuantParams g : c.branchGrids()) grids.add(grid(g));
+                for (Requantizer r : c.rescales()) rescales.add(ints(r.multiplier(), r.shift()));
+                o.add("branches", branches);
+                o.add("branch_grids", grids);
+                o.add("out", grid(c.output()));
+                o.add("rescales", rescales);
+            }
+            case Int8Op.ChannelSlice c -> {
+                o.add("layer", ints(c.layer().from(), c.layer().to()));
+                o.add("out", grid(c.output()));
+            }
+            case Int8Op.ChannelShuffle c -> {
+                o.add("layer", ints(c.layer().groups()));
+                o.add("out", grid(c.output()));
+            }
             case Int8Op.Add a -> {
                 o.add("body", encodeOps(a.body(), p));
                 o.add("shortcut", encodeOps(a.shortcut(), p));
@@ -105,7 +147,7 @@ final class Int8ModelFile {
                 o.addProperty("left_shift", a.leftShift());
                 o.add("a_rescale", ints(a.aRescale().multiplier(), a.aRescale().shift()));
                 o.add("b_rescale", ints(a.bRescale().multiplier(), a.bRescale().shift()));
-                o.add("requant", requant(a.requantization(), p));
+                o.add("requant", requant(a.requantization(), a.output(), p));
             }
         }
         return o;
@@ -126,14 +168,16 @@ final class Int8ModelFile {
         if (!w.symmetric()) wj.add("zero_points", p.addInts(w.zeroPoints())); // absent: all zero
         o.add("weights", wj);
         o.add("bias", p.addInts(bias));
-        o.add("requant", requant(r, p));
+        o.add("requant", requant(r, out, p));
     }
 
-    private static JsonObject requant(Requantization r, Payload p) {
+    private static JsonObject requant(Requantization r, QuantParams out, Payload p) {
         JsonObject o = new JsonObject();
         o.add("multipliers", p.addInts(r.multipliers()));
         o.add("shifts", p.addShifts(r.shifts()));
         o.addProperty("clamp_min", r.clampMin());
+        // Below the output grid's qmax only under ReLU6 (the code of real 6); absent: the grid's qmax, as in version 2.
+        if (r.qmax() != out.qmax()) o.addProperty("clamp_max", r.qmax());
         if (!r.singleBranch()) { // LeakyReLU only
             o.add("neg_multipliers", p.addInts(r.negativeMultipliers()));
             o.add("neg_shifts", p.addShifts(r.negativeShifts()));
@@ -233,9 +277,9 @@ final class Int8ModelFile {
                     + " (gemmlowp); this Squeeze rounds once (version " + Int8Model.FORMAT_VERSION + ") and would not reproduce the"
                     + " outputs the file was checked with: re-export it from the fp32 model (./squeeze qat or ./squeeze export)");
         }
-        if (version != Int8Model.FORMAT_VERSION) {
+        if (version < 2 || version > Int8Model.FORMAT_VERSION) {
             throw new IllegalArgumentException("Int8 model file " + where + " has format version " + version + "; this Squeeze reads"
-                    + " version " + Int8Model.FORMAT_VERSION + ": upgrade Squeeze, or re-export the model with this version");
+                    + " versions 2 to " + Int8Model.FORMAT_VERSION + ": upgrade Squeeze, or re-export the model with this version");
         }
         try {
             int hl = buf.getInt(MAGIC.length + 4);
@@ -257,10 +301,24 @@ final class Int8ModelFile {
                 throw new IllegalArgumentException("header input_shape differs from the quantize-input op's shape");
             }
             return m;
+        } catch (UnknownKind e) {
+            throw new IllegalArgumentException("Int8 model file " + where + " holds an op of kind '" + e.kind + "', which this"
+                    + " Squeeze (format version " + Int8Model.FORMAT_VERSION + ") cannot run: the file was written by a newer"
+                    + " Squeeze; upgrade Squeeze, or re-export the model from its fp32 network with this version", e);
         } catch (RuntimeException e) {
             // The checksum matched, so the bytes are what some writer wrote: a different or buggy version.
             throw new IllegalArgumentException("Int8 model file " + where + " passes its checksum but does not describe a valid"
                     + " int8 model (" + e.getMessage() + "): it was written by an incompatible version of Squeeze" + REEXPORT, e);
+        }
+    }
+
+    /** An op kind this version does not know: the file comes from a newer writer. */
+    private static final class UnknownKind extends IllegalArgumentException {
+        final String kind;
+
+        UnknownKind(String kind) {
+            super("unknown op kind '" + kind + "'");
+            this.kind = kind;
         }
     }
 
@@ -312,7 +370,33 @@ final class Int8ModelFile {
                         new Requantizer(br[0], br[1], 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
                         requant(obj(o, "requant"), 1, grid(o, "out"), r));
             }
-            default -> throw new IllegalArgumentException("unknown op kind '" + kind + "'");
+            case "lookup" -> {
+                QuantParams inGrid = grid(o, "in");
+                yield new Int8Op.Lookup(integer(o, "id"), activation(o), in, inGrid, grid(o, "out"),
+                        r.ints(arr(o, "table"), inGrid.qmax() - inGrid.qmin() + 1));
+            }
+            case "concat" -> {
+                QuantParams out = grid(o, "out");
+                List<List<Int8Op>> branches = new ArrayList<>();
+                for (JsonElement b : arr(o, "branches")) branches.add(decodeOps(b.getAsJsonArray(), r));
+                List<QuantParams> grids = new ArrayList<>();
+                for (JsonElement g : arr(o, "branch_grids")) grids.add(grid(g.getAsJsonArray(), "branch_grids"));
+                List<Requantizer> rescales = new ArrayList<>();
+                for (JsonElement e : arr(o, "rescales")) {
+                    int[] mr = intArray(e.getAsJsonArray(), 2);
+                    rescales.add(new Requantizer(mr[0], mr[1], out.zeroPoint(), out.qmin(), out.qmax()));
+                }
+                yield new Int8Op.Concat(integer(o, "id"), branches, in, grids, out, rescales);
+            }
+            case "channel_slice" -> {
+                int[] l = intArray(arr(o, "layer"), 2);
+                yield new Int8Op.ChannelSlice(integer(o, "id"), new Layer.ChannelSlice(l[0], l[1]), in, grid(o, "out"));
+            }
+            case "channel_shuffle" -> {
+                int[] l = intArray(arr(o, "layer"), 1);
+                yield new Int8Op.ChannelShuffle(integer(o, "id"), new Layer.ChannelShuffle(l[0]), in, grid(o, "out"));
+            }
+            default -> throw new UnknownKind(kind);
         };
     }
 
@@ -332,13 +416,14 @@ final class Int8ModelFile {
         int[] m = r.ints(arr(o, "multipliers"), channels);
         int[] s = r.shifts(arr(o, "shifts"), channels);
         int lo = integer(o, "clamp_min");
+        int hi = o.has("clamp_max") ? integer(o, "clamp_max") : out.qmax();
         List<Requantizer> pos = new ArrayList<>(), neg = new ArrayList<>();
-        for (int c = 0; c < channels; c++) pos.add(new Requantizer(m[c], s[c], out.zeroPoint(), lo, out.qmax()));
+        for (int c = 0; c < channels; c++) pos.add(new Requantizer(m[c], s[c], out.zeroPoint(), lo, hi));
         if (o.has("neg_multipliers")) {
             int[] nm = r.ints(arr(o, "neg_multipliers"), channels);
             int[] ns = r.shifts(arr(o, "neg_shifts"), channels);
             int nlo = integer(o, "neg_clamp_min");
-            for (int c = 0; c < channels; c++) neg.add(new Requantizer(nm[c], ns[c], out.zeroPoint(), nlo, out.qmax()));
+            for (int c = 0; c < channels; c++) neg.add(new Requantizer(nm[c], ns[c], out.zeroPoint(), nlo, hi));
         } else {
             neg = pos;
         }
@@ -350,12 +435,17 @@ final class Int8ModelFile {
             case "none" -> Activation.NONE;
             case "relu" -> Activation.RELU;
             case "leaky_relu" -> Activation.leaky(o.get("alpha").getAsFloat());
+            case "relu6" -> Activation.RELU6;
+            case "hard_swish" -> Activation.HARD_SWISH;
             default -> throw new IllegalArgumentException("unknown activation '" + str(o, "act") + "'");
         };
     }
 
     private static QuantParams grid(JsonObject o, String key) {
-        JsonArray a = arr(o, key);
+        return grid(arr(o, key), key);
+    }
+
+    private static QuantParams grid(JsonArray a, String key) {
         if (a.size() != 4) throw new IllegalArgumentException("grid '" + key + "' needs [scale, zero_point, qmin, qmax], got " + a);
         return new QuantParams(a.get(0).getAsFloat(), a.get(1).getAsInt(), a.get(2).getAsInt(), a.get(3).getAsInt());
     }

@@ -184,12 +184,16 @@ public sealed interface Int8Op {
      *   out = requantization.apply(0, q − zp_in)        multiplier s_in / s_out
      * </pre>
      * ReLU is the clamp at the output zero point; when the two grids are equal the multiplier is exactly
-     * 1 and this is {@code max(q, zp)}. LeakyReLU uses the negative branch's multiplier {@code α·s_in/s_out}.
+     * 1 and this is {@code max(q, zp)}. ReLU6 also clamps above at the code of real 6 (see {@link Requantization}).
+     * LeakyReLU uses the negative branch's multiplier {@code α·s_in/s_out}. Hard-swish is a {@link Lookup}.
      */
     record Act(int id, Activation activation, TensorShape inputShape, QuantParams input, QuantParams output,
                Requantization requantization) implements Int8Op {
         public Act {
             if (activation.kind() == Activation.Kind.NONE) throw new IllegalArgumentException("Int8 act op " + id + " has no activation");
+            if (activation.kind() == Activation.Kind.HARD_SWISH) {
+                throw new IllegalArgumentException("Int8 act op " + id + ": hard-swish is not a clamp; it runs as a table, Int8Op.Lookup.of(...)");
+            }
             checkChannels("act", id, 1, new int[1], requantization, output);
         }
         public TensorShape outputShape() { return inputShape; }
@@ -361,7 +365,8 @@ public sealed interface Int8Op {
             throw new IllegalArgumentException("Int8 " + kind + " op " + id + ": " + channels + " output channels need as many"
                     + " biases and requantizers, got " + bias.length + " and " + r.channels());
         }
-        if (r.zeroPoint() != output.zeroPoint() || r.qmax() != output.qmax()) {
+        // The upper clamp may lie below the grid's qmax: ReLU6 clamps at the code of real 6.
+        if (r.zeroPoint() != output.zeroPoint() || r.qmax() > output.qmax()) {
             throw new IllegalArgumentException("Int8 " + kind + " op " + id + ": requantization (zero point " + r.zeroPoint()
                     + ", qmax " + r.qmax() + ") does not match the output grid " + output);
         }

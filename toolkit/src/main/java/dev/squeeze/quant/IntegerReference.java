@@ -68,7 +68,8 @@ public final class IntegerReference {
 
     /**
      * Runs the batch and records every op's output in execution order: the quantized input first
-     * (id −1), then each op, residual bodies and shortcuts before their add (as {@link Int8Model#flatOps()}).
+     * (id −1), then each op, residual bodies and shortcuts before their add, concat branches before their
+     * concat (as {@link Int8Model#flatOps()}).
      * The last tap is the output codes; dequantization is not a tap.
      */
     public static List<Tap> runWithTaps(Int8Model m, float[] input, int batch) {
@@ -192,10 +193,10 @@ public final class IntegerReference {
             case Int8Op.GlobalAvgPool g -> globalAvgPool(g, x, batch);
             case Int8Op.Flatten f -> x; // NCHW is already channel-major: the same codes in the same order
             case Int8Op.Act a -> act(a, x);
-            case Int8Op.Lookup todo10n47 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Lookup in IntegerReference.java");
-            case Int8Op.Concat todo10n48 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.Concat in IntegerReference.java");
-            case Int8Op.ChannelSlice todo10n49 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelSlice in IntegerReference.java");
-            case Int8Op.ChannelShuffle todo10n50 -> throw new UnsupportedOperationException("TODO(issue-10): Int8Op.ChannelShuffle in IntegerReference.java");
+            case Int8Op.Lookup l -> lookup(l, x);
+            case Int8Op.Concat c -> concat(c, x, batch, taps);
+            case Int8Op.ChannelSlice c -> channelSlice(c, x, batch);
+            case Int8Op.ChannelShuffle c -> channelShuffle(c, x, batch);
             case Int8Op.Add a -> add(a, x, batch, taps);
             case Int8Op.QuantizeInput q -> throw new IllegalStateException("quantize-input inside the graph");
             case Int8Op.Dequantize d -> throw new IllegalStateException("dequantize inside the graph");
@@ -350,6 +351,58 @@ public final class IntegerReference {
         Requantization r = op.requantization();
         int[] y = new int[x.length];
         for (int i = 0; i < x.length; i++) y[i] = r.apply(0, x[i] - zpIn);
+        return y;
+    }
+
+    /** See {@link Int8Op.Lookup}. */
+    private static int[] lookup(Int8Op.Lookup op, int[] x) {
+        int[] table = op.tableView();
+        int qmin = op.input().qmin();
+        int[] y = new int[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = table[x[i] - qmin];
+        return y;
+    }
+
+    /** See {@link Int8Op.Concat}: branch b's channels land after those of branches 0..b−1, per image. */
+    private static int[] concat(Int8Op.Concat op, int[] x, int batch, List<Tap> taps) {
+        TensorShape out = op.outputShape();
+        int plane = out.plane();
+        int[] y = new int[batch * out.size()];
+        int channelOffset = 0;
+        for (int b = 0; b < op.branches().size(); b++) {
+            int[] q = sequence(op.branches().get(b), x, batch, taps); // an empty branch returns x itself: the identity
+            int zp = op.branchGrids().get(b).zeroPoint();
+            Requantizer r = op.rescales().get(b);
+            int per = op.branchOutputShape(b).size();
+            for (int n = 0; n < batch; n++) {
+                int dst = n * out.size() + channelOffset * plane;
+                for (int i = 0; i < per; i++) y[dst + i] = r.requantize(q[n * per + i] - zp);
+            }
+            channelOffset += op.branchOutputShape(b).channels();
+        }
+        return y;
+    }
+
+    /** See {@link Int8Op.ChannelSlice}. */
+    private static int[] channelSlice(Int8Op.ChannelSlice op, int[] x, int batch) {
+        TensorShape in = op.inputShape();
+        int per = op.outputShape().size(), from = op.layer().from() * in.plane();
+        int[] y = new int[batch * per];
+        for (int n = 0; n < batch; n++) System.arraycopy(x, n * in.size() + from, y, n * per, per);
+        return y;
+    }
+
+    /** See {@link Int8Op.ChannelShuffle}: output channel {@code j·g + i} is input channel {@code i·k + j}. */
+    private static int[] channelShuffle(Int8Op.ChannelShuffle op, int[] x, int batch) {
+        TensorShape in = op.inputShape();
+        int g = op.layer().groups(), k = in.channels() / g, plane = in.plane();
+        int[] y = new int[x.length];
+        for (int n = 0; n < batch; n++) {
+            int base = n * in.size();
+            for (int i = 0; i < g; i++) {
+                for (int j = 0; j < k; j++) System.arraycopy(x, base + (i * k + j) * plane, y, base + (j * g + i) * plane, plane);
+            }
+        }
         return y;
     }
 

@@ -1,6 +1,7 @@
 package dev.squeeze.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -14,6 +15,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -41,9 +43,37 @@ final class QatBlocks {
                 case FusedOp.Conv c -> { seq.add(new QConv(c, wq)); activation(seq, c.activation()); }
                 case FusedOp.Dense d -> { seq.add(new QDense(d, wq)); activation(seq, d.activation()); }
                 case FusedOp.Act a -> activation(seq, a.activation());
-                case FusedOp.Concat todo10n67 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in QatBlocks.java");
-                case FusedOp.ChannelSlice todo10n68 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in QatBlocks.java");
-                case FusedOp.ChannelShuffle todo10n69 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in QatBlocks.java");
+                case FusedOp.Concat c -> {
+                    // Each branch ends on its own grid (fake-quantized inside it); the concatenation gets
+                    // its own FakeQuant below, the grid the integer Concat requantizes every branch onto.
+                    List<Block> branches = new ArrayList<>();
+                    for (List<FusedOp> b : c.branches()) {
+                        if (b.isEmpty()) {
+                            branches.add(new LambdaBlock(x -> x));
+                        } else {
+                            SequentialBlock s = new SequentialBlock();
+                            addOps(s, b, wq, q);
+                            branches.add(s);
+                        }
+                    }
+                    seq.add(new ParallelBlock(outs -> {
+                        NDList parts = new NDList();
+                        for (NDList o : outs) parts.add(o.singletonOrThrow());
+                        return new NDList(NDArrays.concat(parts, 1));
+                    }, branches));
+                }
+                // Both keep their input's grid: moving codes around needs no fake quantization.
+                case FusedOp.ChannelSlice s -> seq.add(new LambdaBlock(
+                        xs -> new NDList(xs.singletonOrThrow().get(":, " + s.layer().from() + ":" + s.layer().to())), "channel-slice"));
+                case FusedOp.ChannelShuffle s -> {
+                    int groups = s.layer().groups();
+                    seq.add(new LambdaBlock(xs -> {
+                        NDArray x = xs.singletonOrThrow();
+                        Shape sh = x.getShape();
+                        long n = sh.get(0), ch = sh.get(1), h = sh.get(2), w = sh.get(3);
+                        return new NDList(x.reshape(n, groups, ch / groups, h, w).transpose(0, 2, 1, 3, 4).reshape(n, ch, h, w));
+                    }, "channel-shuffle"));
+                }
                 case FusedOp.Add a -> {
                     SequentialBlock body = new SequentialBlock();
                     addOps(body, a.body(), wq, q);
@@ -72,6 +102,12 @@ final class QatBlocks {
         switch (a.kind()) {
             case RELU -> seq.add(Activation.reluBlock());
             case LEAKY_RELU -> seq.add(Activation.leakyReluBlock(a.alpha()));
+            case RELU6 -> seq.add(Activation.relu6Block());
+            // PyTorch's hardswish, as DjlBlocks builds it; the FakeQuant after it is the Lookup table's output grid.
+            case HARD_SWISH -> seq.add(new LambdaBlock(xs -> {
+                NDArray x = xs.singletonOrThrow();
+                return new NDList(x.mul(x.add(3f).clip(0f, 6f)).div(6f));
+            }, "hard-swish"));
             case NONE -> { }
         }
     }

@@ -17,9 +17,16 @@ import java.util.List;
  *   <li>LeakyReLU(α): {@code positive} as without activation, {@code negative} with multiplier
  *       {@code M_c · α} (computed in double before {@link Requantizer#quantizeMultiplier}), both clamp
  *       [qmin, qmax].</li>
+ *   <li>ReLU6: {@code negative == positive}, clamp [zeroPoint, hi] with
+ *       {@code hi = out.quantize(6f) = min(qmax, zeroPoint + rint(6 ·f32 (1/s_out)))}, the code of real 6
+ *       on the output grid (what the fake-quant network stores for a saturated ReLU6). With a calibrated
+ *       grid whose range ends at or below 6 this is qmax; {@link #qmax()} is then below the output grid's
+ *       qmax only where the grid extends past 6.</li>
+ *   <li>Hard-swish is not a clamp: it has no requantization form and runs as {@link Int8Op.Lookup}.</li>
  * </ul>
- * Every requantizer has the same output zero point and qmax, and all requantizers of one branch the
- * same lower clamp, so a vector kernel needs per-channel multipliers and shifts and three scalars.
+ * Every requantizer has the same output zero point and upper clamp {@link #qmax()} (≤ the output
+ * grid's qmax), and all requantizers of one branch the same lower clamp, so a vector kernel needs
+ * per-channel multipliers and shifts and three scalars.
  *
  * @param positive one requantizer per output channel for {@code acc ≥ 0}
  * @param negative one requantizer per output channel for {@code acc < 0}
@@ -47,7 +54,8 @@ public record Requantization(List<Requantizer> positive, List<Requantizer> negat
     /**
      * The output stage for real multipliers {@code m[c] = s_acc[c] / s_out} and a fused activation.
      *
-     * @throws IllegalArgumentException when a multiplier is out of {@link Requantizer}'s range or α &lt; 0
+     * @throws IllegalArgumentException when a multiplier is out of {@link Requantizer}'s range, α &lt; 0, or the
+     *     activation is hard-swish (a table op, {@link Int8Op.Lookup})
      */
     public static Requantization of(double[] m, Activation act, QuantParams out) {
         Requantizer[] pos = new Requantizer[m.length], neg = new Requantizer[m.length];
@@ -55,10 +63,17 @@ public record Requantization(List<Requantizer> positive, List<Requantizer> negat
             throw new IllegalArgumentException("Integer LeakyReLU needs alpha ≥ 0 (the negative branch is a requantizer"
                     + " with multiplier M·alpha), got " + act.alpha());
         }
+        if (act.kind() == Activation.Kind.HARD_SWISH) {
+            throw new IllegalArgumentException("hard-swish cannot be fused into requantization (it is not a clamp);"
+                    + " it runs as a table op, Int8Op.Lookup.of(...)");
+        }
+        int relu6Max = out.quantize(6f); // code of real 6: min(qmax, zp + rint(6 · (1/s))), as the fake-quant network stores it
         for (int c = 0; c < m.length; c++) {
             switch (act.kind()) {
                 case NONE -> pos[c] = neg[c] = Requantizer.of(m[c], out.zeroPoint(), out.qmin(), out.qmax());
                 case RELU -> pos[c] = neg[c] = Requantizer.of(m[c], out.zeroPoint(), out.zeroPoint(), out.qmax());
+                case RELU6 -> pos[c] = neg[c] = Requantizer.of(m[c], out.zeroPoint(), out.zeroPoint(), relu6Max);
+                case HARD_SWISH -> throw new AssertionError("checked above");
                 case LEAKY_RELU -> {
                     pos[c] = Requantizer.of(m[c], out.zeroPoint(), out.qmin(), out.qmax());
                     neg[c] = Requantizer.of(m[c] * (double) act.alpha(), out.zeroPoint(), out.qmin(), out.qmax());
@@ -77,6 +92,7 @@ public record Requantization(List<Requantizer> positive, List<Requantizer> negat
     }
 
     public int zeroPoint() { return positive.get(0).zeroPoint(); }
+    /** Upper clamp of every requantizer: the output grid's qmax, or below it under ReLU6. */
     public int qmax() { return positive.get(0).qmax(); }
 
     /** Fixed-point multipliers for {@code acc ≥ 0}, one per channel. */
@@ -92,6 +108,6 @@ public record Requantization(List<Requantizer> positive, List<Requantizer> negat
     /** Lower clamp for {@code acc < 0}. */
     public int negativeClampMin() { return negative.get(0).qmin(); }
 
-    /** True when the two branches are the same (no activation or ReLU): kernels need no sign select. */
+    /** True when the two branches are the same (no activation, ReLU or ReLU6): kernels need no sign select. */
     public boolean singleBranch() { return positive.equals(negative); }
 }

@@ -170,11 +170,7 @@ class FloatExecutorTest {
                     out.add(uniform(b.channels(), 0.2, 0, r));   // running mean
                     out.add(uniform(b.channels(), 0.3, 1, r));   // running var
                 }
-                case Layer.Relu6 todo10n110 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in FloatExecutorTest.java");
-                case Layer.HardSwish todo10n111 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in FloatExecutorTest.java");
-                case Layer.Concat todo10n112 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in FloatExecutorTest.java");
-                case Layer.ChannelSlice todo10n113 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in FloatExecutorTest.java");
-                case Layer.ChannelShuffle todo10n114 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in FloatExecutorTest.java");
+                case Layer.Concat cat -> { for (List<Layer> branch : cat.branches()) params(branch, out, r); }
                 case Layer.Residual res -> {
                     params(res.body(), out, r);
                     params(res.shortcut(), out, r);
@@ -190,7 +186,7 @@ class FloatExecutorTest {
         return v;
     }
 
-    private static void checkModel(Architecture arch, boolean randomizeBn) {
+    static void checkModel(Architecture arch, boolean randomizeBn) {
         try (Network net = Network.create(arch, 11)) {
             if (randomizeBn) randomize(net, 12);
             int[] s = arch.inputShape();

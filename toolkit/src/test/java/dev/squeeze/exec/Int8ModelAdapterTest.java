@@ -59,6 +59,7 @@ class Int8ModelAdapterTest {
                     randomParams(res.body(), out, r);
                     randomParams(res.shortcut(), out, r);
                 }
+                case Layer.Concat cat -> { for (List<Layer> branch : cat.branches()) randomParams(branch, out, r); }
                 default -> { }
             }
         }

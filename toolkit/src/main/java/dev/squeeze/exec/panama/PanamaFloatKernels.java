@@ -161,6 +161,10 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
         final int C, M, k, s, pad, H, W, OH, OW, P, Hph, Wph, nPh, planeSize, imgPlanes, K, inSize, outSize;
         final int[] phaseIndex, tap;
         final float[] bias;
+        /**
+         * {@link Activation.Kind} ordinal: 0 none, 1 ReLU, 2 LeakyReLU, 3 ReLU6, 4 hard-swish; each vector form
+         * does {@link Activation#apply}'s float operations in its order, so fused and stand-alone results agree.
+         */
         final int actKind;
         final float alpha;
         final Plan plan;
@@ -407,13 +411,16 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
 
         /** {@code out[..n) = act(c + bias (+ res))}; whole vectors, then one masked tail (a mask per vector costs more than the add). */
         private void epilogue(float[] c, int co, float[] out, int oo, float[] res, int ro, int n, float bias) {
-            FloatVector bv = FloatVector.broadcast(FS, bias), zero = FloatVector.zero(FS);
+            FloatVector bv = FloatVector.broadcast(FS, bias), zero = FloatVector.zero(FS), three = FloatVector.broadcast(FS, 3f),
+                    six = FloatVector.broadcast(FS, 6f);
             int j = 0;
             for (; j + L <= n; j += L) {
                 FloatVector v = FloatVector.fromArray(FS, c, co + j).add(bv);
                 if (res != null) v = v.add(FloatVector.fromArray(FS, res, ro + j));
                 if (actKind == 1) v = v.max(zero);
                 else if (actKind == 2) v = v.blend(v.mul(alpha), v.lt(zero));
+                else if (actKind == 3) v = v.max(zero).min(six);
+                else if (actKind == 4) v = v.mul(v.add(three).max(zero).min(six)).div(six);
                 v.intoArray(out, oo + j);
             }
             if (j < n) {
@@ -422,6 +429,8 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
                 if (res != null) v = v.add(FloatVector.fromArray(FS, res, ro + j, m));
                 if (actKind == 1) v = v.max(zero);
                 else if (actKind == 2) v = v.blend(v.mul(alpha), v.lt(zero));
+                else if (actKind == 3) v = v.max(zero).min(six);
+                else if (actKind == 4) v = v.mul(v.add(three).max(zero).min(six)).div(six);
                 v.intoArray(out, oo + j, m);
             }
         }
@@ -625,6 +634,8 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
                 FloatVector v = FloatVector.fromArray(FS, y, yo + j, m).add(FloatVector.fromArray(FS, bias, o + j));
                 if (actKind == 1) v = v.max(0f);
                 else if (actKind == 2) v = v.blend(v.mul(alpha), v.lt(0f));
+                else if (actKind == 3) v = v.max(0f).min(6f);
+                else if (actKind == 4) v = v.mul(v.add(3f).max(0f).min(6f)).div(6f);
                 v.intoArray(y, yo + j, m);
             }
         }
@@ -634,20 +645,23 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
 
     @Override public void activate(Activation act, float[] x, int off, int n) {
         if (act.kind() == Activation.Kind.NONE) return;
-        FloatVector zero = FloatVector.zero(FS);
-        boolean relu = act.kind() == Activation.Kind.RELU;
+        FloatVector zero = FloatVector.zero(FS), three = FloatVector.broadcast(FS, 3f), six = FloatVector.broadcast(FS, 6f);
+        int kind = act.kind().ordinal();
         float alpha = act.alpha();
         int j = 0;
         for (; j + L <= n; j += L) {
             FloatVector v = FloatVector.fromArray(FS, x, off + j);
-            v = relu ? v.max(zero) : v.blend(v.mul(alpha), v.lt(zero));
+            if (kind == 1) v = v.max(zero);
+            else if (kind == 2) v = v.blend(v.mul(alpha), v.lt(zero));
+            else if (kind == 3) v = v.max(zero).min(six);
+            else v = v.mul(v.add(three).max(zero).min(six)).div(six);
             v.intoArray(x, off + j);
         }
         for (; j < n; j++) x[off + j] = act.apply(x[off + j]);
     }
 
     @Override public void add(Activation act, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
-        FloatVector zero = FloatVector.zero(FS);
+        FloatVector zero = FloatVector.zero(FS), three = FloatVector.broadcast(FS, 3f), six = FloatVector.broadcast(FS, 6f);
         int kind = act.kind().ordinal();
         float alpha = act.alpha();
         int j = 0;
@@ -655,6 +669,8 @@ public final class PanamaFloatKernels implements FloatKernelSupport, FloatKernel
             FloatVector v = FloatVector.fromArray(FS, a, aOff + j).add(FloatVector.fromArray(FS, b, bOff + j));
             if (kind == 1) v = v.max(zero);
             else if (kind == 2) v = v.blend(v.mul(alpha), v.lt(zero));
+            else if (kind == 3) v = v.max(zero).min(six);
+            else if (kind == 4) v = v.mul(v.add(three).max(zero).min(six)).div(six);
             v.intoArray(out, outOff + j);
         }
         for (; j < n; j++) out[outOff + j] = act.apply(a[aOff + j] + b[bOff + j]);

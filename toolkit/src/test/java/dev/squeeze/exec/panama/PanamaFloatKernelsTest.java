@@ -41,6 +41,11 @@ class PanamaFloatKernelsTest {
             return v;
         }
 
+        static float[] scaled(float[] v, float f) {
+            for (int i = 0; i < v.length; i++) v[i] *= f;
+            return v;
+        }
+
         static double relErr(float[] a, float[] b) {
             double d = 0, m = 1e-30;
             for (int i = 0; i < b.length; i++) {
@@ -65,9 +70,11 @@ class PanamaFloatKernelsTest {
                     new ConvSpec(2, 3, 5, 2, 2, 1, 11, 40),   // stride 2, padding 2, rows longer than a vector
                     new ConvSpec(3, 4, 2, 2, 0, 1, 8, 7));    // 2×2 stride 2 on an odd width
             int images = 3;
-            Activation act = Activation.leaky(0.1f);
+            List<Activation> acts = List.of(Activation.leaky(0.1f), Activation.RELU6, Activation.HARD_SWISH);
             for (ConvSpec s : specs) {
-                float[] w = random(s.weightCount(), r), b = random(s.outChannels(), r), in = random(images * s.inputSize(), r);
+                Activation act = acts.get(specs.indexOf(s) % acts.size());
+                // weights and bias scaled so that pre-activations reach the clamps of ReLU6 and hard-swish
+                float[] w = scaled(random(s.weightCount(), r), 3), b = scaled(random(s.outChannels(), r), 3), in = random(images * s.inputSize(), r);
                 float[] res = random(images * s.outputSize(), r);
                 FloatKernels.BatchConv ref = FloatKernels.scalar().batchConv(s, w, b, act);
                 float[] want = new float[images * s.outputSize()];
@@ -136,8 +143,9 @@ class PanamaFloatKernelsTest {
                 assertTrue(relErr(got, want) <= 1e-6, "avg pool " + s);
             }
             for (int n : new int[] {1, 15, 16, 17, 100, 1000}) {
-                float[] a = random(n + 3, r), b = random(n + 3, r);
-                for (Activation act : List.of(Activation.NONE, Activation.RELU, Activation.leaky(0.2f))) {
+                // spread over [−8, 8] so that ReLU6 and hard-swish meet every branch of their clamps
+                float[] a = scaled(random(n + 3, r), 8), b = scaled(random(n + 3, r), 8);
+                for (Activation act : List.of(Activation.NONE, Activation.RELU, Activation.leaky(0.2f), Activation.RELU6, Activation.HARD_SWISH)) {
                     float[] want = new float[n + 5], got = new float[n + 5];
                     loops.add(act, a, 1, b, 3, want, 2, n);
                     p.add(act, a, 1, b, 3, got, 2, n);
