@@ -76,7 +76,7 @@ class ZooTest {
         Architecture dw = new Architecture("dw", new int[] {8, 4, 4}, java.util.List.of(new Layer.Conv2d(8, 8, 3, 1, 1, 8, false), new Layer.Relu6()));
         assertEquals(8L * 4 * 4 * 9, dw.macsPerImage());
         // The fp32 executor counts the same way (BatchNorm folded, element-wise ops 0).
-        for (String name : java.util.List.of("seed-cnn", "resnet18")) {
+        for (String name : java.util.List.of("seed-cnn", "resnet18", "mobilenetv2", "shufflenetv2")) {
             try (Network n = Network.create(Zoo.get(name, CIFAR, 10), 1);
                  var e = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(n))) {
                 assertEquals(e.macsPerImage(), n.architecture().macsPerImage(), name);

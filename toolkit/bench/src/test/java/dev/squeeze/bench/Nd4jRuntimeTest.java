@@ -32,6 +32,16 @@ class Nd4jRuntimeTest {
         }
     }
 
+    @Test
+    void mobileNetV2AndShuffleNetV2WithNonTrivialBatchNormMatchDjl() {
+        for (String name : List.of("mobilenetv2", "shufflenetv2")) {
+            try (Network net = Network.create(Zoo.get(name, CIFAR, 10), 3)) {
+                randomizeBatchNorm(net, 5);
+                assertMatches(net, 2, 13);
+            }
+        }
+    }
+
     /** Every layer kind and option the zoo can express, including padded pools, LeakyReLU and groups. */
     @Test
     void everyLayerKindMatchesDjl() {
