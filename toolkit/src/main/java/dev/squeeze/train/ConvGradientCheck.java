@@ -50,7 +50,7 @@ public final class ConvGradientCheck {
      * shapes, tolerance or inputs change so cached verdicts are re-probed. {@code onednn-env.sh} states
      * the same number; a test keeps the two equal.
      */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /**
      * Largest error allowed, relative to the reference's largest magnitude. With the dyadic inputs a
@@ -137,10 +137,16 @@ public final class ConvGradientCheck {
         return s;
     }
 
-    /** Channel counts that were wrong (not multiples of 16 at the output) and controls that were exact. */
+    /**
+     * Channel counts that were wrong (not multiples of 16 at the output) and controls that were exact,
+     * then the other kernels MobileNetV2 and ShuffleNetV2 train through, at ShuffleNetV2's widths: a
+     * depthwise 3×3 at stride 1 and 2 over 116 channels and a 1×1 conv 24→58, so that the probe's verdict
+     * (cap or not) covers them too.
+     */
     public static final List<Shape> SHAPES = List.of(
             new Shape(4, 8, 8, 8), new Shape(4, 24, 24, 8), new Shape(4, 3, 8, 8), new Shape(4, 16, 8, 8),
-            new Shape(4, 8, 16, 8), new Shape(4, 16, 16, 8));
+            new Shape(4, 8, 16, 8), new Shape(4, 16, 16, 8),
+            new Shape(4, 116, 116, 3, 1, 1, 116, 8), new Shape(4, 116, 116, 3, 2, 1, 116, 8), new Shape(4, 24, 58, 1, 1, 0, 1, 8));
 
     /** Largest absolute difference from the reference, and that over the reference's largest magnitude. */
     public record Error(double maxAbs, double rel) {

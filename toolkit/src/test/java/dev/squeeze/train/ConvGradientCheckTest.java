@@ -73,6 +73,10 @@ class ConvGradientCheckTest {
         assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 != 0 && s.in() == s.out() && s.in() == 8));
         assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 != 0 && s.in() == s.out() && s.in() == 24));
         assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.out() % 16 == 0));
+        // The depthwise and 1×1 kernels of MobileNetV2 / ShuffleNetV2, at a non-multiple of 16, stride 1 and 2.
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.groups() == s.in() && s.in() % 16 != 0 && s.stride() == 1));
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.groups() == s.in() && s.in() % 16 != 0 && s.stride() == 2));
+        assertTrue(ConvGradientCheck.SHAPES.stream().anyMatch(s -> s.kernel() == 1 && s.out() % 16 != 0));
     }
 
     @Test
