@@ -16,7 +16,7 @@
 # Java's), `bash onednn-env.sh` prints what sourcing would export.
 
 # Must equal ConvGradientCheck.VERSION (ConvGradientCheckTest checks).
-squeeze_onednn_check_version=1
+squeeze_onednn_check_version=2
 # Caps to try when the probe finds the bug, narrowest first: AVX2_VNNI_2 drops only the AVX-512 levels
 # (every AVX-512 level was wrong where the bug was found); AVX2 is the fallback every oneDNN knows.
 squeeze_onednn_caps="AVX2_VNNI_2 AVX2"

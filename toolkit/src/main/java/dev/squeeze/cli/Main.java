@@ -51,7 +51,8 @@ public final class Main {
               import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)
               notebooks execute every notebook headless under both kernels (budget from SQUEEZE_BUDGET, default quick)
               jupyter   install the kernels (java: IJava, the default; rapaio) and start Jupyter
-              doctor    check that libtorch computes convolution gradients correctly here (exit 0 yes, 3 no)
+              doctor    [--model M]    check that libtorch computes convolution gradients correctly here (exit 0 yes, 3 no);
+                        --model also checks every convolution shape of that zoo model (3×32×32 input, batch 2)
 
             models:   %s
             datasets: cifar10, mnist, fashion-mnist
@@ -88,7 +89,7 @@ public final class Main {
                     List.of("no-low-bit", "no-scratch")));
             case "export" -> export(new Args("export", argv, 1, List.of("format", "model-file", "dataset", "calibration", "out"), List.of()));
             case "eval" -> eval(new Args("eval", argv, 1, List.of("model-file", "dataset", "limit", "out"), List.of()));
-            case "doctor" -> doctor(new Args("doctor", argv, 1, List.of(), List.of()));
+            case "doctor" -> doctor(new Args("doctor", argv, 1, List.of("model"), List.of()));
             case "distill" -> distill(new Args("distill", argv, 1,
                     List.of("dataset", "budget", "seeds", "alpha", "temperature", "limit", "test-limit", "epochs", "batch", "out"), List.of()));
             case "prune" -> PruneCommand.run(new Args("prune", argv, 1, PruneCommand.OPTIONS, List.of("structured")));
@@ -108,7 +109,13 @@ public final class Main {
         dev.squeeze.train.ConvGradientCheck.Result r = dev.squeeze.train.ConvGradientCheck.run();
         r.shapes().forEach(s -> System.out.println(s.line()));
         System.out.println(r.summary());
-        return r.exact() ? 0 : 3;
+        if (!a.has("model")) return r.exact() ? 0 : 3;
+        var arch = a.parsed("model", null, m -> Zoo.get(m, new int[] {3, 32, 32}, 10));
+        var shapes = dev.squeeze.train.ConvGradientCheck.shapesOf(arch, 2);
+        System.out.println(arch.name() + ": " + shapes.size() + " distinct convolution shapes");
+        dev.squeeze.train.ConvGradientCheck.Result m = dev.squeeze.train.ConvGradientCheck.run(shapes, System.out::println);
+        System.out.println(arch.name() + ": " + m.summary());
+        return r.exact() && m.exact() ? 0 : 3;
     }
 
     static int data(Args a) {

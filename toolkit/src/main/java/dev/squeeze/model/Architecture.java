@@ -50,20 +50,54 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
     }
 
     /**
-     * One row per layer (residual blocks as one row): what it is, its output shape per image and its
-     * trainable parameters — the table a notebook shows before training.
+     * One row per layer (residual blocks and concat units as one row): what it is, its output shape per
+     * image, its trainable parameters and its multiply-accumulates per image — the table a notebook
+     * shows before training.
      */
-    public record LayerInfo(int index, String layer, String outputShape, long parameters) {}
+    public record LayerInfo(int index, String layer, String outputShape, long parameters, long macs) {}
 
     public List<LayerInfo> summary() {
         List<LayerInfo> rows = new ArrayList<>();
         int[] s = inputShape.clone();
         int i = 0;
         for (Layer l : layers) {
+            long m = macs(s, l);
             s = apply(s, l, name);
-            rows.add(new LayerInfo(i++, l.describe(), java.util.Arrays.toString(s), count(List.of(l))));
+            rows.add(new LayerInfo(i++, l.describe(), java.util.Arrays.toString(s), count(List.of(l)), m));
         }
         return rows;
+    }
+
+    /**
+     * Multiply-accumulates per image, counted as the fp32 executor counts them
+     * ({@code FloatExecutor.macsPerImage}): the dot products of convolutions ({@code out·H'·W'·(in/groups)·k²},
+     * so a depthwise conv costs {@code k²} per output value) and linear layers ({@code in·out}). BatchNorm
+     * folds into the conv before it; activations (ReLU, ReLU6, hard-swish), pooling, residual adds and the
+     * channel moves (concat, slice, shuffle) are element-wise or copies and count 0.
+     */
+    public long macsPerImage() { return macs(inputShape, layers); }
+
+    private long macs(int[] in, List<Layer> ls) {
+        long n = 0;
+        int[] s = in;
+        for (Layer l : ls) {
+            n += macs(s, l);
+            s = apply(s, l, name);
+        }
+        return n;
+    }
+
+    private long macs(int[] s, Layer l) {
+        return switch (l) {
+            case Layer.Conv2d c -> {
+                int[] o = apply(s, l, name);
+                yield (long) o[0] * o[1] * o[2] * (c.in() / c.groups()) * c.kernel() * c.kernel();
+            }
+            case Layer.Linear f -> (long) f.in() * f.out();
+            case Layer.Residual r -> macs(s, r.body()) + macs(s, r.shortcut());
+            case Layer.Concat c -> c.branches().stream().mapToLong(b -> macs(s, b)).sum();
+            default -> 0;
+        };
     }
 
     /** Every layer in execution order, residual bodies and shortcuts flattened (for tables and profiles). */

@@ -1,6 +1,7 @@
 package dev.squeeze.prune;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -24,7 +25,7 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * How many activations are exactly zero after each ReLU, per layer (seed 002's activation pruning):
+ * How many activations are exactly zero after each ReLU (and ReLU6, hard-swish), per layer (seed 002's activation pruning):
  * the sparsity a zero-skipping kernel could exploit, and a sign of dead channels that structured pruning
  * can remove outright. Runs the network's own libtorch blocks one at a time, in inference mode.
  */
@@ -40,7 +41,7 @@ public final class ActivationSparsity {
      */
     public record Row(String after, long elements, double zeroFraction) {}
 
-    /** Zero fractions after every ReLU for the first {@code images} images of {@code data}, unaugmented. */
+    /** Zero fractions after every ReLU, ReLU6 and hard-swish for the first {@code images} images of {@code data}, unaugmented. */
     public static List<Row> measure(Network net, ImageSet data, Preprocessing preprocessing, int images) {
         int n = Math.min(images, data.size());
         if (n <= 0) throw new IllegalArgumentException("measure at least one image, got " + images + " of " + data.size());
@@ -87,11 +88,18 @@ public final class ActivationSparsity {
                     case Layer.Conv2d c -> { lastNode = names.next().name(); x = forward(b, x); }
                     case Layer.Linear f -> { lastNode = names.next().name(); x = forward(b, x); }
                     case Layer.BatchNorm bn -> { lastNode = names.next().name(); x = forward(b, x); }
-                    case Layer.Relu6 todo10n42 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in ActivationSparsity.java");
-                    case Layer.HardSwish todo10n43 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in ActivationSparsity.java");
-                    case Layer.Concat todo10n44 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in ActivationSparsity.java");
-                    case Layer.ChannelSlice todo10n45 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in ActivationSparsity.java");
-                    case Layer.ChannelShuffle todo10n46 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in ActivationSparsity.java");
+                    case Layer.Concat c -> {
+                        List<Block> branches = ((ParallelBlock) b).getChildren().values();
+                        NDList parts = new NDList();
+                        for (int k = 0; k < c.branches().size(); k++) {
+                            List<Layer> branch = c.branches().get(k);
+                            parts.add(branch.isEmpty() ? x : sequence(branch, (SequentialBlock) branches.get(k), x, prefix));
+                        }
+                        x = NDArrays.concat(parts, 1);
+                        String node = lastNode;
+                        int unit = node.indexOf(".branch");
+                        lastNode = (unit >= 0 ? node.substring(0, unit) : node) + " (concat)";
+                    }
                     case Layer.Residual r -> {
                         List<Block> branches = ((ParallelBlock) b).getChildren().values();
                         NDArray body = sequence(r.body(), (SequentialBlock) branches.get(0), x, prefix);
@@ -100,16 +108,23 @@ public final class ActivationSparsity {
                         String node = lastNode;
                         lastNode = node.contains(".") ? node.substring(0, node.indexOf('.', node.indexOf('.') + 1)) + " (add)" : node + " (add)";
                     }
-                    case Layer.Relu relu -> {
-                        x = forward(b, x);
-                        long total = x.getShape().size();
-                        long zeros = total - x.countNonzero().getLong();
-                        rows.add(new Row(lastNode, total, (double) zeros / total));
-                    }
+                    case Layer.Relu relu -> x = counted(b, x);
+                    case Layer.Relu6 relu6 -> x = counted(b, x);
+                    // Hard-swish is exactly zero for x ≤ −3: the same zero-skipping opportunity.
+                    case Layer.HardSwish hardSwish -> x = counted(b, x);
                     default -> x = forward(b, x);
                 }
             }
             return x;
+        }
+
+        /** Runs an activation and records its exactly-zero fraction under the node it follows. */
+        NDArray counted(Block b, NDArray x) {
+            NDArray y = forward(b, x);
+            long total = y.getShape().size();
+            long zeros = total - y.countNonzero().getLong();
+            rows.add(new Row(lastNode, total, (double) zeros / total));
+            return y;
         }
 
         NDArray forward(Block b, NDArray x) { return b.forward(store, new NDList(x), false).singletonOrThrow(); }

@@ -200,16 +200,21 @@ public final class StructuredPruning {
                     String n = names.next().name();
                     out.add(new Layer.BatchNorm(plan.kept(g.outputGroupOf(n).id()).length));
                 }
-                case Layer.Relu6 todo10n37 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Relu6 in StructuredPruning.java");
-                case Layer.HardSwish todo10n38 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.HardSwish in StructuredPruning.java");
-                case Layer.Concat todo10n39 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.Concat in StructuredPruning.java");
-                case Layer.ChannelSlice todo10n40 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelSlice in StructuredPruning.java");
-                case Layer.ChannelShuffle todo10n41 -> throw new UnsupportedOperationException("TODO(issue-10): Layer.ChannelShuffle in StructuredPruning.java");
+                case Layer.Concat c -> {
+                    // Every group on either side of a concat is unprunable (ChannelGroups), so the branch
+                    // widths, and with them every slice and shuffle, keep their channel positions; only
+                    // groups wholly inside a branch (e.g. ShuffleNetV2's branch2 middle) shrink.
+                    List<List<Layer>> branches = new ArrayList<>();
+                    for (List<Layer> b : c.branches()) branches.add(rebuild(b, names, plan));
+                    out.add(new Layer.Concat(branches));
+                }
                 case Layer.Residual r -> {
                     List<Layer> body = rebuild(r.body(), names, plan);
                     List<Layer> shortcut = rebuild(r.shortcut(), names, plan);
                     out.add(new Layer.Residual(body, shortcut));
                 }
+                // Activations, pooling, flatten, channel slices and shuffles: no weights; a slice's or a
+                // shuffle's channels sit in unprunable groups (ChannelGroups), so their positions stand.
                 default -> out.add(l);
             }
         }

@@ -7,6 +7,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.squeeze.Environment;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,12 @@ import java.util.SplittableRandom;
  * {@code toolkit/scripts/onednn-env.sh} runs {@link #main} once per machine as a probe and sets the cap
  * only where this check fails.
  *
- * <p>How: one 3×3 conv (padding 1) forward and backward per shape through DJL, against a plain-Java
+ * <p>Which shapes: the probe runs {@link #SHAPES} (dense 3×3 convs at the channel counts the bug hit);
+ * {@link #shapesOf} lists every convolution of a model — MobileNetV2's and ShuffleNetV2's 24-, 58-, 116-
+ * and 232-channel 1×1 and depthwise convs are exactly the widths the bug corrupts — and
+ * {@code ./squeeze doctor --model NAME} runs those.
+ *
+ * <p>How: each conv (its kernel, stride, padding and groups) forward and backward through DJL, against a plain-Java
  * double-precision reference. Inputs, weights and the upstream gradient are multiples of 1/16 in [−1, 1],
  * so every product and partial sum is exactly representable in float32: a correct kernel reproduces
  * the reference exactly in any summation order, and any difference is the kernel's.
@@ -43,7 +50,7 @@ public final class ConvGradientCheck {
      * shapes, tolerance or inputs change so cached verdicts are re-probed. {@code onednn-env.sh} states
      * the same number; a test keeps the two equal.
      */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /**
      * Largest error allowed, relative to the reference's largest magnitude. With the dyadic inputs a
@@ -70,18 +77,76 @@ public final class ConvGradientCheck {
      */
     public static final String CAP = "AVX2_VNNI_2";
 
-    /** One convolution: NCHW input {@code batch×in×size×size}, {@code out} filters of 3×3, padding 1. */
-    public record Shape(int batch, int in, int out, int size) {
+    /**
+     * One convolution: NCHW input {@code batch×in×size×size}, {@code out} filters of
+     * {@code kernel×kernel} over {@code in/groups} channels each, {@code stride}, {@code padding}.
+     */
+    public record Shape(int batch, int in, int out, int kernel, int stride, int padding, int groups, int size) {
+        public Shape {
+            if (batch < 1 || in < 1 || out < 1 || kernel < 1 || stride < 1 || padding < 0 || groups < 1 || size < 1
+                    || in % groups != 0 || out % groups != 0 || size + 2 * padding < kernel) {
+                throw new IllegalArgumentException("not a convolution: batch " + batch + ", " + in + "→" + out + ", kernel " + kernel
+                        + ", stride " + stride + ", padding " + padding + ", groups " + groups + " on " + size + "×" + size);
+            }
+        }
+
+        /** A dense 3×3 conv, stride 1, padding 1 (the probe's shapes). */
+        public Shape(int batch, int in, int out, int size) {
+            this(batch, in, out, 3, 1, 1, 1, size);
+        }
+
+        int outSize() {
+            return (size + 2 * padding - kernel) / stride + 1;
+        }
+
         @Override
         public String toString() {
-            return in + "→" + out + " (" + batch + "×" + in + "×" + size + "×" + size + ", 3×3, pad 1)";
+            return in + "→" + out + " (" + batch + "×" + in + "×" + size + "×" + size + ", " + kernel + "×" + kernel
+                    + (stride != 1 ? " /" + stride : "") + ", pad " + padding + (groups != 1 ? ", " + groups + " groups" : "") + ")";
         }
     }
 
-    /** Channel counts that were wrong (not multiples of 16 at the output) and controls that were exact. */
+    /**
+     * Every distinct convolution of {@code arch} (residual bodies, shortcuts and concat branches included)
+     * at its own channel counts, kernel, stride, groups and input size, with {@code batch} images: the
+     * shapes a training run of that model sends through libtorch's kernels. Input sizes are the heights
+     * (the zoo's inputs are square).
+     */
+    public static List<Shape> shapesOf(Architecture arch, int batch) {
+        java.util.LinkedHashSet<Shape> out = new java.util.LinkedHashSet<>();
+        collect(arch.name(), arch.layers(), arch.inputShape(), batch, out);
+        return List.copyOf(out);
+    }
+
+    /** Adds the convolutions of {@code layers} seen from per-image shape {@code in}; returns the output shape (null after Flatten). */
+    private static int[] collect(String name, List<Layer> layers, int[] in, int batch, java.util.Set<Shape> out) {
+        int[] s = in;
+        for (Layer l : layers) {
+            switch (l) {
+                case Layer.Conv2d c -> out.add(new Shape(batch, c.in(), c.out(), c.kernel(), c.stride(), c.padding(), c.groups(), s[1]));
+                case Layer.Residual r -> {
+                    collect(name, r.body(), s, batch, out);
+                    collect(name, r.shortcut(), s, batch, out);
+                }
+                case Layer.Concat c -> { for (List<Layer> b : c.branches()) collect(name, b, s, batch, out); }
+                case Layer.Flatten f -> { return null; } // no convolution can follow
+                default -> { }
+            }
+            s = new Architecture(name, s, List.of(l)).outputShape();
+        }
+        return s;
+    }
+
+    /**
+     * Channel counts that were wrong (not multiples of 16 at the output) and controls that were exact,
+     * then the other kernels MobileNetV2 and ShuffleNetV2 train through, at ShuffleNetV2's widths: a
+     * depthwise 3×3 at stride 1 and 2 over 116 channels and a 1×1 conv 24→58, so that the probe's verdict
+     * (cap or not) covers them too.
+     */
     public static final List<Shape> SHAPES = List.of(
             new Shape(4, 8, 8, 8), new Shape(4, 24, 24, 8), new Shape(4, 3, 8, 8), new Shape(4, 16, 8, 8),
-            new Shape(4, 8, 16, 8), new Shape(4, 16, 16, 8));
+            new Shape(4, 8, 16, 8), new Shape(4, 16, 16, 8),
+            new Shape(4, 116, 116, 3, 1, 1, 116, 8), new Shape(4, 116, 116, 3, 2, 1, 116, 8), new Shape(4, 24, 58, 1, 1, 0, 1, 8));
 
     /** Largest absolute difference from the reference, and that over the reference's largest magnitude. */
     public record Error(double maxAbs, double rel) {
@@ -135,21 +200,30 @@ public final class ConvGradientCheck {
 
     /** Runs every shape in {@link #SHAPES} through libtorch in this JVM. */
     public static Result run() {
-        return run(false);
+        return run(SHAPES, false);
+    }
+
+    /** Runs the given shapes (e.g. {@link #shapesOf} a model) through libtorch in this JVM, with a line per shape to {@code progress}. */
+    public static Result run(List<Shape> shapes, java.util.function.Consumer<String> progress) {
+        return run(shapes, false, progress);
     }
 
     /**
      * @param gaussian inputs from N(0, 1) instead of multiples of 1/16: then a correct kernel differs by
      *     float32 rounding, which is what {@link #TOLERANCE} must stay above ({@code main --gaussian} shows it)
      */
-    static Result run(boolean gaussian) {
+    static Result run(List<Shape> shapes, boolean gaussian) {
+        return run(shapes, gaussian, line -> { });
+    }
+
+    static Result run(List<Shape> shapes, boolean gaussian, java.util.function.Consumer<String> progress) {
         Environment.ensure();
         List<ShapeResult> results = new ArrayList<>();
         int threads;
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             threads = JniUtils.getNumThreads();
             long seed = 1;
-            for (Shape s : SHAPES) {
+            for (Shape s : shapes) {
                 ShapeResult worst;
                 JniUtils.setNumThreads(1);
                 try {
@@ -159,6 +233,7 @@ public final class ConvGradientCheck {
                 }
                 for (int round = 0; round < THREADED_ROUNDS; round++) worst = worse(worst, check(manager, s, seed++, gaussian));
                 results.add(worst);
+                progress.accept(String.format(Locale.ROOT, "[%d/%d] %s", results.size(), shapes.size(), worst.line()));
             }
         }
         return new Result(List.copyOf(results), System.getenv(ISA_VARIABLE), threads);
@@ -176,19 +251,20 @@ public final class ConvGradientCheck {
     }
 
     static ShapeResult check(NDManager parent, Shape s, long seed, boolean gaussian) {
-        int n = s.batch(), c = s.in(), o = s.out(), h = s.size(), w = s.size(), k = 3, pad = 1;
+        int n = s.batch(), c = s.in(), o = s.out(), h = s.size(), w = s.size(), k = s.kernel(), pad = s.padding(), st = s.stride();
+        int groups = s.groups(), cg = c / groups, og = o / groups, ho = s.outSize(), wo = s.outSize();
         SplittableRandom r = new SplittableRandom(seed);
-        float[] x = draw(r, n * c * h * w, gaussian), wt = draw(r, o * c * k * k, gaussian), g = draw(r, n * o * h * w, gaussian);
+        float[] x = draw(r, n * c * h * w, gaussian), wt = draw(r, o * cg * k * k, gaussian), g = draw(r, n * o * ho * wo, gaussian);
         float[] y, dx, dw;
         try (NDManager m = parent.newSubManager()) {
             NDArray xa = m.create(x, new ai.djl.ndarray.types.Shape(n, c, h, w));
-            NDArray wa = m.create(wt, new ai.djl.ndarray.types.Shape(o, c, k, k));
-            NDArray ga = m.create(g, new ai.djl.ndarray.types.Shape(n, o, h, w));
+            NDArray wa = m.create(wt, new ai.djl.ndarray.types.Shape(o, cg, k, k));
+            NDArray ga = m.create(g, new ai.djl.ndarray.types.Shape(n, o, ho, wo));
             xa.setRequiresGradient(true);
             wa.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray out = Conv2d.conv2d(xa, wa, null, new ai.djl.ndarray.types.Shape(1, 1),
-                        new ai.djl.ndarray.types.Shape(pad, pad), new ai.djl.ndarray.types.Shape(1, 1), 1).singletonOrThrow();
+                NDArray out = Conv2d.conv2d(xa, wa, null, new ai.djl.ndarray.types.Shape(st, st),
+                        new ai.djl.ndarray.types.Shape(pad, pad), new ai.djl.ndarray.types.Shape(1, 1), groups).singletonOrThrow();
                 y = out.toFloatArray();
                 // loss = Σ y·g, so dloss/dy = g: an arbitrary upstream gradient, as in training.
                 gc.backward(out.mul(ga).sum());
@@ -196,21 +272,22 @@ public final class ConvGradientCheck {
             dx = xa.getGradient().toFloatArray();
             dw = wa.getGradient().toFloatArray();
         }
-        double[] ry = new double[n * o * h * w], rdx = new double[n * c * h * w], rdw = new double[o * c * k * k];
+        double[] ry = new double[n * o * ho * wo], rdx = new double[n * c * h * w], rdw = new double[o * cg * k * k];
         for (int b = 0; b < n; b++) {
             for (int oc = 0; oc < o; oc++) {
-                for (int i = 0; i < h; i++) {
-                    for (int j = 0; j < w; j++) {
-                        int yi = ((b * o + oc) * h + i) * w + j;
+                int firstIn = oc / og * cg; // the input channels of this output's group
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        int yi = ((b * o + oc) * ho + i) * wo + j;
                         double gy = g[yi], acc = 0;
-                        for (int ic = 0; ic < c; ic++) {
+                        for (int ic = 0; ic < cg; ic++) {
                             for (int ki = 0; ki < k; ki++) {
-                                int ii = i + ki - pad;
+                                int ii = i * st + ki - pad;
                                 if (ii < 0 || ii >= h) continue;
                                 for (int kj = 0; kj < k; kj++) {
-                                    int jj = j + kj - pad;
+                                    int jj = j * st + kj - pad;
                                     if (jj < 0 || jj >= w) continue;
-                                    int xi = ((b * c + ic) * h + ii) * w + jj, wi = ((oc * c + ic) * k + ki) * k + kj;
+                                    int xi = ((b * c + firstIn + ic) * h + ii) * w + jj, wi = ((oc * cg + ic) * k + ki) * k + kj;
                                     acc += (double) x[xi] * wt[wi];
                                     rdx[xi] += gy * wt[wi];
                                     rdw[wi] += gy * x[xi];
@@ -318,9 +395,12 @@ public final class ConvGradientCheck {
         }
     }
 
-    /** Prints one line per shape and a summary; exits 0 when every gradient is exact, 3 when not. */
+    /**
+     * Prints one line per shape and a summary; exits 0 when every gradient is exact, 3 when not.
+     * {@code --gaussian}: N(0, 1) inputs (shows float32 rounding against {@link #TOLERANCE}).
+     */
     public static void main(String[] args) {
-        Result r = run(List.of(args).contains("--gaussian"));
+        Result r = run(SHAPES, List.of(args).contains("--gaussian"));
         for (ShapeResult s : r.shapes()) System.out.println(s.line());
         System.out.println(r.summary());
         System.exit(r.exact() ? 0 : 3);

@@ -45,6 +45,84 @@ class ZooTest {
     }
 
     @Test
+    void mobileNetV2AndShuffleNetV2HaveTorchvisionsParameterCountsWithATenClassHead() {
+        // torchvision's published totals less their 1000-class fc, plus a 10-class fc; the CIFAR variants
+        // change strides only, which changes no parameter count:
+        // MobileNetV2 3,504,872 − (1280·1000 + 1000) + (1280·10 + 10) = 2,236,682;
+        // ShuffleNetV2 1.0× 2,278,604 − (1024·1000 + 1000) + (1024·10 + 10) = 1,263,854.
+        assertEquals(3_504_872L - 1_281_000L + 12_810L, Zoo.get("mobilenetv2", CIFAR, 10).trainableParameters());
+        assertEquals(2_278_604L - 1_025_000L + 10_250L, Zoo.get("shufflenetv2", CIFAR, 10).trainableParameters());
+        // The same totals from the 1000-class heads, so the figures above are torchvision's, not ours rearranged.
+        assertEquals(3_504_872L, Zoo.get("mobilenetv2", CIFAR, 1000).trainableParameters());
+        assertEquals(2_278_604L, Zoo.get("shufflenetv2", CIFAR, 1000).trainableParameters());
+        assertArrayEquals(new int[] {10}, Zoo.get("shufflenetv2", CIFAR, 10).outputShape());
+    }
+
+    @Test
+    void macsCountDepthwiseConvolutionsPerGroupAndChannelMovesAsZero() {
+        // Counted outside Squeeze (a short script over the layer lists in Zoo's javadoc; conv: out·H'·W'·in/groups·k², fc: in·out).
+        assertEquals(87_976_448L, Zoo.get("mobilenetv2", CIFAR, 10).macsPerImage());
+        assertEquals(45_002_112L, Zoo.get("shufflenetv2", CIFAR, 10).macsPerImage());
+        // seed CNN: conv1 16·28·28·75 + conv2 32·10·10·400 + fc 800·120 + 120·84 + 84·10.
+        assertEquals(16L * 28 * 28 * 75 + 32L * 10 * 10 * 400 + 800 * 120 + 120 * 84 + 84 * 10, Zoo.seedCnn(CIFAR, 10).macsPerImage());
+        Architecture a = Zoo.get("shufflenetv2", CIFAR, 10);
+        long rows = 0;
+        for (Architecture.LayerInfo r : a.summary()) {
+            rows += r.macs();
+            if (r.layer().startsWith("channel-shuffle")) assertEquals(0, r.macs(), r.toString());
+        }
+        assertEquals(a.macsPerImage(), rows, "the summary's rows add up to the total");
+        // A depthwise 3×3 conv on 8 channels of 4×4: 8·4·4·9, one input channel per output.
+        Architecture dw = new Architecture("dw", new int[] {8, 4, 4}, java.util.List.of(new Layer.Conv2d(8, 8, 3, 1, 1, 8, false), new Layer.Relu6()));
+        assertEquals(8L * 4 * 4 * 9, dw.macsPerImage());
+        // The fp32 executor counts the same way (BatchNorm folded, element-wise ops 0).
+        for (String name : java.util.List.of("seed-cnn", "resnet18", "mobilenetv2", "shufflenetv2")) {
+            try (Network n = Network.create(Zoo.get(name, CIFAR, 10), 1);
+                 var e = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(n))) {
+                assertEquals(e.macsPerImage(), n.architecture().macsPerImage(), name);
+            }
+        }
+    }
+
+    @Test
+    void nodeNamesAreUniqueAndNameTheLiveParametersInOrder() {
+        for (String name : java.util.List.of("mobilenetv2", "shufflenetv2", "resnet18")) {
+            Architecture a = Zoo.get(name, CIFAR, 10);
+            java.util.List<NodeNames.Node> nodes = NodeNames.weightedNodes(a);
+            assertEquals(nodes.size(), nodes.stream().map(NodeNames.Node::name).distinct().count(), name + ": node names repeat");
+            try (Network n = Network.create(a, 1)) {
+                java.util.List<NamedTensor> params = n.parameters();
+                assertEquals(NodeNames.parameterNames(a), params.stream().map(NamedTensor::name).toList(), name);
+                // Each name's live tensor has the shape its node's layer says: names and block order agree.
+                int i = 0;
+                for (NodeNames.Node node : nodes) {
+                    for (long[] want : shapes(node.layer())) {
+                        NamedTensor t = params.get(i++);
+                        assertTrue(t.name().startsWith(node.name() + "."), t.name() + " at " + node.name());
+                        assertArrayEquals(want, t.shape(), name + " " + t.name());
+                    }
+                }
+                assertEquals(params.size(), i);
+            }
+        }
+        assertTrue(NodeNames.parameterNames(Zoo.get("shufflenetv2", CIFAR, 10)).contains("stage2.0.branch1.conv1.weight"));
+        assertTrue(NodeNames.parameterNames(Zoo.get("shufflenetv2", CIFAR, 10)).contains("stage4.3.branch2.bn3.running_var"));
+    }
+
+    private static java.util.List<long[]> shapes(Layer l) {
+        return switch (l) {
+            case Layer.Conv2d c -> {
+                long[] w = {c.out(), c.in() / c.groups(), c.kernel(), c.kernel()};
+                yield c.bias() ? java.util.List.of(w, new long[] {c.out()}) : java.util.List.of(w);
+            }
+            case Layer.Linear f -> f.bias() ? java.util.List.of(new long[] {f.out(), f.in()}, new long[] {f.out()})
+                    : java.util.List.<long[]>of(new long[] {f.out(), f.in()});
+            case Layer.BatchNorm b -> java.util.Collections.nCopies(4, new long[] {b.channels()});
+            default -> throw new IllegalStateException("not weighted: " + l);
+        };
+    }
+
+    @Test
     void liveDjlBlockAgreesWithTheDescription() {
         for (String name : Zoo.NAMES) {
             int[] in = name.startsWith("keras") || name.startsWith("lenet") ? MNIST : CIFAR;

@@ -118,6 +118,79 @@ class StructuredPruningTest {
     }
 
     @Test
+    void mobileNetV2PrunesItsExpansionChannelsAndReproducesTheMaskedModel() {
+        Architecture arch = Zoo.get("mobilenetv2", new int[] {3, 32, 32}, 10);
+        ChannelGroups g = ChannelGroups.of(arch);
+        // An inverted residual's expansion: the 1×1 expansion conv, its BatchNorm, the depthwise conv (input
+        // tied to output), its BatchNorm and the projection conv's input are one prunable group.
+        String block = "layer1.0.";
+        ChannelGroups.Group expansion = g.outputGroupOf(block + "conv1");
+        assertTrue(expansion.prunable(), g.table().print());
+        assertEquals(expansion, g.outputGroupOf(block + "conv2"), "depthwise conv ties its output to its input");
+        assertEquals(expansion, g.inputGroupOf(block + "conv3"));
+        assertEquals(List.of(block + "conv1", block + "bn1", block + "conv2", block + "bn2", block + "conv3"), expansion.nodes());
+        // Only the image channels and the logits stay.
+        assertEquals(2, g.groups().size() - g.prunable().size(), g.table().print());
+        try (Network net = Network.create(arch, 7)) {
+            randomiseBatchNorm(net, 3);
+            StructuredPruning.Plan plan = StructuredPruning.uniform(net, g, 0.5, StructuredPruning.Criterion.L2, 8);
+            try (Network small = StructuredPruning.apply(net, plan)) {
+                double ratio = (double) small.trainableParameters() / net.trainableParameters();
+                assertTrue(ratio > 0.2 && ratio < 0.35, "about a quarter of the weights remain: " + ratio);
+                for (var layer : small.architecture().flatLayers()) {
+                    if (layer instanceof Layer.Conv2d c && c.groups() > 1) assertEquals(c.in(), c.groups(), "still depthwise: " + c);
+                }
+                StructuredPruning.mask(net, plan);
+                assertSameOutput(net, small, 3);
+            }
+        }
+    }
+
+    @Test
+    void shuffleNetV2LeavesEveryChannelTouchingASplitConcatOrShuffleAndSaysWhy() {
+        Architecture arch = Zoo.get("shufflenetv2", new int[] {3, 32, 32}, 10);
+        ChannelGroups g = ChannelGroups.of(arch);
+        // What can go: the middle of each unit's branch2 (1×1 conv → depthwise → 1×1 conv) and the 1024
+        // channels before the classifier; 16 units + 1.
+        assertEquals(17, g.prunable().size(), g.table().print());
+        assertTrue(g.outputGroupOf("stage3.2.branch2.conv1").prunable());
+        assertEquals(g.outputGroupOf("stage3.2.branch2.conv1"), g.inputGroupOf("stage3.2.branch2.conv3"));
+        // What stays, each with its reason.
+        ChannelGroups.Group unitOut = g.outputGroupOf("stage3.2.branch2.conv3");
+        assertFalse(unitOut.prunable());
+        assertTrue(unitOut.reason().contains("concat"), unitOut.reason());
+        assertFalse(g.outputGroupOf("conv1").prunable(), "the stem feeds the first unit's concat branches");
+        assertFalse(g.inputGroupOf("stage2.0.branch1.conv1").prunable());
+        for (ChannelGroups.Group group : g.groups()) {
+            if (group.prunable()) continue;
+            String r = group.reason();
+            assertTrue(r.contains("concat") || r.contains("split") || r.contains("shuffle") || r.contains("input") || r.contains("output"),
+                    "group " + group.id() + ": " + r);
+        }
+        try (Network net = Network.create(arch, 7)) {
+            randomiseBatchNorm(net, 3);
+            StructuredPruning.Plan plan = StructuredPruning.uniform(net, g, 0.5, StructuredPruning.Criterion.L1, 8);
+            try (Network small = StructuredPruning.apply(net, plan)) {
+                assertTrue(small.trainableParameters() < net.trainableParameters());
+                // Concats, slices and shuffles see the same channel counts as before.
+                var before = arch.summary();
+                var after = small.architecture().summary();
+                for (int i = 0; i < before.size(); i++) {
+                    if (before.get(i).layer().startsWith("concat") || before.get(i).layer().startsWith("channel-shuffle")) {
+                        assertEquals(before.get(i).outputShape(), after.get(i).outputShape(), before.get(i).toString());
+                    }
+                }
+                assertEquals(arch.layers().stream().filter(l -> l instanceof Layer.Concat).map(l -> ((Layer.Concat) l).branches().get(0))
+                        .filter(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice).toList(),
+                        small.architecture().layers().stream().filter(l -> l instanceof Layer.Concat).map(l -> ((Layer.Concat) l).branches().get(0))
+                        .filter(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice).toList(), "the kept halves are untouched");
+                StructuredPruning.mask(net, plan);
+                assertSameOutput(net, small, 3);
+            }
+        }
+    }
+
+    @Test
     void uniformHalvesResnet18Channels() {
         Architecture arch = Zoo.resnet18(new int[] {3, 32, 32}, 10);
         try (Network net = Network.create(arch, 1)) {

@@ -7,7 +7,7 @@ import java.util.List;
  * What one benchmark run measures and how long it may take.
  *
  * @param budget names the training recipe of each model and the defaults below
- * @param models zoo names, e.g. {@code ["seed-cnn", "resnet18"]}
+ * @param models zoo names, e.g. {@code ["seed-cnn", "resnet18", "mobilenetv2", "shufflenetv2"]} (the default)
  * @param batches images per call, e.g. {@code [1, 64]}
  * @param threads compute threads per runtime, e.g. {@code [1, 2]}
  * @param reference runtime name the others are compared with (speed-up and top-1 agreement)
@@ -24,7 +24,7 @@ import java.util.List;
 public record BenchConfig(Budget budget, List<String> models, List<Integer> batches, List<Integer> threads, String reference,
         List<String> runtimes, int warmup, int minRepeats, int maxRepeats, double secondsPerCase, int agreementImages, long seed) {
 
-    public static final List<String> DEFAULT_MODELS = List.of("seed-cnn", "resnet18");
+    public static final List<String> DEFAULT_MODELS = List.of("seed-cnn", "resnet18", "mobilenetv2", "shufflenetv2");
 
     public BenchConfig {
         models = List.copyOf(models);

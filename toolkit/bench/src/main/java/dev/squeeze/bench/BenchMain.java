@@ -23,7 +23,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     static final String USAGE = """
-            usage: ./squeeze bench [--budget quick|standard|full] [--out DIR] [--models seed-cnn,resnet18]
+            usage: ./squeeze bench [--budget quick|standard|full] [--out DIR] [--models seed-cnn,resnet18,mobilenetv2,shufflenetv2]
                                    [--batches 1,64] [--threads 1,2] [--runtimes NAME,...] [--reference NAME]
                                    [--repeats MIN-MAX] [--seconds-per-case S] [--agreement N] [--seed S]
 

@@ -31,9 +31,10 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * {@code Nd4j.cnn().conv2d} (im2col + OpenBLAS sgemm, NCHW activations, weights pre-permuted to
  * ND4J's native YXIO layout),
  * {@code maxPooling2d} / {@code avgPooling2d}, {@code mmul} for dense layers, in-place ReLU /
- * LeakyReLU, {@code mean} over H and W for global average pooling, and an add for residual blocks.
- * Any {@code dev.squeeze.model.Architecture} the zoo builds is supported (grouped convolutions run
- * group by group).
+ * LeakyReLU, ReLU6, hard-swish, {@code mean} over H and W for global average pooling, an add for residual
+ * blocks, {@code concat} for concat units, an interval copy for a channel slice and reshape–permute–reshape
+ * for a channel shuffle. Any {@code dev.squeeze.model.Architecture} the zoo builds is supported
+ * (depthwise convolutions through {@code depthWiseConv2d}, other grouped ones group by group).
  *
  * <p>Memory: every call runs inside one ND4J workspace that learns its size on the first call and is
  * reused afterwards, the way DL4J runs inference. Measured on seed CNN and ResNet18 at batch 1 and 16
@@ -192,9 +193,15 @@ public final class Nd4jRuntime implements Runtime {
             case FusedOp.Flatten f -> x -> x.reshape('c', x.size(0), -1);
             // A stand-alone activation may see an array that a residual shortcut still needs: not in place.
             case FusedOp.Act a -> x -> activate(x, a.activation(), false);
-            case FusedOp.Concat todo10n100 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.Concat in Nd4jRuntime.java");
-            case FusedOp.ChannelSlice todo10n101 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelSlice in Nd4jRuntime.java");
-            case FusedOp.ChannelShuffle todo10n102 -> throw new UnsupportedOperationException("TODO(issue-10): FusedOp.ChannelShuffle in Nd4jRuntime.java");
+            case FusedOp.Concat c -> concat(c);
+            // A copy, not a view: the next op may work in place, and x is still the other branches' input.
+            case FusedOp.ChannelSlice c -> x -> x.get(NDArrayIndex.all(), NDArrayIndex.interval(c.layer().from(), c.layer().to()),
+                    NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+            case FusedOp.ChannelShuffle c -> x -> {
+                long n = x.size(0), ch = x.size(1), h = x.size(2), w = x.size(3);
+                int g = c.layer().groups();
+                return x.reshape('c', n, g, ch / g, h, w).permute(0, 2, 1, 3, 4).dup('c').reshape('c', n, ch, h, w);
+            };
             case FusedOp.Add a -> add(a);
         };
     }
@@ -209,6 +216,13 @@ public final class Nd4jRuntime implements Runtime {
             INDArray w = keep(yxio(c.weight(), l.out(), l.in(), k));
             INDArray b = keep(Nd4j.create(c.bias(), new long[] {l.out()}, 'c'));
             return x -> activate(Nd4j.cnn().conv2d(x, w, b, cfg), act, true);
+        }
+        if (groups == l.in() && groups == l.out()) {
+            // Depthwise (MobileNetV2, ShuffleNetV2): libnd4j's depthwise_conv2d, weights [k, k, in, multiplier 1];
+            // group by group would be one im2col + sgemm per channel.
+            INDArray w = keep(Nd4j.create(c.weight(), new long[] {l.out(), 1, k, k}, 'c').permute(2, 3, 0, 1).dup('c'));
+            INDArray b = keep(Nd4j.create(c.bias(), new long[] {l.out()}, 'c'));
+            return x -> activate(Nd4j.cnn().depthWiseConv2d(x, w, b, cfg), act, true);
         }
         // ND4J's conv2d has no groups: convolve each group's channel slice and concatenate.
         INDArray[] ws = new INDArray[groups], bs = new INDArray[groups];
@@ -254,6 +268,20 @@ public final class Nd4jRuntime implements Runtime {
                 .dH(1).dW(1).type(type).divisor(Pooling2D.Divisor.INCLUDE_PADDING).extra(1.0).paddingMode(PaddingMode.VALID)
                 .isNHWC(false).build();
         return type == Pooling2D.Pooling2DType.MAX ? x -> Nd4j.cnn().maxPooling2d(x, cfg) : x -> Nd4j.cnn().avgPooling2d(x, cfg);
+    }
+
+    private Step concat(FusedOp.Concat c) {
+        List<List<Step>> branches = new ArrayList<>();
+        for (List<FusedOp> b : c.branches()) branches.add(compile(b));
+        return x -> {
+            INDArray[] parts = new INDArray[branches.size()];
+            for (int i = 0; i < parts.length; i++) {
+                INDArray y = x; // an empty branch is the identity
+                for (Step st : branches.get(i)) y = st.apply(y);
+                parts[i] = y;
+            }
+            return Nd4j.concat(1, parts);
+        };
     }
 
     private Step add(FusedOp.Add a) {

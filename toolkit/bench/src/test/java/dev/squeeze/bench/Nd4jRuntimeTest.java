@@ -32,6 +32,16 @@ class Nd4jRuntimeTest {
         }
     }
 
+    @Test
+    void mobileNetV2AndShuffleNetV2WithNonTrivialBatchNormMatchDjl() {
+        for (String name : List.of("mobilenetv2", "shufflenetv2")) {
+            try (Network net = Network.create(Zoo.get(name, CIFAR, 10), 3)) {
+                randomizeBatchNorm(net, 5);
+                assertMatches(net, 2, 13);
+            }
+        }
+    }
+
     /** Every layer kind and option the zoo can express, including padded pools, LeakyReLU and groups. */
     @Test
     void everyLayerKindMatchesDjl() {
@@ -57,6 +67,81 @@ class Nd4jRuntimeTest {
         try (Network net = Network.create(gap, 23)) {
             assertMatches(net, 4, 29);
         }
+    }
+
+    /**
+     * ShuffleNetV2's and MobileNetV2's ops — channel split, concat of branches, channel shuffle, depthwise
+     * convs (stride 1 and 2), ReLU6 and hard-swish — in a small graph whose fused ops are built here from
+     * the network's own weights (no BatchNorm, so fusing is only pairing each conv with its activation).
+     */
+    @Test
+    void concatSliceShuffleDepthwiseAndTheNewActivationsMatchDjl() {
+        Architecture arch = new Architecture("shuffle-unit", new int[] {4, 8, 8}, List.of(
+                new Layer.Conv2d(4, 8, 3, 1, 1, 1, true), new Layer.Relu(),
+                new Layer.Concat(List.of(List.of(new Layer.ChannelSlice(0, 4)), List.of(new Layer.ChannelSlice(4, 8),
+                        new Layer.Conv2d(4, 8, 1, 1, 0, 1, true), new Layer.Relu6(),
+                        new Layer.Conv2d(8, 8, 3, 1, 1, 8, true),
+                        new Layer.Conv2d(8, 4, 1, 1, 0, 1, true), new Layer.HardSwish()))),
+                new Layer.ChannelShuffle(2),
+                new Layer.Concat(List.of(
+                        List.of(new Layer.Conv2d(8, 8, 3, 2, 1, 8, true), new Layer.Conv2d(8, 4, 1, 1, 0, 1, true), new Layer.Relu()),
+                        List.of(new Layer.Conv2d(8, 6, 1, 1, 0, 1, true), new Layer.Relu(), new Layer.Conv2d(6, 6, 3, 2, 1, 6, true)))),
+                new Layer.ChannelShuffle(5),
+                new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(10, 5, true)));
+        try (Network net = Network.create(arch, 43)) {
+            java.util.Iterator<NamedTensor> params = net.parameters().iterator();
+            int[] id = {0};
+            List<dev.squeeze.quant.FusedOp> ops = fuse(arch.layers(), params, id);
+            dev.squeeze.quant.FusedGraph graph = new dev.squeeze.quant.FusedGraph(arch, ops, id[0]);
+            float[] x = randomInput(3 * 4 * 8 * 8, 47);
+            float[] expected = net.logits(x, 3);
+            try (Nd4jRuntime r = new Nd4jRuntime(graph, false)) {
+                r.prepare(3, 2);
+                float[] actual = r.run(x, 3);
+                double worst = 0, scale = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+                    scale = Math.max(scale, Math.abs(expected[i]));
+                }
+                assertTrue(scale > 1e-3, "logits are all ~0; the test would prove nothing");
+                assertTrue(worst <= 1e-4 * scale, "ND4J differs from DJL by " + worst + " (largest |logit| " + scale + ")");
+            }
+        }
+    }
+
+    /** Conv/linear + the activation right after it, as FusedGraph pairs them (no BatchNorm in the graph). */
+    private static List<dev.squeeze.quant.FusedOp> fuse(List<Layer> layers, java.util.Iterator<NamedTensor> params, int[] id) {
+        List<dev.squeeze.quant.FusedOp> out = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i), next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+            dev.squeeze.quant.Activation act = switch (next) {
+                case Layer.Relu r -> dev.squeeze.quant.Activation.RELU;
+                case Layer.Relu6 r -> dev.squeeze.quant.Activation.RELU6;
+                case Layer.HardSwish h -> dev.squeeze.quant.Activation.HARD_SWISH;
+                case null, default -> dev.squeeze.quant.Activation.NONE;
+            };
+            switch (l) {
+                case Layer.Conv2d c -> {
+                    out.add(new dev.squeeze.quant.FusedOp.Conv(id[0]++, c, params.next().values(), params.next().values(), act));
+                    if (act != dev.squeeze.quant.Activation.NONE) i++;
+                }
+                case Layer.Linear f -> {
+                    out.add(new dev.squeeze.quant.FusedOp.Dense(id[0]++, f, params.next().values(), params.next().values(), act));
+                    if (act != dev.squeeze.quant.Activation.NONE) i++;
+                }
+                case Layer.Concat c -> {
+                    List<List<dev.squeeze.quant.FusedOp>> branches = new java.util.ArrayList<>();
+                    for (List<Layer> b : c.branches()) branches.add(fuse(b, params, id));
+                    out.add(new dev.squeeze.quant.FusedOp.Concat(id[0]++, branches));
+                }
+                case Layer.ChannelSlice c -> out.add(new dev.squeeze.quant.FusedOp.ChannelSlice(id[0]++, c));
+                case Layer.ChannelShuffle c -> out.add(new dev.squeeze.quant.FusedOp.ChannelShuffle(id[0]++, c));
+                case Layer.GlobalAvgPool g -> out.add(new dev.squeeze.quant.FusedOp.GlobalAvgPool(id[0]++));
+                case Layer.Flatten f -> out.add(new dev.squeeze.quant.FusedOp.Flatten(id[0]++));
+                default -> throw new IllegalStateException("not in this test's graph: " + l);
+            }
+        }
+        return out;
     }
 
     @Test
