@@ -62,13 +62,16 @@ public final class DistillSearch {
     /**
      * The settings by phase name; each phase runs over every seed and data set before the next.
      * core: KD from the seed CNN at the issue's α 0.1 T 3 and at α 0.5 T 4; born-again: α 0.5 T 4 from the
-     * 10-epoch student; ensemble: the same from the ensemble; grid: the rest of T ∈ {2, 4, 8} × α ∈ {0.1, 0.5, 0.9} from the
+     * 10-epoch student; born-again-10: the same with 10 student epochs, against the 10-epoch scratch student (its teacher);
+     * ensemble: α 0.5 T 4 from the ensemble; grid: the rest of T ∈ {2, 4, 8} × α ∈ {0.1, 0.5, 0.9} from the
      * seed CNN and KD + RKD, all with 3 student epochs; longer: 10 student epochs.
      */
     private static Map<String, List<Recipe>> phases() {
         Map<String, List<Recipe>> out = new LinkedHashMap<>();
         out.put("core", List.of(kd(CNN, 3, 0.5, 4), kd(CNN, 3, 0.1, 3)));
         out.put("born-again", List.of(kd(STUDENT, 3, 0.5, 4)));
+        // The born-again student against the scratch student of its teacher's own 10 epochs (which is its teacher).
+        out.put("born-again-10", List.of(kd(STUDENT, 10, 0.5, 4)));
         out.put("ensemble", List.of(kd(ENSEMBLE, 3, 0.5, 4)));
         List<Recipe> grid = new ArrayList<>();
         for (double t : new double[] {2, 4, 8}) {
