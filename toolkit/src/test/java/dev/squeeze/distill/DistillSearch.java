@@ -26,7 +26,8 @@ import java.util.Map;
  * The issue's "honest search": does any distillation recipe beat the scratch Keras student by ≥ 0.5 points
  * of mean accuracy, on MNIST-10k and on Fashion-MNIST? Not a test: run by hand,
  * {@code java -cp target/classes:target/test-classes:target/lib/* dev.squeeze.distill.DistillSearch 1,2,3 out.json out.md
- * [mnist,fashion-mnist] [core,born-again,grid,longer]}.
+ * [mnist,fashion-mnist] [core,born-again,born-again-10,ensemble,grid,longer]}; runs already in out.json are kept and skipped, teacher logits
+ * are kept in -Ddistillsearch.teachers (default out.json.teachers).
  *
  * <p>Data: MNIST is the data home's 10k real digits (7,996 train / 2,004 test); Fashion-MNIST is a seeded
  * (seed 0) stratified 8,000 / 2,000 subset of the official 60k / 10k splits, the same size. Adam 1e-3,
