@@ -58,6 +58,21 @@ final class DistillationObjective implements Objective {
         if (cache != null && !teacherNodes.isEmpty()) throw new IllegalArgumentException("teacher logits cannot be cached when terms read teacher features " + teacherNodes);
         this.cache = cache;
         this.classes = teacher.network().architecture().numClasses();
+        if (cache != null) checkFinite(cache, classes);
+    }
+
+    /**
+     * A non-finite cached logit would surface steps later as "Training diverged: loss is NaN", blaming the
+     * learning rate for what the teacher computed; name the image instead.
+     */
+    static void checkFinite(float[] cache, int classes) {
+        for (int i = 0; i < cache.length; i++) {
+            if (!Float.isFinite(cache[i])) {
+                throw new IllegalArgumentException("the teacher's cached logits are not finite: " + cache[i] + " for training image "
+                        + i / classes + " (class " + i % classes + "); the teacher's own forward pass produced it, so check the teacher"
+                        + " (Training.evaluate on the training set) and recompute its logits before distilling from it");
+            }
+        }
     }
 
     /** Every node the terms read, of the student or of the teacher, in term order. */

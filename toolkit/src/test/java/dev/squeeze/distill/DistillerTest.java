@@ -167,6 +167,23 @@ class DistillerTest {
         }
     }
 
+    /** A non-finite cached teacher logit is named when the objective is built, not found later as a NaN loss. */
+    @Test
+    void aNonFiniteCachedTeacherLogitIsNamed() {
+        try (Network t = Network.create(Zoo.kerasStudent(SHAPE, 3), 1)) {
+            float[] cache = new float[4 * 3];
+            cache[7] = Float.NaN;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DistillationObjective(new FrozenTeacher(t),
+                    Objective.crossEntropy(), 0.5, List.of(new LogitsDistillation(4).weighted(1)), cache));
+            assertTrue(e.getMessage().contains("not finite") && e.getMessage().contains("NaN") && e.getMessage().contains("training image 2")
+                    && e.getMessage().contains("class 1"), e.getMessage());
+            cache[7] = Float.NEGATIVE_INFINITY;
+            e = assertThrows(IllegalArgumentException.class, () -> new DistillationObjective(new FrozenTeacher(t), Objective.crossEntropy(),
+                    0.5, List.of(new LogitsDistillation(4).weighted(1)), cache));
+            assertTrue(e.getMessage().contains("-Infinity"), e.getMessage());
+        }
+    }
+
     /** Keras semantics: loss = α · student_loss + (1 − α) · distillation_loss, both reported per epoch and by evaluate. */
     @Test
     void reportsStudentAndDistillationLossAndEvaluatesLikeKeras() {
