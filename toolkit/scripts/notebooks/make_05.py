@@ -214,7 +214,57 @@ gridChart.getSeriesMap().get("scratch").setLineStyle(org.knowm.xchart.style.line
 Display.chart(gridChart);
 """)
 md(r"""
-## 7. What makes distillation pay off
+## 7. Born-again: a teacher the student can follow
+
+Section 6's teacher is large but trained as briefly as the student, and no better than it. Born-again distillation
+(Furlanello et al. 2018) takes the opposite teacher: **the student's own architecture, trained longer**. Its soft
+targets come from a network of exactly the student's capacity, so the student can match them, and they carry what
+the longer training learned. `DistillStudy.run` takes the teacher's own `TrainConfig` for this; everything else is as
+in section 6 (per seed: the teacher, the scratch student and the distilled student from that seed's weights and
+shuffles; the students keep the recipe's epochs). The setting is KD α 0.5, T 4: half the weight on the labels.
+At `standard` the teacher trains 10 epochs and the students 3; at `quick`, 3 epochs against 1, on the same
+1,000-image subset and two seeds as section 6.
+""")
+code(r"""
+int teacherEpochs = quick ? 3 * recipe.epochs() : 10;
+var teacherConfig = config.toBuilder().setEpochs(teacherEpochs).build();
+var bornAgainRuns = DistillStudy.run(studentArch, teacherConfig, studentArch, studyTrain, test, config, seeds,
+        List.of(DistillStudy.Setting.keras(0.5, 4)), (seed, line) -> System.out.println("[seed " + seed + "] " + line));
+var bornAgainRows = DistillStudy.rows(bornAgainRuns);
+var bornAgainTable = Tables.fromRecords(String.format("born-again: teacher = the student trained %d epochs, students %d epochs;"
+        + " test accuracy (%%), mean ± std over %d seeds, %d training images", teacherEpochs, recipe.epochs(), seeds.length,
+        studyTrain.size()), bornAgainRows);
+for (var c : bornAgainTable.columns()) if (c instanceof DoubleColumn d) d.setPrintFormatter(tech.tablesaw.columns.numbers.NumberColumnFormatter.fixedWithGrouping(2));
+Display.table(bornAgainTable);
+for (var r : bornAgainRuns) System.out.println(String.format("seed %d: gain over scratch %+.2f points", r.seed(), r.gainPoints()));
+Display.chart(Charts.meanBars(bornAgainRows.stream().map(DistillStudy.Row::model).toList(),
+        bornAgainRows.stream().mapToDouble(DistillStudy.Row::accuracyMean).toArray(),
+        bornAgainRows.stream().mapToDouble(DistillStudy.Row::accuracyStd).toArray(), "test accuracy (%)",
+        "born-again on " + dataset + " (" + env.budget().id() + "), mean ± std over " + seeds.length + " seeds"));
+""")
+md(r"""
+**What the search measured** (`toolkit/scripts/peer/distill-search.md`, `standard`-sized runs: the 10,000 real
+digits and Fashion-MNIST, 3 seeds, students 3 epochs). At `quick` the table above is two seeds of a one-epoch
+student on 1,000 images: it shows the cell works, not the result. The full runs gave:
+
+| data set | born-again KD α 0.5 T 4, gain over scratch | per seed |
+|---|---|---|
+| MNIST (10k real digits) | **+1.25 ± 0.91** points | +2.29 / +0.65 / +0.80 |
+| Fashion-MNIST | **+1.37 ± 0.38** points | +1.70 / +0.95 / +1.45 |
+
+By the issue's bar (a mean gain ≥ 0.5 points on both data sets, with the spread) it qualifies, every seed positive; an
+ensemble teacher (the seed's CNN with the 10-epoch student) came close behind (+0.95 ± 0.99, +1.10 ± 0.78). With three
+seeds the MNIST gain is not clear of the noise (its std is as large as the scratch spread; Fashion's is). Every
+setting distilled from the seed's CNN teacher alone stayed within noise or lost. The caveats decide what it is worth:
+
+* **It buys speed, not a better student.** At equal student epochs (a 10-epoch student distilled from the 10-epoch
+  teacher against the 10-epoch scratch student) the gain vanishes: MNIST −0.02 ± 0.25, Fashion −1.88 ± 3.62 points.
+  The soft targets let a 3-epoch student converge faster; they do not lift where it ends up.
+* **It costs the teacher's training:** 10 + 3 epochs for a student that stays below its teacher (94.4 against 96.0 %
+  on MNIST, 84.2 against 85.5 % on Fashion).
+""")
+md(r"""
+## 8. What makes distillation pay off
 
 * **A teacher worth copying.** The soft targets carry the teacher's knowledge of which wrong classes are *nearly*
   right ("this 7 looks a little like a 1"); a teacher no better than the scratch student (compare the rows of the

@@ -15,8 +15,8 @@ import java.util.function.BiConsumer;
 
 /**
  * Does distillation pay off here? Per seed: trains the teacher, a student from scratch, and one
- * distilled student per {@link Setting}, all with the same training config (its seed replaced by the run's
- * seed); the scratch and every distilled student start from the same seeded weights and see the same
+ * distilled student per {@link Setting}, all with the same training config unless the teacher is given its own
+ * (each config's seed replaced by the run's seed); the scratch and every distilled student start from the same seeded weights and see the same
  * shuffles, so their difference is the distillation's alone. What the CLI's {@code distill} command and the
  * distillation notebook report (mean ± standard deviation over seeds).
  */
@@ -89,7 +89,7 @@ public final class DistillStudy {
     }
 
     /**
-     * Runs the study.
+     * Runs the study, the teacher trained with the students' config.
      *
      * @param teacher the teacher's architecture (trained per seed with {@code config})
      * @param student the student's architecture (scratch and distilled)
@@ -97,16 +97,35 @@ public final class DistillStudy {
      */
     public static List<Run> run(Architecture teacher, Architecture student, ImageSet train, ImageSet test, TrainConfig config,
             long[] seeds, List<Setting> settings, BiConsumer<Long, String> log) {
+        return run(teacher, config, student, train, test, config, seeds, settings, log);
+    }
+
+    /**
+     * Runs the study with a teacher trained by its own config, e.g. born-again distillation: the teacher is the
+     * student's architecture trained for more epochs, a teacher the student can follow.
+     *
+     * @param teacher the teacher's architecture
+     * @param teacherConfig how the teacher is trained per seed (its seed replaced by the run's seed)
+     * @param student the student's architecture (scratch and distilled, both trained with {@code config})
+     * @param log called after each trained network with the seed and one line, may be null
+     */
+    public static List<Run> run(Architecture teacher, TrainConfig teacherConfig, Architecture student, ImageSet train, ImageSet test,
+            TrainConfig config, long[] seeds, List<Setting> settings, BiConsumer<Long, String> log) {
+        if (teacherConfig == null) throw new IllegalArgumentException("DistillStudy.teacherConfig must not be null; pass the students' config to train the teacher alike");
         if (seeds.length == 0) throw new IllegalArgumentException("DistillStudy.seeds must hold at least one seed");
         if (settings.isEmpty()) throw new IllegalArgumentException("DistillStudy.settings must hold at least one Setting");
         List<Run> runs = new ArrayList<>();
         for (long seed : seeds) {
             TrainConfig cfg = config.toBuilder().optSeed(seed).optObjective(Objective.crossEntropy()).build();
+            TrainConfig teacherCfg = teacherConfig.toBuilder().optSeed(seed).optObjective(Objective.crossEntropy()).build();
             try (Network t = Network.create(teacher, seed); Network scratch = Network.create(student, seed)) {
                 long t0 = System.nanoTime();
-                double tAcc = Training.fit(t, train, test, cfg).testAccuracy();
+                double tAcc = Training.fit(t, train, test, teacherCfg).testAccuracy();
                 double tSec = (System.nanoTime() - t0) / 1e9;
-                if (log != null) log.accept(seed, String.format(java.util.Locale.ROOT, "teacher %.2f %% (%.0f s)", 100 * tAcc, tSec));
+                if (log != null) {
+                    log.accept(seed, String.format(java.util.Locale.ROOT, "teacher %.2f %% (%d epochs, %.0f s)", 100 * tAcc,
+                            teacherCfg.epochs(), tSec));
+                }
                 t0 = System.nanoTime();
                 double sAcc = Training.fit(scratch, train, test, cfg).testAccuracy();
                 double sSec = (System.nanoTime() - t0) / 1e9;

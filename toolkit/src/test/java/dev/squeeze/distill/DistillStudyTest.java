@@ -56,4 +56,27 @@ class DistillStudyTest {
         assertEquals(-1.0, rows.get(3).gainMeanPoints(), 1e-9);
         assertThrows(IllegalArgumentException.class, () -> DistillStudy.rows(List.of()));
     }
+
+    @Test
+    void teacherTrainsWithItsOwnConfigAndStudentsWithTheirs() {
+        var arch = Zoo.kerasStudent(DistillerTest.SHAPE, 3);
+        var train = DistillerTest.synthetic(64, 1);
+        var test = DistillerTest.synthetic(30, 2);
+        long[] seeds = {4};
+        var settings = List.of(DistillStudy.Setting.keras(0.5, 4));
+        List<String> lines = new ArrayList<>();
+        DistillStudy.Run same = DistillStudy.run(arch, arch, train, test, DistillerTest.config(1).build(), seeds, settings, null).get(0);
+        DistillStudy.Run bornAgain = DistillStudy.run(arch, DistillerTest.config(3).build(), arch, train, test,
+                DistillerTest.config(1).build(), seeds, settings, (seed, line) -> lines.add(line)).get(0);
+        // the same architecture, seed and config make the teacher the scratch student, bit for bit
+        assertEquals(same.scratchAccuracy(), same.teacherAccuracy(), 0);
+        assertEquals(same.scratchAccuracy(), bornAgain.scratchAccuracy(), 0, "the students keep their 1-epoch config");
+        assertTrue(lines.get(0).contains("3 epochs"), lines.get(0));
+        // a teacher trained 3 epochs gives other soft targets, so the distillation term at the last epoch differs
+        assertNotEquals(same.lastEpochTerms().get("distillation_loss"), bornAgain.lastEpochTerms().get("distillation_loss"));
+        try (var teacher = dev.squeeze.model.Network.create(arch, 4)) {
+            double alone = dev.squeeze.train.Training.fit(teacher, train, test, DistillerTest.config(3).optSeed(4).build()).testAccuracy();
+            assertEquals(alone, bornAgain.teacherAccuracy(), 0, "the teacher is the 3-epoch network of the run's seed");
+        }
+    }
 }
