@@ -77,7 +77,7 @@ public final class Int8Converter {
         prov.put("activation_bits", Integer.toString(config.activationBits()));
         prov.put("int8_converter", "Int8Converter format " + Int8Model.FORMAT_VERSION);
         prov.putIfAbsent("jdk", System.getProperty("java.version"));
-        return new Int8Model(graph.source().name(), ops, prov);
+        return new Int8Model(graph.source().name(), ops, prov, graph.nodeNames());
     }
 
     private static final class Converter {
