@@ -127,4 +127,65 @@ class NodeNamesQuantTest {
             assertTrue(rows.stream().anyMatch(r -> r.startsWith("fc ")), rows.toString());
         }
     }
+
+    /** Weight format per node name, conv and dense ops only. */
+    private static Map<String, String> formats(Int8Model m) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Int8Model.OpInfo r : m.describeOps()) if (!r.weightFormat().isEmpty()) out.put(r.node(), r.weightFormat());
+        return out;
+    }
+
+    @Test
+    void overridingOneConvsWeightSchemeChangesExactlyThatOp() {
+        Architecture a = Zoo.resnet18(IN, 10);
+        FusedGraph g = FusedGraph.of(a, namedParams(a, 5));
+        Map<Integer, QuantParams> grids = Int8Fixtures.uniformGrids(g, -2f, 8f);
+        Map<String, String> base = formats(Int8Converter.convert(g, grids, QConfig.x86(), Map.of()));
+        QConfig cfg = QConfig.x86().withOverride("layer1.0.conv1", QConfig.qnnpack()).withOverride("fc", QConfig.int4Weights());
+        Int8Model m = Int8Converter.convert(g, grids, cfg, Map.of());
+        Map<String, String> got = formats(m);
+        assertEquals(base.keySet(), got.keySet());
+        for (String node : base.keySet()) {
+            if (node.equals("layer1.0.conv1") || node.equals("fc")) {
+                assertTrue(!base.get(node).equals(got.get(node)), node + ": " + got.get(node));
+            } else {
+                assertEquals(base.get(node), got.get(node), node);
+            }
+        }
+        Int8Weights w = ((Int8Op.Conv) m.op(m.opId("layer1.0.conv1"))).weights();
+        assertTrue(!w.perChannelScales() && w.bits() == 8, w.format());
+        assertEquals(4, ((Int8Op.Dense) m.op(m.opId("fc"))).weights().bits());
+        assertTrue(m.provenance().get("weight_overrides").contains("layer1.0.conv1"), m.provenance().toString());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Int8Converter.convert(g, grids, QConfig.x86().withOverride("layer1.0.conv9", QConfig.qnnpack()), Map.of()));
+        assertTrue(e.getMessage().contains("'layer1.0.conv9'") && e.getMessage().contains("layer1.0.conv1, layer1.0.conv2"), e.getMessage());
+    }
+
+    @Test
+    void calibrationAppliesTheOverrideInFakeQuantAndConversion() {
+        Architecture a = Zoo.seedCnn(new int[] {1, 28, 28}, 10);
+        QConfig cfg = QConfig.x86().withOverride("conv2", QConfig.ternaryWeights());
+        try (dev.squeeze.model.Network net = Int8Fixtures.network(a, 6);
+             QuantizedNetwork q = Quantization.calibrate(net, Int8Fixtures.images(16, 1, 28, 28, 6),
+                     dev.squeeze.data.Preprocessing.unitScale(), cfg)) {
+            Int8Model m = q.convert();
+            assertEquals(WeightMethod.TERNARY, ((Int8Op.Conv) m.op(m.opId("conv2"))).weights().method());
+            assertEquals(WeightMethod.UNIFORM, ((Int8Op.Conv) m.op(m.opId("conv1"))).weights().method());
+            // The fake-quant network runs conv2 ternary too: were it uniform there, the integer logits would drift far
+            // from the fake-quant ones instead of staying within a few output steps.
+            int n = 16;
+            float[] x = new dev.squeeze.data.BatchMaker(Int8Fixtures.images(n, 1, 28, 28, 7), dev.squeeze.data.Preprocessing.unitScale()).batch(0, n);
+            float[] fq = q.network().logits(x, n), iq = IntegerReference.logits(m, x, n);
+            double worst = 0;
+            for (int i = 0; i < fq.length; i++) worst = Math.max(worst, Math.abs(fq[i] - iq[i]) / m.outputParams().scale());
+            assertTrue(worst <= 3, "integer vs fake-quant logits differ by " + worst + " output steps");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            try (dev.squeeze.model.Network net = Int8Fixtures.network(a, 6)) {
+                Quantization.prepareQat(net, QConfig.x86().withOverride("conv3", QConfig.qnnpack())).close();
+            }
+        });
+        assertTrue(e.getMessage().contains("'conv3'") && e.getMessage().contains("[conv1, conv2, fc1, fc2, fc3]"), e.getMessage());
+    }
 }
