@@ -53,6 +53,8 @@ public final class FloatExecutor implements AutoCloseable {
     /** The leading steps run {@code group} images at a time (see {@link #subBatch}); 0: none. */
     private final int prefix, group;
 
+    private final FusedGraph graph; // for node names in the profile
+
     private FloatExecutor(FusedGraph graph, FloatKernels kernels, Int8Executor.Options options) {
         this.kernels = kernels;
         this.elt = kernels.elementwise();
@@ -62,6 +64,7 @@ public final class FloatExecutor implements AutoCloseable {
             throw new IllegalArgumentException("FloatExecutor: input shape must be [C, H, W] with positive sizes, got " + Arrays.toString(s));
         }
         inputShape = s.clone();
+        this.graph = graph;
         input = newTensor((long) s[0] * s[1] * s[2], -1);
         Value v = chain(graph.ops(), new Value(input, s[0], s[1], s[2]));
         output = v.t;
@@ -150,7 +153,7 @@ public final class FloatExecutor implements AutoCloseable {
     }
 
     private Value apply(FusedOp op, Value x) {
-        String name = "#" + op.id() + " " + op.describe();
+        String name = graph.nodeName(op.id()) + " " + op.describe(); // layer1.0.conv1 conv 64→64 3×3 + relu
         switch (op) {
             case FusedOp.Conv c -> {
                 Layer.Conv2d l = c.layer();

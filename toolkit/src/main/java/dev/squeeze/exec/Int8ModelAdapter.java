@@ -25,15 +25,15 @@ public final class Int8ModelAdapter {
     /** An executor for {@code m}: quantize input, the model's ops, dequantize output. */
     public static Int8Executor executor(Int8Model m, Int8Kernels kernels, Int8Executor.Options options) {
         List<Int8Op> ops = m.ops();
-        List<ExecOp> list = convert(ops.subList(1, ops.size() - 1), kernels);
+        List<ExecOp> list = convert(ops.subList(1, ops.size() - 1), kernels, m);
         TensorShape in = m.inputShape();
         return Int8Executor.of(kernels, in.toArray(), m.inputParams(), list, options);
     }
 
-    static List<ExecOp> convert(List<Int8Op> ops, Int8Kernels k) {
+    static List<ExecOp> convert(List<Int8Op> ops, Int8Kernels k, Int8Model m) {
         List<ExecOp> out = new ArrayList<>();
         for (Int8Op op : ops) {
-            String name = op.id() + " " + op.describe();
+            String name = m.nodeName(op.id()) + " " + op.describe(); // profile rows: layer1.0.conv1 conv 64→64 3×3 + relu
             out.add(switch (op) {
                 case Int8Op.Conv c -> {
                     var l = c.layer();
@@ -57,12 +57,12 @@ public final class Int8ModelAdapter {
                 case Int8Op.Lookup l -> new ExecOp.Lookup(name, l.input(), l.table(), l.output());
                 case Int8Op.Concat c -> {
                     List<List<ExecOp>> branches = new ArrayList<>();
-                    for (List<Int8Op> b : c.branches()) branches.add(convert(b, k));
+                    for (List<Int8Op> b : c.branches()) branches.add(convert(b, k, m));
                     yield new ExecOp.Concat(name, branches, c.branchGrids(), c.rescales(), c.output());
                 }
                 case Int8Op.ChannelSlice s -> new ExecOp.ChannelSlice(name, s.layer().from(), s.layer().to());
                 case Int8Op.ChannelShuffle s -> new ExecOp.ChannelShuffle(name, s.layer().groups());
-                case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k), convert(a.shortcut(), k), a.leftShift(), a.aRescale(),
+                case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k, m), convert(a.shortcut(), k, m), a.leftShift(), a.aRescale(),
                         a.bRescale(), stage(a.requantization()), a.output());
                 case Int8Op.QuantizeInput q -> throw new IllegalArgumentException("Int8ModelAdapter: quantize-input op inside the graph");
                 case Int8Op.Dequantize q -> throw new IllegalArgumentException("Int8ModelAdapter: dequantize op inside the graph");

@@ -35,8 +35,19 @@ public final class NodeNames {
     /** Every weighted node (conv, linear, batch norm) in parameter order. */
     public static List<Node> weightedNodes(Architecture arch) {
         List<Node> out = new ArrayList<>();
-        walk(arch.layers(), "", out);
+        walk(arch.layers(), "", out, new ArrayList<>());
         return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * Every residual block ({@code layer1.0}) and concat unit ({@code stage2.0}), named by the rule above
+     * without the trailing dot, in pre-order: a block comes before the blocks nested in it. Quantization
+     * names a block's add / concat op after it.
+     */
+    public static List<Node> blocks(Architecture arch) {
+        List<Node> blocks = new ArrayList<>();
+        walk(arch.layers(), "", new ArrayList<>(), blocks);
+        return Collections.unmodifiableList(blocks);
     }
 
     /** Every parameter's path name ({@code layer1.0.bn1.running_var}), in DJL parameter order. */
@@ -65,7 +76,7 @@ public final class NodeNames {
         return Collections.unmodifiableMap(out);
     }
 
-    private static void walk(List<Layer> layers, String prefix, List<Node> out) {
+    private static void walk(List<Layer> layers, String prefix, List<Node> out, List<Node> blocks) {
         long linears = layers.stream().filter(l -> l instanceof Layer.Linear).count();
         int conv = 0, bn = 0, fc = 0, stage = 0, block = 0, concatStage = 0, concatUnit = 0;
         for (Layer l : layers) {
@@ -80,16 +91,18 @@ public final class NodeNames {
                     boolean splits = c.branches().stream().anyMatch(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice);
                     if (concatStage == 0 || !splits) { concatStage++; concatUnit = 0; }
                     String unitName = prefix + "stage" + (concatStage + 1) + "." + (concatUnit++) + ".";
-                    for (int b = 0; b < c.branches().size(); b++) walk(c.branches().get(b), unitName + "branch" + (b + 1) + ".", out);
+                    blocks.add(new Node(unitName.substring(0, unitName.length() - 1), l));
+                    for (int b = 0; b < c.branches().size(); b++) walk(c.branches().get(b), unitName + "branch" + (b + 1) + ".", out, blocks);
                 }
                 case Layer.Residual r -> {
                     if (stage == 0 || !r.shortcut().isEmpty()) { stage++; block = 0; }
                     String blockName = prefix + "layer" + stage + "." + (block++) + ".";
-                    walk(r.body(), blockName, out);
+                    blocks.add(new Node(blockName.substring(0, blockName.length() - 1), l));
+                    walk(r.body(), blockName, out, blocks);
                     for (int i = 0; i < r.shortcut().size(); i++) {
                         Layer s = r.shortcut().get(i);
                         if (s instanceof Layer.Residual) {
-                            walk(List.of(s), blockName + "downsample." + i + ".", out);
+                            walk(List.of(s), blockName + "downsample." + i + ".", out, blocks);
                         } else if (s instanceof Layer.Conv2d || s instanceof Layer.Linear || s instanceof Layer.BatchNorm) {
                             out.add(new Node(blockName + "downsample." + i, s));
                         }

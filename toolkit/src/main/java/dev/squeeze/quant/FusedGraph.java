@@ -4,9 +4,16 @@ import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
+import dev.squeeze.model.NodeNames;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The quantization view of a trained float model: BatchNorm folded into the convolution before it
@@ -16,14 +23,43 @@ import java.util.List;
  * fuse recursively, their parameters consumed branch by branch. Weights are plain float arrays; no
  * engine involved.
  *
+ * <h2>Node names</h2>
+ * Every op has a node name ({@link #nodeName(int)}), unique in the graph and stable across fusing,
+ * QAT and int8 conversion, so that tables, profiles and per-node settings can say {@code layer1.0.conv1}
+ * instead of an id. The rule extends {@link NodeNames}:
+ * <ul>
+ *   <li>a conv or linear op is named after its weight's node ({@code layer1.0.conv1}, {@code fc}); the
+ *       BatchNorm and activation folded into it do not change its name;</li>
+ *   <li>a residual add is named after its block ({@code layer1.0}), a concat after its unit ({@code stage2.0});</li>
+ *   <li>any other op is {@code <level>.<kind><k>}: the level is the enclosing block's body ({@code layer1.0.}),
+ *       its shortcut ({@code layer1.0.downsample.}), a concat branch ({@code stage2.0.branch1.}) or nothing at
+ *       the top; kind is one of {@code relu, leaky_relu, relu6, hardswish, maxpool, avgpool, globalavgpool,
+ *       flatten, slice, shuffle}, and {@code k} counts standalone ops of that kind at that level from 1
+ *       ({@code maxpool1}, {@code stage2.0.branch2.slice1}).</li>
+ * </ul>
+ * The fused architecture ({@link #toArchitecture()}) yields the same names, so a QAT network's ops keep them.
+ *
  * @param source the architecture this graph was fused from
  * @param ops top-level ops in execution order (residual branches nest inside {@link FusedOp.Add}, concat
  *     branches inside {@link FusedOp.Concat})
  * @param opCount number of ops, nested ones included; ids are {@code 0 .. opCount-1} in execution order
+ * @param nodeNames op id → node name, by the rule above; empty for a graph built by hand (then
+ *     {@link #nodeName(int)} answers {@code op<id>})
  */
-public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
+public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount, Map<Integer, String> nodeNames) {
 
-    public FusedGraph { ops = List.copyOf(ops); }
+    public FusedGraph {
+        ops = List.copyOf(ops);
+        nodeNames = Collections.unmodifiableMap(new TreeMap<>(nodeNames));
+        if (new HashSet<>(nodeNames.values()).size() != nodeNames.size()) {
+            throw new IllegalArgumentException("FusedGraph " + source.name() + ": node names must be unique, got " + nodeNames);
+        }
+    }
+
+    /** A graph without node names (ops built by hand); {@link #nodeName(int)} answers {@code op<id>}. */
+    public FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
+        this(source, ops, opCount, Map.of());
+    }
 
     /** BatchNorm's epsilon in Squeeze's DJL blocks (PyTorch's default). */
     static final float BN_EPS = 1e-5f;
@@ -35,73 +71,170 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
 
     /**
      * @param params every parameter in DJL block order (as {@link Network#parameters()} returns them):
-     *     conv/linear weight then bias, BatchNorm gamma, beta, running mean, running var
+     *     conv/linear weight then bias, BatchNorm gamma, beta, running mean, running var. When they carry
+     *     path names ({@link NodeNames#parameterNames}, as {@code Network.parameters()} does) each is bound
+     *     by name: a tensor whose name is not the one expected at its position is refused, so weights in
+     *     another order are never fused into the wrong layer. Tensors with other names (none of them a path
+     *     name of {@code arch}) are bound by position and size only.
+     * @throws IllegalArgumentException when a tensor's name or size does not fit, or tensors are missing or left over
      */
     public static FusedGraph of(Architecture arch, List<NamedTensor> params) {
-        Iterator<NamedTensor> it = params.iterator();
-        int[] nextId = {0};
-        List<FusedOp> ops = fuse(arch.layers(), it, nextId, arch.name());
-        if (it.hasNext()) {
-            throw new IllegalArgumentException("Fusing " + arch.name() + ": parameter '" + it.next().name()
+        List<String> expected = NodeNames.parameterNames(arch);
+        Set<String> pathNames = new HashSet<>(expected);
+        boolean named = params.stream().anyMatch(t -> pathNames.contains(t.name()));
+        Fuser f = new Fuser(arch, params, named ? expected : null);
+        List<FusedOp> ops = f.fuse(arch.layers(), "");
+        if (f.next < params.size()) {
+            throw new IllegalArgumentException("Fusing " + arch.name() + ": parameter '" + params.get(f.next).name()
                     + "' left over; the weights do not belong to this architecture");
         }
-        return new FusedGraph(arch, ops, nextId[0]);
+        return new FusedGraph(arch, ops, f.nextId, f.names);
     }
 
-    private static List<FusedOp> fuse(List<Layer> layers, Iterator<NamedTensor> it, int[] nextId, String where) {
-        List<FusedOp> out = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
-            switch (l) {
-                case Layer.Conv2d c -> {
-                    float[] w = take(it, c.out() * (long) (c.in() / c.groups()) * c.kernel() * c.kernel(), l, where).values().clone();
-                    float[] b = c.bias() ? take(it, c.out(), l, where).values().clone() : new float[c.out()];
-                    if (next instanceof Layer.BatchNorm bn) {
-                        foldBatchNorm(w, b, c.out(), it, bn, where);
-                        i++;
-                        next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+    /** The node name of op {@code id} (see the class comment); {@code op<id>} for a graph built by hand. */
+    public String nodeName(int id) {
+        String n = nodeNames.get(id);
+        return n != null ? n : "op" + id;
+    }
+
+    /** One fusing pass: the parameter cursor, the next op id, and the node names given so far. */
+    private static final class Fuser {
+        private final String where;
+        private final List<NamedTensor> params;
+        private final List<String> expected; // null: bind by position only
+        private final Iterator<NodeNames.Node> weighted;
+        private final Iterator<NodeNames.Node> blocks;
+        private NodeNames.Node nextWeighted, nextBlock;
+        private final Map<Integer, String> names = new HashMap<>();
+        int next, nextId;
+
+        Fuser(Architecture arch, List<NamedTensor> params, List<String> expected) {
+            this.where = arch.name();
+            this.params = params;
+            this.expected = expected;
+            this.weighted = NodeNames.weightedNodes(arch).stream()
+                    .filter(n -> n.layer() instanceof Layer.Conv2d || n.layer() instanceof Layer.Linear).iterator();
+            this.blocks = NodeNames.blocks(arch).iterator();
+            nextWeighted = weighted.hasNext() ? weighted.next() : null;
+            nextBlock = blocks.hasNext() ? blocks.next() : null;
+        }
+
+        /** NodeNames' name for this very layer object (walks visit layers in the order fusing does), or null. */
+        private String weightedName(Layer l) {
+            if (nextWeighted == null || nextWeighted.layer() != l) return null;
+            String n = nextWeighted.name();
+            nextWeighted = weighted.hasNext() ? weighted.next() : null;
+            return n;
+        }
+
+        private String blockName(Layer l) {
+            if (nextBlock == null || nextBlock.layer() != l) return null;
+            String n = nextBlock.name();
+            nextBlock = blocks.hasNext() ? blocks.next() : null;
+            return n;
+        }
+
+        private int id(String name) {
+            names.put(nextId, name);
+            return nextId++;
+        }
+
+        /** {@code level} is the prefix of generic names at this level ({@code ""}, {@code "layer1.0."}, ...). */
+        List<FusedOp> fuse(List<Layer> layers, String level) {
+            Map<String, Integer> counts = new HashMap<>();
+            java.util.function.Function<String, String> generic = kind -> level + kind + counts.merge(kind, 1, Integer::sum);
+            List<FusedOp> out = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                Layer l = layers.get(i);
+                Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+                switch (l) {
+                    case Layer.Conv2d c -> {
+                        String name = weightedName(l);
+                        float[] w = take(c.out() * (long) (c.in() / c.groups()) * c.kernel() * c.kernel(), l).values().clone();
+                        float[] b = c.bias() ? take(c.out(), l).values().clone() : new float[c.out()];
+                        if (next instanceof Layer.BatchNorm bn) {
+                            foldBatchNorm(w, b, c.out(), bn);
+                            i++;
+                            next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+                        }
+                        Activation act = activation(next);
+                        if (act != Activation.NONE) i++;
+                        out.add(new FusedOp.Conv(id(name != null ? name : generic.apply("conv")), c, w, b, act));
                     }
-                    Activation act = activation(next);
-                    if (act != Activation.NONE) i++;
-                    out.add(new FusedOp.Conv(nextId[0]++, c, w, b, act));
+                    case Layer.Linear f -> {
+                        String name = weightedName(l);
+                        float[] w = take((long) f.out() * f.in(), l).values().clone();
+                        float[] b = f.bias() ? take(f.out(), l).values().clone() : new float[f.out()];
+                        Activation act = activation(next);
+                        if (act != Activation.NONE) i++;
+                        out.add(new FusedOp.Dense(id(name != null ? name : generic.apply("fc")), f, w, b, act));
+                    }
+                    case Layer.Concat c -> {
+                        String unit = blockName(l);
+                        if (unit == null) unit = generic.apply("concat");
+                        // Branch by branch, in order: DJL's ParallelBlock lists its children's parameters that way.
+                        List<List<FusedOp>> branches = new ArrayList<>();
+                        for (int b = 0; b < c.branches().size(); b++) branches.add(fuse(c.branches().get(b), unit + ".branch" + (b + 1) + "."));
+                        out.add(new FusedOp.Concat(id(unit), branches));
+                    }
+                    case Layer.ChannelSlice s -> out.add(new FusedOp.ChannelSlice(id(generic.apply("slice")), s));
+                    case Layer.ChannelShuffle s -> out.add(new FusedOp.ChannelShuffle(id(generic.apply("shuffle")), s));
+                    case Layer.Residual r -> {
+                        String block = blockName(l);
+                        if (block == null) block = generic.apply("add");
+                        List<FusedOp> body = fuse(r.body(), block + ".");
+                        List<FusedOp> shortcut = fuse(r.shortcut(), block + ".downsample.");
+                        Activation act = activation(next);
+                        if (act != Activation.NONE) i++;
+                        out.add(new FusedOp.Add(id(block), body, shortcut, act));
+                    }
+                    case Layer.BatchNorm bn -> throw new IllegalArgumentException("Fusing " + where + ": BatchNorm(" + bn.channels()
+                            + ") does not follow a convolution; Squeeze folds BatchNorm only into the conv before it");
+                    case Layer.Relu r -> out.add(new FusedOp.Act(id(generic.apply("relu")), Activation.RELU));
+                    case Layer.LeakyRelu r -> out.add(new FusedOp.Act(id(generic.apply("leaky_relu")), Activation.leaky(r.alpha())));
+                    case Layer.Relu6 r -> out.add(new FusedOp.Act(id(generic.apply("relu6")), Activation.RELU6));
+                    // Never fused into the op before it: the integer path runs hard-swish as its own table (Int8Op.Lookup).
+                    case Layer.HardSwish h -> out.add(new FusedOp.Act(id(generic.apply("hardswish")), Activation.HARD_SWISH));
+                    case Layer.MaxPool p -> out.add(new FusedOp.MaxPool(id(generic.apply("maxpool")), p));
+                    case Layer.AvgPool p -> out.add(new FusedOp.AvgPool(id(generic.apply("avgpool")), p));
+                    case Layer.GlobalAvgPool g -> out.add(new FusedOp.GlobalAvgPool(id(generic.apply("globalavgpool"))));
+                    case Layer.Flatten f -> out.add(new FusedOp.Flatten(id(generic.apply("flatten"))));
                 }
-                case Layer.Linear f -> {
-                    float[] w = take(it, (long) f.out() * f.in(), l, where).values().clone();
-                    float[] b = f.bias() ? take(it, f.out(), l, where).values().clone() : new float[f.out()];
-                    Activation act = activation(next);
-                    if (act != Activation.NONE) i++;
-                    out.add(new FusedOp.Dense(nextId[0]++, f, w, b, act));
-                }
-                case Layer.Concat c -> {
-                    // Branch by branch, in order: DJL's ParallelBlock lists its children's parameters that way.
-                    List<List<FusedOp>> branches = new ArrayList<>();
-                    for (List<Layer> b : c.branches()) branches.add(fuse(b, it, nextId, where));
-                    out.add(new FusedOp.Concat(nextId[0]++, branches));
-                }
-                case Layer.ChannelSlice s -> out.add(new FusedOp.ChannelSlice(nextId[0]++, s));
-                case Layer.ChannelShuffle s -> out.add(new FusedOp.ChannelShuffle(nextId[0]++, s));
-                case Layer.Residual r -> {
-                    List<FusedOp> body = fuse(r.body(), it, nextId, where);
-                    List<FusedOp> shortcut = fuse(r.shortcut(), it, nextId, where);
-                    Activation act = activation(next);
-                    if (act != Activation.NONE) i++;
-                    out.add(new FusedOp.Add(nextId[0]++, body, shortcut, act));
-                }
-                case Layer.BatchNorm bn -> throw new IllegalArgumentException("Fusing " + where + ": BatchNorm(" + bn.channels()
-                        + ") does not follow a convolution; Squeeze folds BatchNorm only into the conv before it");
-                case Layer.Relu r -> out.add(new FusedOp.Act(nextId[0]++, Activation.RELU));
-                case Layer.LeakyRelu r -> out.add(new FusedOp.Act(nextId[0]++, Activation.leaky(r.alpha())));
-                case Layer.Relu6 r -> out.add(new FusedOp.Act(nextId[0]++, Activation.RELU6));
-                // Never fused into the op before it: the integer path runs hard-swish as its own table (Int8Op.Lookup).
-                case Layer.HardSwish h -> out.add(new FusedOp.Act(nextId[0]++, Activation.HARD_SWISH));
-                case Layer.MaxPool p -> out.add(new FusedOp.MaxPool(nextId[0]++, p));
-                case Layer.AvgPool p -> out.add(new FusedOp.AvgPool(nextId[0]++, p));
-                case Layer.GlobalAvgPool g -> out.add(new FusedOp.GlobalAvgPool(nextId[0]++));
-                case Layer.Flatten f -> out.add(new FusedOp.Flatten(nextId[0]++));
+            }
+            return out;
+        }
+
+        /** w' = w·γ/√(var+ε) per output channel; b' = (b − mean)·γ/√(var+ε) + β. */
+        private void foldBatchNorm(float[] w, float[] b, int out, Layer.BatchNorm bn) {
+            float[] gamma = take(out, bn).values();
+            float[] beta = take(out, bn).values();
+            float[] mean = take(out, bn).values();
+            float[] var = take(out, bn).values();
+            int per = w.length / out;
+            for (int o = 0; o < out; o++) {
+                double s = gamma[o] / Math.sqrt(var[o] + BN_EPS);
+                for (int k = 0; k < per; k++) w[o * per + k] = (float) (w[o * per + k] * s);
+                b[o] = (float) ((b[o] - mean[o]) * s + beta[o]);
             }
         }
-        return out;
+
+        private NamedTensor take(long size, Layer l) {
+            if (next >= params.size()) {
+                throw new IllegalArgumentException("Fusing " + where + ": no parameters left for " + l.describe());
+            }
+            NamedTensor t = params.get(next);
+            if (expected != null && next < expected.size() && !expected.get(next).equals(t.name())) {
+                throw new IllegalArgumentException("Fusing " + where + ": parameter " + next + " is '" + t.name() + "' but "
+                        + l.describe() + " expects '" + expected.get(next) + "' there; the weights are in another order than"
+                        + " NodeNames.parameterNames(architecture): pass them in that order (as Network.parameters() returns them)");
+            }
+            if (t.values().length != size) {
+                throw new IllegalArgumentException("Fusing " + where + ": parameter '" + t.name() + "' has " + t.values().length
+                        + " values but " + l.describe() + " needs " + size);
+            }
+            next++;
+            return t;
+        }
     }
 
     private static Activation activation(Layer next) {
@@ -109,32 +242,6 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount) {
         if (next instanceof Layer.LeakyRelu lr) return Activation.leaky(lr.alpha());
         if (next instanceof Layer.Relu6) return Activation.RELU6;
         return Activation.NONE; // hard-swish included: it stays a standalone op
-    }
-
-    /** w' = w·γ/√(var+ε) per output channel; b' = (b − mean)·γ/√(var+ε) + β. */
-    private static void foldBatchNorm(float[] w, float[] b, int out, Iterator<NamedTensor> it, Layer.BatchNorm bn, String where) {
-        float[] gamma = take(it, out, bn, where).values();
-        float[] beta = take(it, out, bn, where).values();
-        float[] mean = take(it, out, bn, where).values();
-        float[] var = take(it, out, bn, where).values();
-        int per = w.length / out;
-        for (int o = 0; o < out; o++) {
-            double s = gamma[o] / Math.sqrt(var[o] + BN_EPS);
-            for (int k = 0; k < per; k++) w[o * per + k] = (float) (w[o * per + k] * s);
-            b[o] = (float) ((b[o] - mean[o]) * s + beta[o]);
-        }
-    }
-
-    private static NamedTensor take(Iterator<NamedTensor> it, long size, Layer l, String where) {
-        if (!it.hasNext()) {
-            throw new IllegalArgumentException("Fusing " + where + ": no parameters left for " + l.describe());
-        }
-        NamedTensor t = it.next();
-        if (t.values().length != size) {
-            throw new IllegalArgumentException("Fusing " + where + ": parameter '" + t.name() + "' has " + t.values().length
-                    + " values but " + l.describe() + " needs " + size);
-        }
-        return t;
     }
 
     /**

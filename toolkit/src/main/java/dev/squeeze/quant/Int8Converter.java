@@ -61,8 +61,9 @@ public final class Int8Converter {
                     + " QuantStub (self.quant(x)); prepare the network with Quantization.prepareQat(net, config, true)"
                     + " (or Quantization.calibrate(...), which always quantizes the input)");
         }
+        config.checkNodes(graph);
         TensorShape inShape = TensorShape.of(graph.inputShape());
-        Converter c = new Converter(activationParams, config);
+        Converter c = new Converter(activationParams, config, graph);
         List<Int8Op> ops = new ArrayList<>();
         ops.add(new Int8Op.QuantizeInput(inShape, input));
         Converter.State end = c.ops(graph.ops(), new Converter.State(inShape, input), ops);
@@ -74,19 +75,22 @@ public final class Int8Converter {
         prov.put("weight_scheme", config.weightScheme().toString());
         prov.put("weight_bits", Integer.toString(config.weightBits()));
         prov.put("activation_scheme", config.activationScheme().toString());
+        if (!config.overrides().isEmpty()) prov.put("weight_overrides", config.toString());
         prov.put("activation_bits", Integer.toString(config.activationBits()));
         prov.put("int8_converter", "Int8Converter format " + Int8Model.FORMAT_VERSION);
         prov.putIfAbsent("jdk", System.getProperty("java.version"));
-        return new Int8Model(graph.source().name(), ops, prov);
+        return new Int8Model(graph.source().name(), ops, prov, graph.nodeNames());
     }
 
     private static final class Converter {
         private final Map<Integer, QuantParams> params;
         private final QConfig config;
+        private final FusedGraph graph;
 
-        Converter(Map<Integer, QuantParams> params, QConfig config) {
+        Converter(Map<Integer, QuantParams> params, QConfig config, FusedGraph graph) {
             this.params = params;
             this.config = config;
+            this.graph = graph;
         }
 
         record State(TensorShape shape, QuantParams params) {}
@@ -140,7 +144,7 @@ public final class Int8Converter {
         private Int8Op conv(FusedOp.Conv c, State s) {
             QuantParams out = outputOf(c);
             Layer.Conv2d l = c.layer();
-            Int8Weights w = quantizeWeights(c.weight(), l.out());
+            Int8Weights w = quantizeWeights(c.weight(), l.out(), config.forNode(graph.nodeName(c.id())));
             int[] bias = bias(c.bias(), s.params(), w);
             Requantization r = Requantization.of(multipliers(s.params(), w, out), c.activation(), out);
             checkAccumulator(c, s.params(), w, bias, l.in() / l.groups() * l.kernel() * l.kernel());
@@ -152,7 +156,7 @@ public final class Int8Converter {
                 throw new IllegalArgumentException("input " + s.shape() + " is not the flat [" + d.layer().in() + "] it needs");
             }
             QuantParams out = outputOf(d);
-            Int8Weights w = quantizeWeights(d.weight(), d.layer().out());
+            Int8Weights w = quantizeWeights(d.weight(), d.layer().out(), config.forNode(graph.nodeName(d.id())));
             int[] bias = bias(d.bias(), s.params(), w);
             Requantization r = Requantization.of(multipliers(s.params(), w, out), d.activation(), out);
             checkAccumulator(d, s.params(), w, bias, d.layer().in());
@@ -190,9 +194,9 @@ public final class Int8Converter {
         }
 
         /** Weights {@code [out, ...]} to codes, exactly as {@link WeightQuantizer} fake-quantizes them. */
-        private Int8Weights quantizeWeights(float[] w, int out) {
+        private static Int8Weights quantizeWeights(float[] w, int out, QConfig config) {
             return switch (config.weightMethod()) {
-                case UNIFORM -> uniform(w, out);
+                case UNIFORM -> uniform(w, out, config);
                 case TERNARY -> {
                     LowBitWeights t = LowBitQuantizer.ternarize(w, out);
                     float[] scales = t.alphas();
@@ -214,7 +218,7 @@ public final class Int8Converter {
             };
         }
 
-        private Int8Weights uniform(float[] w, int out) {
+        private static Int8Weights uniform(float[] w, int out, QConfig config) {
             QScheme scheme = config.weightScheme();
             int per = w.length / out;
             float[] scales = new float[out];

@@ -29,7 +29,9 @@ import java.util.Set;
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"format":"squeeze-int8", "name", "input_shape":[C,H,W], "provenance":{...},
  *             "payload_bytes":P, "ops":[...]}  (each op's fields as in {@link Int8Op}; arrays are
- *             [offset, bytes] references into the payload; grids are [scale, zero_point, qmin, qmax])
+ *             [offset, bytes] references into the payload; grids are [scale, zero_point, qmin, qmax]; an op
+ *             may carry "node": its node name, e.g. "layer1.0.conv1" — optional, absent in files written
+ *             before names were stored, and ignored by readers that do not know it, so it needs no new version)
  *   P bytes   payload: packed weight codes (see {@link Int8Weights}), float32 scales, int32 zero points,
  *             int32 biases, int32 multipliers, int8 shifts — little-endian, in op order
  *   32 bytes  SHA-256 of everything above
@@ -51,6 +53,7 @@ public final class Int8Model {
     private final String name;
     private final List<Int8Op> ops;
     private final Map<String, String> provenance;
+    private final Map<Integer, String> nodeNames;
     private volatile byte[] encoded; // lazily, for sizeBytes(); the model is immutable so it never goes stale
 
     /**
@@ -62,6 +65,17 @@ public final class Int8Model {
      *     the previous op's output shape and grid (ops that keep their input's grid must keep it exactly)
      */
     public Int8Model(String name, List<Int8Op> ops, Map<String, String> provenance) {
+        this(name, ops, provenance, Map.of());
+    }
+
+    /**
+     * A model whose ops carry node names ({@link FusedGraph#nodeName(int)}, e.g. {@code layer1.0.conv1}).
+     *
+     * @param nodeNames op id → node name for some or all ops (the others answer {@code op<id>})
+     * @throws IllegalArgumentException as above, or when a name is blank, used twice or given to an id
+     *     that is no op of the model
+     */
+    public Int8Model(String name, List<Int8Op> ops, Map<String, String> provenance, Map<Integer, String> nodeNames) {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("Int8Model.name must not be blank");
         this.name = name;
         this.ops = List.copyOf(ops);
@@ -74,6 +88,20 @@ public final class Int8Model {
         }
         this.provenance = Collections.unmodifiableMap(p);
         validate();
+        this.nodeNames = Collections.unmodifiableMap(new java.util.TreeMap<>(nodeNames));
+        Set<Integer> ids = new HashSet<>();
+        for (Int8Op op : flatOps()) ids.add(op.id());
+        Set<String> seen = new HashSet<>();
+        for (Map.Entry<Integer, String> e : this.nodeNames.entrySet()) {
+            if (!ids.contains(e.getKey())) {
+                throw new IllegalArgumentException("Int8Model " + name + ": node name '" + e.getValue() + "' is given to op id "
+                        + e.getKey() + ", which is no op of the model (ids " + ids + ")");
+            }
+            if (e.getValue() == null || e.getValue().isBlank() || !seen.add(e.getValue())) {
+                throw new IllegalArgumentException("Int8Model " + name + ": node name '" + e.getValue() + "' of op " + e.getKey()
+                        + " is blank or used twice; node names must be unique");
+            }
+        }
     }
 
     // ---- structure ------------------------------------------------------------------------------
@@ -197,6 +225,28 @@ public final class Int8Model {
     /** The grid of the output codes (the logits). */
     public QuantParams outputParams() { return dequantizeOutput().output(); }
 
+    /**
+     * The node name of op {@code id} as the fused graph named it ({@code layer1.0.conv1}, see {@link FusedGraph});
+     * {@code input} and {@code output} for the two ends, {@code op<id>} for an op without a name (hand-built
+     * models, files written before names were stored).
+     */
+    public String nodeName(int id) {
+        if (id == Int8Op.INPUT_ID) return "input";
+        if (id == Int8Op.OUTPUT_ID) return "output";
+        String n = nodeNames.get(id);
+        return n != null ? n : "op" + id;
+    }
+
+    /** Op id → node name for the ops that have one; unmodifiable. */
+    public Map<Integer, String> nodeNames() { return nodeNames; }
+
+    /** The id of the op named {@code node} ({@code layer1.0.conv1}). */
+    public int opId(String node) {
+        for (Map.Entry<Integer, String> e : nodeNames.entrySet()) if (e.getValue().equals(node)) return e.getKey();
+        throw new IllegalArgumentException("Int8Model " + name + " has no op named '" + node + "'; its node names are "
+                + nodeNames.values());
+    }
+
     /** How the model was made; unmodifiable. */
     public Map<String, String> provenance() { return provenance; }
 
@@ -234,6 +284,7 @@ public final class Int8Model {
      * One row per op for tables.
      *
      * @param id op id
+     * @param node node name ({@link #nodeName(int)}), e.g. {@code layer1.0.conv1}
      * @param kind file kind ({@code conv}, {@code max_pool}, ...)
      * @param description e.g. {@code "conv 3→16 5×5 + relu"}
      * @param outputShape per image
@@ -243,7 +294,7 @@ public final class Int8Model {
      * @param weightBytes packed weight bytes
      * @param macs multiply-accumulates per image
      */
-    public record OpInfo(int id, String kind, String description, TensorShape outputShape, QuantParams output,
+    public record OpInfo(int id, String node, String kind, String description, TensorShape outputShape, QuantParams output,
                          String weightFormat, long weights, long weightBytes, long macs) {}
 
     /** A row per op in execution order (nested ones included). */
@@ -252,7 +303,7 @@ public final class Int8Model {
         for (Int8Op op : flatOps()) {
             Int8Weights w = op instanceof Int8Op.Conv c ? c.weights() : op instanceof Int8Op.Dense d ? d.weights() : null;
             long macs = op instanceof Int8Op.Conv c ? c.macs() : op instanceof Int8Op.Dense d ? d.macs() : 0;
-            rows.add(new OpInfo(op.id(), op.kind(), op.describe(), op.outputShape(), op.output(), w == null ? "" : w.format(),
+            rows.add(new OpInfo(op.id(), nodeName(op.id()), op.kind(), op.describe(), op.outputShape(), op.output(), w == null ? "" : w.format(),
                     w == null ? 0 : w.count(), w == null ? 0 : w.packedBytes(), macs));
         }
         return rows;
@@ -294,7 +345,8 @@ public final class Int8Model {
     }
 
     @Override public boolean equals(Object o) {
-        return o instanceof Int8Model m && name.equals(m.name) && ops.equals(m.ops) && provenance.equals(m.provenance);
+        return o instanceof Int8Model m && name.equals(m.name) && ops.equals(m.ops) && provenance.equals(m.provenance)
+                && nodeNames.equals(m.nodeNames);
     }
 
     @Override public int hashCode() { return (name.hashCode() * 31 + ops.hashCode()) * 31 + provenance.hashCode(); }

@@ -40,7 +40,7 @@ final class Int8ModelFile {
         JsonObject prov = new JsonObject();
         m.provenance().forEach(prov::addProperty);
         h.add("provenance", prov);
-        JsonArray ops = encodeOps(m.ops(), payload);
+        JsonArray ops = encodeOps(m.ops(), payload, m.nodeNames());
         h.addProperty("payload_bytes", payload.size());
         h.add("ops", ops);
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
@@ -74,16 +74,18 @@ final class Int8ModelFile {
         return 2;
     }
 
-    private static JsonArray encodeOps(List<Int8Op> ops, Payload p) {
+    private static JsonArray encodeOps(List<Int8Op> ops, Payload p, Map<Integer, String> names) {
         JsonArray arr = new JsonArray();
-        for (Int8Op op : ops) arr.add(encodeOp(op, p));
+        for (Int8Op op : ops) arr.add(encodeOp(op, p, names));
         return arr;
     }
 
-    private static JsonObject encodeOp(Int8Op op, Payload p) {
+    private static JsonObject encodeOp(Int8Op op, Payload p, Map<Integer, String> names) {
         JsonObject o = new JsonObject();
         o.addProperty("op", op.kind());
         if (op.id() >= 0) o.addProperty("id", op.id());
+        // Optional and informational: a reader that does not know "node" runs the op the same, so no new version.
+        if (names.containsKey(op.id())) o.addProperty("node", names.get(op.id()));
         o.add("in_shape", ints(op.inputShape().toArray()));
         switch (op) {
             case Int8Op.QuantizeInput q -> o.add("out", grid(q.output()));
@@ -121,7 +123,7 @@ final class Int8ModelFile {
             }
             case Int8Op.Concat c -> {
                 JsonArray branches = new JsonArray(), grids = new JsonArray(), rescales = new JsonArray();
-                for (List<Int8Op> b : c.branches()) branches.add(encodeOps(b, p));
+                for (List<Int8Op> b : c.branches()) branches.add(encodeOps(b, p, names));
                 for (QuantParams g : c.branchGrids()) grids.add(grid(g));
                 for (Requantizer r : c.rescales()) rescales.add(ints(r.multiplier(), r.shift()));
                 o.add("branches", branches);
@@ -138,8 +140,8 @@ final class Int8ModelFile {
                 o.add("out", grid(c.output()));
             }
             case Int8Op.Add a -> {
-                o.add("body", encodeOps(a.body(), p));
-                o.add("shortcut", encodeOps(a.shortcut(), p));
+                o.add("body", encodeOps(a.body(), p, names));
+                o.add("shortcut", encodeOps(a.shortcut(), p, names));
                 o.add("a", grid(a.a()));
                 o.add("b", grid(a.b()));
                 o.add("out", grid(a.output()));
@@ -296,7 +298,7 @@ final class Int8ModelFile {
             Reader r = new Reader(ByteBuffer.wrap(all, PREFIX + hl, payloadBytes).slice().order(ByteOrder.LITTLE_ENDIAN));
             Map<String, String> prov = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : obj(h, "provenance").entrySet()) prov.put(e.getKey(), e.getValue().getAsString());
-            Int8Model m = new Int8Model(str(h, "name"), decodeOps(arr(h, "ops"), r), prov);
+            Int8Model m = new Int8Model(str(h, "name"), decodeOps(arr(h, "ops"), r), prov, nodeNames(arr(h, "ops"), new java.util.HashMap<>()));
             if (!Arrays.equals(m.inputShape().toArray(), intArray(arr(h, "input_shape")))) {
                 throw new IllegalArgumentException("header input_shape differs from the quantize-input op's shape");
             }
@@ -320,6 +322,17 @@ final class Int8ModelFile {
             super("unknown op kind '" + kind + "'");
             this.kind = kind;
         }
+    }
+
+    /** Every op's optional "node" name, nested ops included; absent in files written before names were stored. */
+    private static Map<Integer, String> nodeNames(JsonArray arr, Map<Integer, String> out) {
+        for (JsonElement e : arr) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.has("node")) out.put(integer(o, "id"), str(o, "node"));
+            for (String nested : new String[] {"body", "shortcut"}) if (o.has(nested)) nodeNames(arr(o, nested), out);
+            if (o.has("branches")) for (JsonElement b : arr(o, "branches")) nodeNames(b.getAsJsonArray(), out);
+        }
+        return out;
     }
 
     private static List<Int8Op> decodeOps(JsonArray arr, Reader r) {

@@ -20,11 +20,29 @@ package dev.squeeze.quant;
  * @param calibration activation calibration method
  * @param percentile for {@link CalibrationMethod#PERCENTILE}, in (50, 100]
  * @param averagingConstant for {@link CalibrationMethod#MOVING_AVERAGE_MIN_MAX}, in (0, 1]
+ * @param overrides per-node weight settings, node name ({@code layer1.0.conv1}, see {@link FusedGraph}) →
+ *     the config whose weight scheme and method that conv or linear node uses; empty by default
+ *     ({@link #withOverride})
  */
 public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMethod weightMethod,
-                      CalibrationMethod calibration, double percentile, float averagingConstant) {
+                      CalibrationMethod calibration, double percentile, float averagingConstant,
+                      java.util.Map<String, QConfig> overrides) {
+
+    /** A configuration without per-node overrides. */
+    public QConfig(QScheme weightScheme, QScheme activationScheme, WeightMethod weightMethod,
+                   CalibrationMethod calibration, double percentile, float averagingConstant) {
+        this(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, java.util.Map.of());
+    }
 
     public QConfig {
+        if (overrides == null) throw new IllegalArgumentException("QConfig.overrides must not be null (empty for none)");
+        for (java.util.Map.Entry<String, QConfig> e : overrides.entrySet()) {
+            if (e.getValue() == null || !e.getValue().overrides().isEmpty()) {
+                throw new IllegalArgumentException("QConfig.overrides: the config for node '" + e.getKey()
+                        + "' must be non-null and have no overrides of its own, got " + e.getValue());
+            }
+        }
+        overrides = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(overrides));
         if (weightScheme == null) throw new IllegalArgumentException("QConfig.weightScheme must not be null");
         if (activationScheme == null) throw new IllegalArgumentException("QConfig.activationScheme must not be null");
         if (weightMethod == null) throw new IllegalArgumentException("QConfig.weightMethod must not be null");
@@ -47,6 +65,44 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         }
     }
 
+    /**
+     * This configuration with conv or linear node {@code node} ({@code layer1.0.conv1}) quantizing its
+     * weights with {@code nodeConfig}'s weight scheme and method (e.g. per-tensor, or 4 bits) in QAT,
+     * calibration and int8 conversion; activations keep this configuration's settings. A node named
+     * twice keeps the last. Node names are checked against the model when it is quantized.
+     *
+     * <pre>{@code QConfig.x86().withOverride("layer1.0.conv1", QConfig.qnnpack())}</pre>
+     */
+    public QConfig withOverride(String node, QConfig nodeConfig) {
+        if (node == null || node.isBlank()) throw new IllegalArgumentException("QConfig.withOverride: node name must not be blank");
+        if (nodeConfig == null) throw new IllegalArgumentException("QConfig.withOverride: the config for '" + node + "' must not be null");
+        java.util.Map<String, QConfig> o = new java.util.TreeMap<>(overrides);
+        o.put(node, nodeConfig.overrides().isEmpty() ? nodeConfig : nodeConfig.forNode(node));
+        return new QConfig(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, o);
+    }
+
+    /** The configuration node {@code node} quantizes its weights with: its override's weight settings, or this one's. */
+    public QConfig forNode(String node) {
+        QConfig o = overrides.get(node);
+        if (o == null) return overrides.isEmpty() ? this : new QConfig(weightScheme, activationScheme, weightMethod, calibration,
+                percentile, averagingConstant);
+        return new QConfig(o.weightScheme(), activationScheme, o.weightMethod(), calibration, percentile, averagingConstant);
+    }
+
+    /**
+     * @throws IllegalArgumentException when an override names no conv or linear op of {@code graph}, listing the valid names
+     */
+    public void checkNodes(FusedGraph graph) {
+        java.util.List<String> valid = graph.flatOps().stream().filter(op -> op instanceof FusedOp.Conv || op instanceof FusedOp.Dense)
+                .map(op -> graph.nodeName(op.id())).toList();
+        for (String node : overrides.keySet()) {
+            if (!valid.contains(node)) {
+                throw new IllegalArgumentException("QConfig override for node '" + node + "': " + graph.source().name()
+                        + " has no conv or linear node of that name; its conv and linear nodes are " + valid);
+            }
+        }
+    }
+
     public int weightBits() { return weightScheme.bits(); }
     public int activationBits() { return activationScheme.bits(); }
     public boolean perChannelWeights() { return weightScheme.perChannel(); }
@@ -62,6 +118,7 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         b.calibration = calibration;
         b.percentile = percentile;
         b.averagingConstant = averagingConstant;
+        b.overrides = overrides;
         return b;
     }
 
@@ -119,7 +176,15 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         return "QConfig[weights " + weightScheme + (weightMethod == WeightMethod.UNIFORM ? "" : " " + weightMethod)
                 + ", activations " + activationScheme + ", calibration " + calibration
                 + (calibration == CalibrationMethod.PERCENTILE ? " " + percentile : "")
-                + (calibration == CalibrationMethod.MOVING_AVERAGE_MIN_MAX ? " c=" + averagingConstant : "") + "]";
+                + (calibration == CalibrationMethod.MOVING_AVERAGE_MIN_MAX ? " c=" + averagingConstant : "")
+                + (overrides.isEmpty() ? "" : ", overrides " + overridesText()) + "]";
+    }
+
+    private String overridesText() {
+        StringBuilder b = new StringBuilder("{");
+        overrides.forEach((n, c) -> b.append(b.length() > 1 ? ", " : "").append(n).append(": weights ").append(c.weightScheme())
+                .append(c.weightMethod() == WeightMethod.UNIFORM ? "" : " " + c.weightMethod()));
+        return b.append("}").toString();
     }
 
     /**
@@ -137,6 +202,7 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         private CalibrationMethod calibration = CalibrationMethod.MSE;
         private double percentile = RangeObserver.DEFAULT_PERCENTILE;
         private float averagingConstant = RangeObserver.DEFAULT_AVERAGING_CONSTANT;
+        private java.util.Map<String, QConfig> overrides = java.util.Map.of();
 
         Builder() {}
 
@@ -187,7 +253,7 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
             }
             QScheme w = weightScheme.withBits(wb);
             if (perChannelWeights != null) w = w.withPerChannel(perChannelWeights);
-            return new QConfig(w, activationScheme.withBits(ab), weightMethod, calibration, percentile, averagingConstant);
+            return new QConfig(w, activationScheme.withBits(ab), weightMethod, calibration, percentile, averagingConstant, overrides);
         }
 
         private static void checkBits(String field, int bits) {

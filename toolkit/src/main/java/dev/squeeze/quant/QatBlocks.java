@@ -149,7 +149,7 @@ final class QatBlocks {
 
         @Override protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
             NDArray x = in.singletonOrThrow();
-            NDArray w = wq.apply(ps.getValue(weight, x.getDevice(), training), x.getManager());
+            NDArray w = wq.apply(ps.getValue(weight, x.getDevice(), training), x.getManager(), op.id());
             NDArray b = ps.getValue(bias, x.getDevice(), training);
             var l = op.layer();
             return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b, sq(l.stride()), sq(l.padding()), sq(1), l.groups());
@@ -181,7 +181,7 @@ final class QatBlocks {
 
         @Override protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
             NDArray x = in.singletonOrThrow();
-            NDArray w = wq.apply(ps.getValue(weight, x.getDevice(), training), x.getManager());
+            NDArray w = wq.apply(ps.getValue(weight, x.getDevice(), training), x.getManager(), op.id());
             NDArray b = ps.getValue(bias, x.getDevice(), training);
             return ai.djl.nn.core.Linear.linear(x, w, b);
         }

@@ -78,15 +78,16 @@ public final class Quantization {
     private static QuantizedNetwork build(Network net, QConfig config, boolean quantizeInput, String method,
             java.util.function.IntFunction<RangeObserver> observers) {
         FusedGraph g = FusedGraph.of(net);
+        config.checkNodes(g);
         Map<Integer, ActivationQuantizer> qs = new LinkedHashMap<>();
         if (quantizeInput) qs.put(-1, new ActivationQuantizer(-1, "input", config.activationScheme(), observers.apply(-1)));
         for (FusedOp op : g.flatOps()) {
             if (op.producesNewRange()) {
-                qs.put(op.id(), new ActivationQuantizer(op.id(), "op " + op.id() + ": " + op.describe(), config.activationScheme(),
+                qs.put(op.id(), new ActivationQuantizer(op.id(), "op " + op.id() + ": " + g.nodeName(op.id()) + " " + op.describe(), config.activationScheme(),
                         observers.apply(op.id())));
             }
         }
-        WeightQuantizer wq = new WeightQuantizer(config);
+        WeightQuantizer wq = new WeightQuantizer(config, g);
         Network qnet = Network.wrap(g.toArchitecture(), QatBlocks.build(g, wq, qs::get, quantizeInput));
         try {
             copyFusedWeights(g, qnet);

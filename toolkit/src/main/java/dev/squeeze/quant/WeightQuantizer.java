@@ -13,7 +13,20 @@ final class WeightQuantizer {
     private final QConfig config;
     boolean enabled = true;
 
+    private final java.util.Map<Integer, QConfig> perOp = new java.util.HashMap<>();
+
     WeightQuantizer(QConfig config) { this.config = config; }
+
+    /** With {@code config}'s per-node overrides resolved to {@code graph}'s conv and dense op ids. */
+    WeightQuantizer(QConfig config, FusedGraph graph) {
+        this.config = config;
+        for (FusedOp op : graph.flatOps()) {
+            if (op instanceof FusedOp.Conv || op instanceof FusedOp.Dense) perOp.put(op.id(), config.forNode(graph.nodeName(op.id())));
+        }
+    }
+
+    /** Op {@code opId}'s weights, with its node's settings when it has an override. */
+    NDArray apply(NDArray w, ai.djl.ndarray.NDManager batch, int opId) { return apply(w, batch, perOp.getOrDefault(opId, config)); }
 
     /**
      * @param w the parameter array (lives as long as the model)
@@ -23,18 +36,21 @@ final class WeightQuantizer {
      *     parameter temporarily to the batch scope sends the temporaries there; the parameter itself
      *     returns to its model when the batch scope closes.
      */
-    NDArray apply(NDArray w, ai.djl.ndarray.NDManager batch) {
+    NDArray apply(NDArray w, ai.djl.ndarray.NDManager batch) { return apply(w, batch, config); }
+
+    /** As {@link #apply(NDArray, ai.djl.ndarray.NDManager)} with one node's settings ({@link QConfig#forNode}). */
+    NDArray apply(NDArray w, ai.djl.ndarray.NDManager batch, QConfig config) {
         if (!enabled) return w;
         w.tempAttach(batch);
         NDArray q = switch (config.weightMethod()) {
-            case UNIFORM -> uniform(w);
+            case UNIFORM -> uniform(w, config);
             case TERNARY -> ternary(w);
             case BINARY -> binary(w);
         };
         return w.add(q.sub(w).stopGradient());
     }
 
-    private NDArray uniform(NDArray w) {
+    private static NDArray uniform(NDArray w, QConfig config) {
         long out = w.getShape().get(0);
         QScheme scheme = config.weightScheme();
         NDArray flat = w.reshape(out, -1);
