@@ -115,6 +115,18 @@ class OnnxImportTest {
 
     // ---- hand-built graphs in other exporters' forms ----------------------------------------------
 
+    /** The imported network's logits equal ONNX Runtime's on the same file within 1e-5. */
+    private static void assertImportMatchesOrt(Path f, float[] x, int batch, int[] chw, String what) throws Exception {
+        try (Network net = OnnxImport.load(f); Ort ort = new Ort(f)) {
+            float[] want = ort.run(x, batch, chw[0], chw[1], chw[2]);
+            float[] got = net.logits(x, batch);
+            double worst = 0;
+            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+            System.out.println("[onnx-import] " + what + ": max |squeeze - ort| = " + worst);
+            assertTrue(worst < 1e-5, "max difference " + worst);
+        }
+    }
+
     private static float[] random(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
@@ -191,14 +203,7 @@ class OnnxImportTest {
         assertEquals("others", a.name(), "the graph name when the file has no squeeze.architecture");
         int batch = 3;
         float[] x = input(a, batch, 21);
-        try (Network net = OnnxImport.load(f); Ort ort = new Ort(f)) {
-            float[] want = ort.run(x, batch, 4, 8, 8);
-            float[] got = net.logits(x, batch);
-            double worst = 0;
-            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-            System.out.println("[onnx-import] other exporters' forms: max |squeeze - ort| = " + worst);
-            assertTrue(worst < 1e-5, "max difference " + worst);
-        }
+        assertImportMatchesOrt(f, x, batch, new int[] {4, 8, 8}, "other exporters' forms");
     }
 
     @Test
@@ -434,14 +439,7 @@ class OnnxImportTest {
                 new HardSwish(), new GlobalAvgPool(), new Flatten(), new Linear(16, 3, true)), a.layers());
         int batch = 3;
         float[] in = input(a, batch, 22);
-        try (Network net = OnnxImport.load(f); Ort ort = new Ort(f)) {
-            float[] want = ort.run(in, batch, 8, 8, 8);
-            float[] got = net.logits(in, batch);
-            double worst = 0;
-            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-            System.out.println("[onnx-import] ShuffleNet/MobileNet forms: max |squeeze - ort| = " + worst);
-            assertTrue(worst < 1e-5, "max difference " + worst);
-        }
+        assertImportMatchesOrt(f, in, batch, new int[] {8, 8, 8}, "ShuffleNet/MobileNet forms");
     }
 
     /** x → Conv(4→4) → fork into a 1×1 conv and the identity → {@code Concat(attrs)} → shuffle/flatten per caller. */
