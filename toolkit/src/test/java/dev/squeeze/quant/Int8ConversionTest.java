@@ -48,16 +48,11 @@ class Int8ConversionTest {
         int n = 64;
         float[] x = new BatchMaker(test, PREP).batch(0, n);
         float[] fq = q.network().logits(x, n), iq = IntegerReference.logits(m, x, n);
-        float step = m.outputParams().scale();
-        double worst = 0, sum = 0;
-        for (int i = 0; i < fq.length; i++) {
-            double d = Math.abs(fq[i] - iq[i]) / step;
-            worst = Math.max(worst, d);
-            sum += d;
-        }
+        double[] steps = Int8Fixtures.stepDistance(fq, iq, m.outputParams().scale());
+        double worst = steps[0], mean = steps[1];
         // Both logits are dequantized codes of one grid: differences are whole steps up to float32 rounding.
         assertTrue(worst <= maxSteps + 1e-3, q.config() + ": logits differ by up to " + worst + " output steps");
-        assertTrue(sum / fq.length <= 0.5, q.config() + ": mean logit difference " + sum / fq.length + " output steps");
+        assertTrue(mean <= 0.5, q.config() + ": mean logit difference " + mean + " output steps");
         assertTrue(agreement >= minAgreement, q.config() + ": integer vs fake-quant top-1 agreement " + agreement);
         assertArrayEquals(IntegerReference.predict(m, x, n), java.util.Arrays.copyOf(integer.predictions(), n));
     }

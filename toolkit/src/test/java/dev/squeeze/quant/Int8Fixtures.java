@@ -182,4 +182,18 @@ public final class Int8Fixtures {
         }
         return net;
     }
+
+    /**
+     * How far integer logits are from fake-quant logits, in output steps: {worst, mean}. Both are
+     * dequantized codes of one grid, so differences are whole steps up to float32 rounding.
+     */
+    static double[] stepDistance(float[] fakeQuant, float[] integer, float step) {
+        double worst = 0, sum = 0;
+        for (int i = 0; i < fakeQuant.length; i++) {
+            double d = Math.abs(fakeQuant[i] - integer[i]) / step;
+            worst = Math.max(worst, d);
+            sum += d;
+        }
+        return new double[] {worst, sum / fakeQuant.length};
+    }
 }

@@ -135,17 +135,11 @@ class NewOpsQuantizationTest {
     private static Agreement agreement(QuantizedNetwork q, Int8Model m, ImageSet test, int n) {
         float[] x = new BatchMaker(test, PREP).batch(0, n);
         float[] fq = q.network().logits(x, n), iq = IntegerReference.logits(m, x, n);
-        float step = m.outputParams().scale();
-        double worst = 0, sum = 0;
-        for (int i = 0; i < fq.length; i++) {
-            double d = Math.abs(fq[i] - iq[i]) / step;
-            worst = Math.max(worst, d);
-            sum += d;
-        }
+        double[] steps = Int8Fixtures.stepDistance(fq, iq, m.outputParams().scale());
         int[] a = argmax(fq, n), b = IntegerReference.argmax(m.outputParams().quantize(iq), n);
         int agree = 0;
         for (int i = 0; i < n; i++) if (a[i] == b[i]) agree++;
-        return new Agreement(worst, sum / fq.length, agree, n, (int) Arrays.stream(a).distinct().count());
+        return new Agreement(steps[0], steps[1], agree, n, (int) Arrays.stream(a).distinct().count());
     }
 
     private static int[] argmax(float[] logits, int n) {
