@@ -41,7 +41,16 @@ final class HintAdapter {
         }
         long n = s.get(0);
         // As a matrix product rather than a convolution: (out × in) · (N × in × HW), broadcast over N.
-        NDArray y = weight.matMul(x.reshape(n, in, -1)).add(bias.reshape(1, out, 1));
+        // DJL attaches an op's result to the manager of the array it is called on: called on the weight,
+        // the product (and, through autograd, the whole batch's graph behind it) would live in the
+        // adapter's manager until the distiller is closed — hundreds of MB per ResNet18 batch. So every
+        // temporary moves to the batch's manager, which the training step closes.
+        NDManager batch = x.getManager();
+        NDArray b = bias.reshape(1, out, 1);
+        b.attach(batch);
+        NDArray product = weight.matMul(x.reshape(n, in, -1));
+        product.attach(batch);
+        NDArray y = product.add(b);
         long[] dims = s.getShape().clone();
         dims[1] = out;
         return y.reshape(new Shape(dims));

@@ -137,6 +137,24 @@ class FeatureDistillationTest {
         }
     }
 
+    /**
+     * The adapter's manager holds the same arrays (its weights and their optimizer state) after 2 and after
+     * 8 batches: a hint's per-batch arrays (and the autograd graph they keep alive) are freed with the batch.
+     * Before this was checked, a ResNet18 hint run grew by ~370 MB of native memory per batch until the
+     * kernel killed it.
+     */
+    @Test
+    void hintStepsLeaveNothingBehindInTheAdaptersManager() {
+        try (Network t = teacher(); Network s = Network.create(thin(), 5)) {
+            Distiller d = hint(s, t, 0.5);
+            var manager = (ai.djl.ndarray.BaseNDManager) d.adapters().get(0).parameters().get(0).getManager();
+            d.fit(noise(32, 1), null, DistillerTest.config(1).optBatchSize(16).build());
+            int afterTwo = manager.getManagedArrays().size();
+            d.fit(noise(128, 2), null, DistillerTest.config(1).optBatchSize(16).build());
+            assertEquals(afterTwo, manager.getManagedArrays().size(), "arrays left in the adapter's manager after 8 more batches");
+        }
+    }
+
     /** The adapter's seed and the training seed reproduce a hint run bit for bit, adapter included. */
     @Test
     void aHintRunReproducesBitForBit() {
