@@ -74,6 +74,8 @@ public final class StructuredStudy {
      *
      * @param macs multiply-accumulates per image, as the fp32 executor counts them
      * @param fileBytes size of the model saved as an fp32 {@code .sqz}
+     * @param oneShotAccuracy right after pruning; with {@link Options.Builder#optSteps} &gt; 1, right after the last step
+     *     (the earlier steps' models were fine-tuned with their share of the epochs)
      * @param recalibratedAccuracy after re-estimating BatchNorm statistics on training images
      *     ({@code Training.recalibrateBatchNorm}); NaN when not asked and for the dense point
      * @param finetunedAccuracy NaN when not fine-tuned (for the dense point: the dense model after the same recipe)
