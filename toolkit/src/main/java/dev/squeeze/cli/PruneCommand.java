@@ -38,7 +38,8 @@ final class PruneCommand {
     static final List<String> OPTIONS = List.of("model-file", "dataset", "method", "scope", "sparsity", "finetune-epochs", "budget",
             "test-limit", "seed", "out",
             // --structured (StructuredPruneCommand)
-            "ratio", "recalibrate", "criterion", "round-to", "plan", "floor", "repeats", "check-images", "exact-images", "recover", "temperature", "alpha");
+            "ratio", "recalibrate", "criterion", "round-to", "plan", "floor", "repeats", "check-images", "exact-images", "recover", "temperature", "alpha",
+            "steps", "bn-l1", "taylor-images");
 
     static int run(Args a) {
         if (a.flag("structured")) return StructuredPruneCommand.run(a);

@@ -38,7 +38,7 @@ final class StructuredPruneCommand {
                 .mapToDouble(Double::parseDouble).peek(r -> {
                     if (!(r > 0 && r < 1)) throw new IllegalArgumentException("ratios are fractions of channels in (0, 1); half is 0.5");
                 }).toArray());
-        StructuredPruning.Criterion criterion = a.parsed("criterion", "l2", v -> choice(StructuredPruning.Criterion.class, v, "l1, l2 or bn-scale"));
+        StructuredPruning.Criterion criterion = a.parsed("criterion", "l2", v -> choice(StructuredPruning.Criterion.class, v, "l1, l2, bn-scale or taylor"));
         StructuredStudy.PlanKind plan = a.parsed("plan", "uniform", v -> choice(StructuredStudy.PlanKind.class, v, "uniform or global"));
         double floor = a.parsed("floor", "0.1", v -> {
             double f = Double.parseDouble(v);
@@ -66,6 +66,16 @@ final class StructuredPruneCommand {
             return x;
         });
         if (distill && epochs == 0) throw new Args.UsageException("prune --structured: --recover distill needs --finetune-epochs N (N ≥ 1)");
+        // --steps K: each ratio reached in K prune → fine-tune steps, the --finetune-epochs split over them.
+        int steps = a.intValue("steps", 1);
+        // --bn-l1 λ: network slimming's L1 penalty on BatchNorm scales while fine-tuning (with --steps > 1, before the next step's ranking).
+        double bnL1 = a.parsed("bn-l1", "0", v -> {
+            double x = Double.parseDouble(v);
+            if (!(x >= 0) || Double.isInfinite(x)) throw new IllegalArgumentException("the BatchNorm L1 weight must be a number ≥ 0, e.g. 1e-4");
+            return x;
+        });
+        if (bnL1 > 0 && epochs == 0) throw new Args.UsageException("prune --structured: --bn-l1 acts during fine-tuning; add --finetune-epochs N (N ≥ 1)");
+        int taylorImages = a.intValue("taylor-images", budget == Budget.QUICK ? 64 : 512);
         int rounds = a.intValue("repeats", budget == Budget.QUICK ? 3 : 15);
         long seed = a.nonNegativeInt("seed", 0);
         String dataset = a.parsed("dataset", "cifar10", Datasets::key);
@@ -91,17 +101,27 @@ final class StructuredPruneCommand {
                         // The int8 bit-exactness check runs the scalar IntegerReference (about a second per ResNet18 image): 2 by default.
                         .optChecks(Math.min(test.size(), a.intValue("check-images", budget == Budget.QUICK ? 8 : 1000)),
                                 Math.min(test.size(), a.intValue("exact-images", 2)));
+                ImageSet taylorData = null;
+                if (criterion == StructuredPruning.Criterion.TAYLOR) {
+                    taylorData = train.subset(Math.min(taylorImages, train.size()), seed + 2, true);
+                    options.optTaylorData(taylorData, 64);
+                }
+                if (steps > 1) options.optSteps(steps);
                 ImageSet ftData = null;
                 if (epochs > 0) {
                     ftData = PruneStudy.finetuneData(train, budget, seed);
                     options.optFinetune(PruneStudy.finetuneRecipe(budget, prep, seed).toBuilder().setEpochs(epochs)
                             .optProgress(Progress.console()).build(), ftData);
                     if (distill) options.optDistillFromDense(temperature, alpha);
+                    if (bnL1 > 0) options.optBatchNormL1(bnL1);
                 }
                 System.out.println("squeeze prune --structured: " + net + " from " + source + ", " + plan.name().toLowerCase(Locale.ROOT)
                         + " " + criterion + " plans, ratios " + Arrays.toString(ratios) + ", round to " + roundTo
                         + ", fine-tuning " + (epochs == 0 ? "none" : epochs + " epoch(s) on " + ftData.size() + " images"
                                 + (distill ? " distilled from the dense model (T " + temperature + ", α " + alpha + ")" : ""))
+                        + (bnL1 > 0 ? ", L1 " + bnL1 + " on BatchNorm scales" : "")
+                        + (steps > 1 ? ", " + steps + " prune → fine-tune steps per ratio" : "")
+                        + (taylorData != null ? ", Taylor gradients on " + taylorData.size() + " training images" : "")
                         + ", test " + test.name() + ", latency " + rounds + " interleaved rounds");
                 System.out.println("machine: " + Environment.machine());
                 StructuredStudy.Result r = StructuredStudy.run(net, test, prep, options.build());
@@ -117,10 +137,14 @@ final class StructuredPruneCommand {
                 j.put("plan", plan.name().toLowerCase(Locale.ROOT) + (plan == StructuredStudy.PlanKind.GLOBAL ? " (floor " + floor + ")" : ""));
                 j.put("criterion", criterion.name());
                 j.put("round_to", roundTo);
+                // Written only when used, so a default run's prune.json keeps its keys.
+                if (steps > 1) j.put("steps", steps);
+                if (bnL1 > 0) j.put("bn_l1", bnL1);
                 Map<String, Object> data = new LinkedHashMap<>();
                 data.put("test", Map.of("set", test.name(), "source", testSource.path().toString(), "images", test.size()));
                 data.put("calibration", Map.of("set", calibration.name(), "source", trainSource.path().toString(), "images", calibration.size()));
                 if (ftData != null) data.put("finetune", Map.of("set", ftData.name(), "source", trainSource.path().toString(), "images", ftData.size()));
+                if (taylorData != null) data.put("taylor", Map.of("set", taylorData.name(), "source", trainSource.path().toString(), "images", taylorData.size()));
                 j.put("data", data);
                 j.put("finetune_recipe", r.finetuneRecipe());
                 j.put("dense", point(r.dense(), r.dense()));

@@ -29,6 +29,13 @@ public sealed interface Scope {
     /** Convolution weights only. */
     static Scope convOnly() { return ByKind.CONV; }
 
+    /**
+     * Every BatchNorm's scale γ ({@code layer1.0.bn1.weight}): what network slimming's L1 penalty
+     * ({@link SparsityRegularization#batchNormScales}) pushes towards zero, so that
+     * {@code StructuredPruning.Criterion.BN_SCALE} finds the channels to remove.
+     */
+    static Scope batchNormScales() { return BatchNormScales.INSTANCE; }
+
     /** The named conv/linear nodes ({@code "layer4.1.conv2", "fc"}); an unknown name is an error listing the valid ones. */
     static Scope nodes(String... names) { return new Nodes(List.of(names)); }
 
@@ -59,6 +66,23 @@ public sealed interface Scope {
         }
 
         @Override public String describe() { return word; }
+    }
+
+    enum BatchNormScales implements Scope {
+        INSTANCE;
+
+        @Override public List<String> weightNames(Network net) {
+            List<String> out = new ArrayList<>();
+            for (NodeNames.Node n : NodeNames.weightedNodes(net.architecture())) {
+                if (n.layer() instanceof Layer.BatchNorm) out.add(n.name() + ".weight");
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException(net.architecture().name() + " has no BatchNorm layers, so no BatchNorm scales to regularise or prune");
+            }
+            return out;
+        }
+
+        @Override public String describe() { return "batchnorm-scales"; }
     }
 
     record Nodes(List<String> names) implements Scope {

@@ -29,6 +29,13 @@ public final class SparsityRegularization implements TrainingHook {
     /** Adds {@code lambda · Σw²} to the loss, for the weights in {@code scope}. */
     public static SparsityRegularization l2(double lambda, Scope scope) { return new SparsityRegularization(0, lambda, scope); }
 
+    /**
+     * Network slimming's sparsity training (Liu et al. 2017): {@code lambda · Σ|γ|} over every BatchNorm's
+     * scale, so that unimportant channels' γ shrink towards zero and {@code StructuredPruning.Criterion.BN_SCALE}
+     * removes them with little loss. The paper uses λ = 1e-4 to 1e-5 on CIFAR.
+     */
+    public static SparsityRegularization batchNormScales(double lambda) { return l1(lambda, Scope.batchNormScales()); }
+
     @Override public void beforeStep(TrainingState s) {
         if (names == null) names = scope.weightNames(s.network());
         for (String n : names) s.addPenaltyGradient(n, l1, l2);

@@ -39,7 +39,13 @@ public final class StructuredPruning {
         /** Σw² over the channel's slice of each member. */
         L2,
         /** |γ| of the group's BatchNorms (network slimming); groups without BatchNorm fall back to L1. */
-        BN_SCALE
+        BN_SCALE,
+        /**
+         * First-order Taylor Σ|w · ∂L/∂w| over the channel's slice of each member: producer rows and bias,
+         * BatchNorm γ and β, consumer input slices (Molchanov et al. 2019; Torch-Pruning's TaylorImportance).
+         * Needs gradients: pass {@link #taylorScores} to the {@code uniform}/{@code global} overloads that take scores.
+         */
+        TAYLOR
     }
 
     /**
@@ -80,15 +86,37 @@ public final class StructuredPruning {
 
     /** Every prunable group loses {@code ratio} of its channels, the kept count rounded to a multiple of {@code roundTo} (≥ roundTo). */
     public static Plan uniform(Network net, ChannelGroups groups, double ratio, Criterion criterion, int roundTo) {
+        return uniform(net, groups, ratio, criterion, roundTo, null);
+    }
+
+    /**
+     * {@link #uniform(Network, ChannelGroups, double, Criterion, int)} with per-element scores for
+     * {@link Criterion#TAYLOR}, from {@link #taylorScores} on {@code net}; null for the other criteria.
+     */
+    public static Plan uniform(Network net, ChannelGroups groups, double ratio, Criterion criterion, int roundTo, Map<String, float[]> elementScores) {
         checkRatio(ratio);
+        Map<Integer, Integer> same = new LinkedHashMap<>();
+        for (ChannelGroups.Group g : groups.prunable()) same.put(g.id(), g.channels());
+        return uniformPlan(net, groups, same, ratio, criterion, roundTo, elementScores,
+                String.format(Locale.ROOT, "uniform %.2f, %s, round to %d", ratio, criterion, roundTo));
+    }
+
+    /**
+     * Each prunable group of {@code groups} keeps the count a one-shot uniform plan at {@code ratio} would keep
+     * of its {@code original} channel count (group id → channels), the best by {@code criterion} on {@code net}.
+     */
+    private static Plan uniformPlan(Network net, ChannelGroups groups, Map<Integer, Integer> original, double ratio, Criterion criterion,
+            int roundTo, Map<String, float[]> elementScores, String describe) {
         if (roundTo < 1) throw new IllegalArgumentException("roundTo must be ≥ 1, got " + roundTo);
+        checkScores(net, groups, criterion, elementScores);
         Map<Integer, int[]> keep = new LinkedHashMap<>();
         for (ChannelGroups.Group g : groups.prunable()) {
-            double[] score = scores(net, g, criterion);
-            int n = rounded(g.channels() - (int) Math.round(ratio * g.channels()), g.channels(), roundTo);
+            double[] score = scores(net, g, criterion, elementScores);
+            int c0 = original.get(g.id());
+            int n = Math.min(g.channels(), rounded(c0 - (int) Math.round(ratio * c0), c0, roundTo));
             keep.put(g.id(), topIndices(score, n));
         }
-        return new Plan(groups, keep, String.format(Locale.ROOT, "uniform %.2f, %s, round to %d", ratio, criterion, roundTo));
+        return new Plan(groups, keep, describe);
     }
 
     /**
@@ -97,13 +125,35 @@ public final class StructuredPruning {
      * every group; kept counts rounded to multiples of {@code roundTo}.
      */
     public static Plan global(Network net, ChannelGroups groups, double ratio, Criterion criterion, double floor, int roundTo) {
+        return global(net, groups, ratio, criterion, floor, roundTo, null);
+    }
+
+    /**
+     * {@link #global(Network, ChannelGroups, double, Criterion, double, int)} with per-element scores for
+     * {@link Criterion#TAYLOR}, from {@link #taylorScores} on {@code net}; null for the other criteria.
+     */
+    public static Plan global(Network net, ChannelGroups groups, double ratio, Criterion criterion, double floor, int roundTo,
+            Map<String, float[]> elementScores) {
         checkRatio(ratio);
-        if (!(floor > 0 && floor <= 1)) throw new IllegalArgumentException("floor must be in (0, 1], got " + floor);
+        checkFloor(floor);
+        List<ChannelGroups.Group> gs = groups.prunable();
+        int total = gs.stream().mapToInt(ChannelGroups.Group::channels).sum();
+        int[] min = new int[gs.size()];
+        for (int gi = 0; gi < gs.size(); gi++) min[gi] = (int) Math.ceil(floor * gs.get(gi).channels());
+        return globalPlan(net, groups, Math.round(ratio * total), min, criterion, roundTo, elementScores,
+                String.format(Locale.ROOT, "global %.2f (floor %.2f), %s, round to %d", ratio, floor, criterion, roundTo));
+    }
+
+    /** Removes {@code target} of the lowest-scoring channels across groups, group {@code gi} keeping at least {@code min[gi]}. */
+    private static Plan globalPlan(Network net, ChannelGroups groups, long target, int[] min, Criterion criterion, int roundTo,
+            Map<String, float[]> elementScores, String describe) {
+        if (roundTo < 1) throw new IllegalArgumentException("roundTo must be ≥ 1, got " + roundTo);
+        checkScores(net, groups, criterion, elementScores);
         List<ChannelGroups.Group> gs = groups.prunable();
         List<double[]> scores = new ArrayList<>();
         int total = 0;
         for (ChannelGroups.Group g : gs) {
-            scores.add(normalised(scores(net, g, criterion)));
+            scores.add(normalised(scores(net, g, criterion, elementScores)));
             total += g.channels();
         }
         int[] drop = new int[gs.size()];
@@ -115,12 +165,10 @@ public final class StructuredPruning {
             }
         }
         Arrays.sort(keys);
-        long target = Math.round(ratio * total);
         long removed = 0;
         for (int i = 0; i < keys.length && removed < target; i++) {
             int gi = (int) ((keys[i] >>> 16) & 0xffff);
-            int min = (int) Math.ceil(floor * gs.get(gi).channels());
-            if (gs.get(gi).channels() - drop[gi] - 1 < min) continue;
+            if (gs.get(gi).channels() - drop[gi] - 1 < min[gi]) continue;
             drop[gi]++;
             removed++;
         }
@@ -129,7 +177,168 @@ public final class StructuredPruning {
             ChannelGroups.Group g = gs.get(gi);
             keep.put(g.id(), topIndices(scores.get(gi), rounded(g.channels() - drop[gi], g.channels(), roundTo)));
         }
-        return new Plan(groups, keep, String.format(Locale.ROOT, "global %.2f (floor %.2f), %s, round to %d", ratio, floor, criterion, roundTo));
+        return new Plan(groups, keep, describe);
+    }
+
+    /**
+     * Per-element first-order Taylor scores |w · ∂L/∂w| of every parameter a prunable group's channels
+     * live in (conv and linear weights and biases, BatchNorm γ and β), for {@link Criterion#TAYLOR}. The
+     * gradient is the mean over {@code batches} batches of {@code batchSize} images of {@code data}
+     * (the first ones: pass a seeded subset), unaugmented, BatchNorm in inference mode ({@link Importance#taylor}).
+     * {@code net} is left as it was.
+     */
+    public static Map<String, float[]> taylorScores(Network net, dev.squeeze.data.ImageSet data, dev.squeeze.data.Preprocessing preprocessing,
+            int batches, int batchSize) {
+        return Importance.taylor(data, preprocessing, batches, batchSize).scores(net, taylorParameters(ChannelGroups.of(net.architecture())));
+    }
+
+    /** The parameters whose elements {@link Criterion#TAYLOR} sums, in group order. */
+    static List<String> taylorParameters(ChannelGroups groups) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (ChannelGroups.Group g : groups.prunable()) {
+            for (ChannelGroups.Member m : g.members()) {
+                names.add(m.node() + ".weight");
+                if (m.role() == ChannelGroups.Role.BATCH_NORM || (m.role() != ChannelGroups.Role.CONSUMER && hasBias(m.layer()))) names.add(m.node() + ".bias");
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * Cumulative fraction of the original channels removed after each of {@code steps} steps on the way
+     * to {@code ratio}: ratio · k / steps (Torch-Pruning's linear iterative schedule).
+     */
+    public static double[] schedule(double ratio, int steps) {
+        checkRatio(ratio);
+        checkSteps(steps);
+        double[] r = new double[steps];
+        for (int k = 1; k <= steps; k++) r[k - 1] = ratio * k / steps;
+        return r;
+    }
+
+    /**
+     * Step {@code step} (1 … {@code steps}) of an iterative uniform prune to {@code ratio}: on {@code current},
+     * the model the earlier steps left (importance from its weights now), every group keeps the count a
+     * one-shot {@link #uniform} plan at {@link #schedule}'s ratio for this step keeps of the {@code original}
+     * model's channels. The last step so keeps exactly the one-shot plan's counts.
+     *
+     * @param original the groups of the unpruned model
+     * @param elementScores {@link #taylorScores} of {@code current} for {@link Criterion#TAYLOR}, else null
+     */
+    public static Plan uniformStep(Network current, ChannelGroups original, double ratio, int step, int steps, Criterion criterion, int roundTo,
+            Map<String, float[]> elementScores) {
+        double r = scheduled(ratio, step, steps);
+        ChannelGroups groups = ChannelGroups.of(current.architecture());
+        Map<Integer, Integer> c0 = originalChannels(original, groups);
+        return uniformPlan(current, groups, c0, r, criterion, roundTo, elementScores,
+                String.format(Locale.ROOT, "uniform %.2f, %s, round to %d, step %d of %d", ratio, criterion, roundTo, step, steps));
+    }
+
+    /**
+     * Step {@code step} (1 … {@code steps}) of an iterative global prune to {@code ratio}: on {@code current},
+     * removes the lowest-scoring channels until {@link #schedule}'s fraction for this step of the
+     * {@code original} model's prunable channels is gone, each group keeping at least {@code floor} of its
+     * original channels.
+     *
+     * @param elementScores {@link #taylorScores} of {@code current} for {@link Criterion#TAYLOR}, else null
+     */
+    public static Plan globalStep(Network current, ChannelGroups original, double ratio, int step, int steps, Criterion criterion, double floor,
+            int roundTo, Map<String, float[]> elementScores) {
+        double r = scheduled(ratio, step, steps);
+        checkFloor(floor);
+        ChannelGroups groups = ChannelGroups.of(current.architecture());
+        Map<Integer, Integer> c0 = originalChannels(original, groups);
+        List<ChannelGroups.Group> gs = groups.prunable();
+        long total0 = 0, now = 0;
+        int[] min = new int[gs.size()];
+        for (int gi = 0; gi < gs.size(); gi++) {
+            int c = c0.get(gs.get(gi).id());
+            total0 += c;
+            now += gs.get(gi).channels();
+            min[gi] = (int) Math.ceil(floor * c);
+        }
+        long target = Math.max(0, Math.round(r * total0) - (total0 - now));
+        return globalPlan(current, groups, target, min, criterion, roundTo, elementScores,
+                String.format(Locale.ROOT, "global %.2f (floor %.2f), %s, round to %d, step %d of %d", ratio, floor, criterion, roundTo, step, steps));
+    }
+
+    /** Plans one step of {@link #iterative} on the model the earlier steps left. */
+    @FunctionalInterface
+    public interface StepPlanner {
+        /** @param step 1 … steps */
+        Plan plan(Network current, int step);
+    }
+
+    /** Recovers an intermediate model of {@link #iterative} in place: fine-tuning, BatchNorm re-estimation, or nothing. */
+    @FunctionalInterface
+    public interface Recovery {
+        /** @param step the step (1 … steps − 1) whose pruning made {@code pruned} */
+        void recover(Network pruned, int step);
+    }
+
+    /**
+     * Iterative prune → recover: {@code steps} times, plan on the current model (importance recomputed
+     * on its weights), remove the channels ({@link #apply}), and, before every step but the first,
+     * let {@code recover} fine-tune the model the step before left. Returns the last step's model,
+     * not yet recovered (the caller fine-tunes it with its share of the epochs); intermediate models are
+     * closed and {@code net} is unchanged.
+     *
+     * <pre>{@code
+     * ChannelGroups groups = ChannelGroups.of(net.architecture());
+     * Network small = StructuredPruning.iterative(net, 3,
+     *         (m, k) -> StructuredPruning.uniformStep(m, groups, 0.5, k, 3, Criterion.L2, 8, null),
+     *         (m, k) -> Training.fit(m, train, null, recipe.toBuilder().setEpochs(epochs / 3).build()));
+     * }</pre>
+     */
+    public static Network iterative(Network net, int steps, StepPlanner planner, Recovery recover) {
+        checkSteps(steps);
+        Network current = net;
+        try {
+            for (int k = 1; k <= steps; k++) {
+                if (k > 1) recover.recover(current, k - 1);
+                Plan plan = planner.plan(current, k);
+                Network next = apply(current, plan);
+                if (current != net) current.close();
+                current = next;
+                System.err.println(String.format(Locale.ROOT, "iterative structured pruning, step %d of %d: %s, %,d parameters",
+                        k, steps, plan.describe(), current.trainableParameters()));
+            }
+            return current;
+        } catch (RuntimeException e) {
+            if (current != net) current.close();
+            throw e;
+        }
+    }
+
+    /** Step {@code step}'s cumulative ratio of {@link #schedule}. */
+    private static double scheduled(double ratio, int step, int steps) {
+        double[] s = schedule(ratio, steps);
+        if (step < 1 || step > steps) throw new IllegalArgumentException("step must be in 1 … " + steps + ", got " + step);
+        return s[step - 1];
+    }
+
+    /**
+     * Current group id → the channels of the same group in the unpruned model. Groups are matched by their
+     * first member's node and role: pruning changes widths, never which nodes a group ties together.
+     */
+    private static Map<Integer, Integer> originalChannels(ChannelGroups original, ChannelGroups current) {
+        Map<Integer, Integer> out = new LinkedHashMap<>();
+        for (ChannelGroups.Group g : current.prunable()) {
+            ChannelGroups.Member m = g.members().get(0);
+            ChannelGroups.Group o;
+            try {
+                o = m.role() == ChannelGroups.Role.CONSUMER ? original.inputGroupOf(m.node()) : original.outputGroupOf(m.node());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("the original groups are of " + original.architecture().name() + ", which has no node '" + m.node()
+                        + "'; pass ChannelGroups.of(the unpruned model's architecture)", e);
+            }
+            if (o.channels() < g.channels()) {
+                throw new IllegalArgumentException("group of " + m.node() + " has " + g.channels() + " channels now but " + o.channels()
+                        + " in the 'original' groups; pass ChannelGroups.of(the unpruned model's architecture)");
+            }
+            out.put(g.id(), o.channels());
+        }
+        return out;
     }
 
     /**
@@ -272,26 +481,42 @@ public final class StructuredPruning {
     }
 
     /** Per-channel importance of one group: each member's scores over their mean, averaged over members. */
-    static double[] scores(Network net, ChannelGroups.Group g, Criterion criterion) {
+    static double[] scores(Network net, ChannelGroups.Group g, Criterion criterion) { return scores(net, g, criterion, null); }
+
+    /**
+     * {@link #scores(Network, ChannelGroups.Group, Criterion)}; for {@link Criterion#TAYLOR} the element
+     * values summed are {@code elementScores}' (|w · ∂L/∂w|, from {@link #taylorScores}) instead of |w|.
+     */
+    static double[] scores(Network net, ChannelGroups.Group g, Criterion criterion, Map<String, float[]> elementScores) {
         double[] total = new double[g.channels()];
         int counted = 0;
         boolean bnOnly = criterion == Criterion.BN_SCALE && g.members().stream().anyMatch(m -> m.role() == ChannelGroups.Role.BATCH_NORM);
+        boolean taylor = criterion == Criterion.TAYLOR;
+        java.util.function.Function<String, float[]> values = taylor ? elementScores::get : p -> net.parameter(p).values();
         for (ChannelGroups.Member m : g.members()) {
             if (bnOnly && m.role() != ChannelGroups.Role.BATCH_NORM) continue;
             boolean square = criterion == Criterion.L2;
             double[] s = new double[g.channels()];
             switch (m.role()) {
                 case BATCH_NORM -> {
-                    float[] gamma = net.parameter(m.node() + ".weight").values();
+                    float[] gamma = values.apply(m.node() + ".weight");
                     for (int c = 0; c < s.length; c++) s[c] = square ? gamma[c] * gamma[c] : Math.abs(gamma[c]);
+                    if (taylor) { // β's first-order term too: Torch-Pruning scores a BatchNorm channel by weight and bias
+                        float[] beta = values.apply(m.node() + ".bias");
+                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(beta[c]);
+                    }
                 }
                 case PRODUCER, DEPTHWISE -> {
-                    float[] w = net.parameter(m.node() + ".weight").values();
+                    float[] w = values.apply(m.node() + ".weight");
                     int per = w.length / g.channels();
                     for (int c = 0; c < s.length; c++) for (int i = 0; i < per; i++) s[c] += norm(w[c * per + i], square);
+                    if (taylor && hasBias(m.layer())) {
+                        float[] b = values.apply(m.node() + ".bias");
+                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(b[c]);
+                    }
                 }
                 case CONSUMER -> {
-                    float[] w = net.parameter(m.node() + ".weight").values();
+                    float[] w = values.apply(m.node() + ".weight");
                     if (m.layer() instanceof Layer.Conv2d conv) {
                         int kk = conv.kernel() * conv.kernel(), inPer = conv.in() / conv.groups();
                         for (int o = 0; o < conv.out(); o++) {
@@ -348,6 +573,36 @@ public final class StructuredPruning {
 
     private static boolean hasBias(Layer l) {
         return l instanceof Layer.Conv2d c ? c.bias() : l instanceof Layer.Linear f && f.bias();
+    }
+
+    /** TAYLOR needs scores for every parameter its groups sum over, of the right length; the other criteria take none. */
+    private static void checkScores(Network net, ChannelGroups groups, Criterion criterion, Map<String, float[]> elementScores) {
+        if (criterion != Criterion.TAYLOR) {
+            if (elementScores != null) {
+                throw new IllegalArgumentException("element scores are only read by Criterion.TAYLOR, not " + criterion + "; pass null");
+            }
+            return;
+        }
+        if (elementScores == null) {
+            throw new IllegalArgumentException("Criterion.TAYLOR needs gradients: pass StructuredPruning.taylorScores(net, data, preprocessing,"
+                    + " batches, batchSize) to uniform(...)/global(...)");
+        }
+        for (String p : taylorParameters(groups)) {
+            float[] v = elementScores.get(p);
+            int n = net.parameter(p).values().length;
+            if (v == null || v.length != n) {
+                throw new IllegalArgumentException("the Taylor scores " + (v == null ? "lack '" + p + "'" : "of '" + p + "' have " + v.length
+                        + " values, the parameter " + n) + "; compute them with StructuredPruning.taylorScores on this network");
+            }
+        }
+    }
+
+    private static void checkFloor(double floor) {
+        if (!(floor > 0 && floor <= 1)) throw new IllegalArgumentException("floor must be in (0, 1], got " + floor);
+    }
+
+    private static void checkSteps(int steps) {
+        if (steps < 1) throw new IllegalArgumentException("steps must be ≥ 1 (1: one-shot), got " + steps);
     }
 
     private static void checkRatio(double ratio) {

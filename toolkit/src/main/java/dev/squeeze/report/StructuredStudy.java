@@ -74,6 +74,8 @@ public final class StructuredStudy {
      *
      * @param macs multiply-accumulates per image, as the fp32 executor counts them
      * @param fileBytes size of the model saved as an fp32 {@code .sqz}
+     * @param oneShotAccuracy right after pruning; with {@link Options.Builder#optSteps} &gt; 1, right after the last step
+     *     (the earlier steps' models were fine-tuned with their share of the epochs)
      * @param recalibratedAccuracy after re-estimating BatchNorm statistics on training images
      *     ({@code Training.recalibrateBatchNorm}); NaN when not asked and for the dense point
      * @param finetunedAccuracy NaN when not fine-tuned (for the dense point: the dense model after the same recipe)
@@ -206,7 +208,7 @@ public final class StructuredStudy {
     public record Options(double[] ratios, PlanKind plan, StructuredPruning.Criterion criterion, int roundTo, double floor,
             ImageSet calibration, int equalityImages, int bitExactImages, TrainConfig finetune, ImageSet finetuneData,
             int[] batches, int warmup, int rounds, boolean djl, ImageSet recalibration, double distillTemperature,
-            double distillStudentWeight) {
+            double distillStudentWeight, int steps, ImageSet taylorData, int taylorBatchSize, double batchNormL1) {
 
         /** Whether pruned models recover by distillation from the dense model instead of plain fine-tuning. */
         public boolean distills() { return !Double.isNaN(distillTemperature); }
@@ -228,6 +230,10 @@ public final class StructuredStudy {
             private boolean djl = true;
             private ImageSet recalibration;
             private double distillTemperature = Double.NaN, distillStudentWeight = Double.NaN;
+            private int steps = 1;
+            private ImageSet taylorData;
+            private int taylorBatchSize = 64;
+            private double batchNormL1;
 
             /** Fractions of each group's channels to remove, each in (0, 1). */
             public Builder setRatios(double... r) { this.ratios = r.clone(); return this; }
@@ -260,6 +266,24 @@ public final class StructuredStudy {
             public Builder optLatency(int[] batches, int warmup, int rounds) { this.batches = batches.clone(); this.warmup = warmup; this.rounds = rounds; return this; }
             /** Re-estimate each pruned model's BatchNorm statistics on these training images before anything else is measured on it. */
             public Builder optRecalibration(ImageSet images) { this.recalibration = images; return this; }
+            /**
+             * Reach each ratio in {@code steps} prune → fine-tune steps (default 1: one-shot), removing
+             * {@link StructuredPruning#schedule} ratio · k / steps of the original channels by step k, with
+             * importance recomputed on the model each step left; the fine-tuning epochs are split over the
+             * steps (their total unchanged), the last step's share fine-tuning the final model.
+             */
+            public Builder optSteps(int steps) { this.steps = steps; return this; }
+            /**
+             * Training images whose gradients {@link StructuredPruning.Criterion#TAYLOR} needs (a seeded subset,
+             * e.g. 512), in batches of {@code batchSize}; required with that criterion.
+             */
+            public Builder optTaylorData(ImageSet images, int batchSize) { this.taylorData = images; this.taylorBatchSize = batchSize; return this; }
+            /**
+             * Network slimming's L1 penalty {@code lambda · Σ|γ|} on every BatchNorm scale during fine-tuning
+             * ({@link dev.squeeze.prune.SparsityRegularization#batchNormScales}); with {@link #optSteps} &gt; 1 it
+             * sparsifies γ before the next step's {@code BN_SCALE} ranking. Needs {@link #optFinetune}.
+             */
+            public Builder optBatchNormL1(double lambda) { this.batchNormL1 = lambda; return this; }
             /** Time DJL/libtorch too (default true). */
             public Builder optDjl(boolean djl) { this.djl = djl; return this; }
 
@@ -281,8 +305,21 @@ public final class StructuredStudy {
                 }
                 if (equalityImages < 1 || bitExactImages < 1) throw new IllegalArgumentException("StructuredStudy.Options: the checks need ≥ 1 image each");
                 if (batches.length == 0 || rounds < 1 || warmup < 0) throw new IllegalArgumentException("StructuredStudy.Options: latency needs batches, rounds ≥ 1, warmup ≥ 0");
-                return new Options(ratios.clone(), plan, criterion, roundTo, floor, calibration, equalityImages, bitExactImages, finetune,
-                        finetuneData, batches.clone(), warmup, rounds, djl, recalibration, distillTemperature, distillStudentWeight);
+                if (steps < 1) throw new IllegalArgumentException("StructuredStudy.Options: steps must be ≥ 1 (1: one-shot), got " + steps + "; pass optSteps(3) for three prune → fine-tune steps");
+                if (criterion == StructuredPruning.Criterion.TAYLOR && taylorData == null) {
+                    throw new IllegalArgumentException("StructuredStudy.Options: the TAYLOR criterion needs images for its gradients: optTaylorData(train.subset(512, seed, true), 64)");
+                }
+                if (taylorData != null && taylorBatchSize < 1) throw new IllegalArgumentException("StructuredStudy.Options: the Taylor batch size must be ≥ 1, got " + taylorBatchSize);
+                if (!(batchNormL1 >= 0) || Double.isInfinite(batchNormL1)) {
+                    throw new IllegalArgumentException("StructuredStudy.Options: the BatchNorm L1 weight must be finite and ≥ 0, got " + batchNormL1 + "; network slimming uses 1e-4");
+                }
+                if (batchNormL1 > 0 && finetune == null) {
+                    throw new IllegalArgumentException("StructuredStudy.Options: the BatchNorm L1 penalty acts during fine-tuning; add optFinetune(config, data)");
+                }
+                TrainConfig ft = batchNormL1 > 0 ? finetune.toBuilder().addHook(dev.squeeze.prune.SparsityRegularization.batchNormScales(batchNormL1)).build() : finetune;
+                return new Options(ratios.clone(), plan, criterion, roundTo, floor, calibration, equalityImages, bitExactImages, ft,
+                        finetuneData, batches.clone(), warmup, rounds, djl, recalibration, distillTemperature, distillStudentWeight,
+                        steps, taylorData, taylorBatchSize, batchNormL1);
             }
         }
     }
@@ -300,18 +337,24 @@ public final class StructuredStudy {
         float[] checkImages = new BatchMaker(test, preprocessing.withAugmentation(0, false)).batch(0, Math.min(o.equalityImages(), test.size()));
         List<Candidate> candidates = new ArrayList<>();
         try {
-            candidates.add(measure(net, null, null, 0, "dense", test, preprocessing, o, 0.0));
+            candidates.add(measure(net, null, null, 0, "dense", test, preprocessing, o, 0.0, o.finetune()));
             restore(net, original); // fine-tuning the dense baseline changed it; plans start from the given weights
+            // The given weights' Taylor scores serve every one-shot plan (the study restores them after each use).
+            Map<String, float[]> taylor = o.criterion() == StructuredPruning.Criterion.TAYLOR && o.steps() == 1 ? taylorScores(net, preprocessing, o) : null;
             for (int i = 0; i < o.ratios().length; i++) {
                 double ratio = o.ratios()[i];
+                if (o.steps() > 1) {
+                    candidates.add(iterative(net, groups, ratio, i, checkImages, test, preprocessing, o));
+                    continue;
+                }
                 StructuredPruning.Plan plan = o.plan() == PlanKind.UNIFORM
-                        ? StructuredPruning.uniform(net, groups, ratio, o.criterion(), o.roundTo())
-                        : StructuredPruning.global(net, groups, ratio, o.criterion(), o.floor(), o.roundTo());
+                        ? StructuredPruning.uniform(net, groups, ratio, o.criterion(), o.roundTo(), taylor)
+                        : StructuredPruning.global(net, groups, ratio, o.criterion(), o.floor(), o.roundTo(), taylor);
                 Network small = StructuredPruning.apply(net, plan);
                 double diff = maskedDifference(net, small, plan, checkImages, Math.min(o.equalityImages(), test.size()));
                 System.err.println(String.format(Locale.ROOT, "[%d/%d] %s: pruned vs masked max relative difference %.2e",
                         i + 1, o.ratios().length, plan.describe(), diff));
-                candidates.add(measure(small, net, plan, ratio, plan.describe(), test, preprocessing, o, diff));
+                candidates.add(measure(small, net, plan, ratio, plan.describe(), test, preprocessing, o, diff, o.finetune()));
             }
             Map<Candidate, Map<String, Map<Integer, Timing>>> latency = latencies(candidates, test, preprocessing, o);
             List<Point> points = new ArrayList<>();
@@ -321,12 +364,79 @@ public final class StructuredStudy {
             }
             String recipe = o.finetune() == null ? "none" : o.finetune() + " on " + o.finetuneData().size() + " images"
                     + (o.distills() ? String.format(Locale.ROOT, "; pruned models distilled from the dense model (T %s, α %s; the dense baseline fine-tuned plainly)",
-                            o.distillTemperature(), o.distillStudentWeight()) : "");
+                            o.distillTemperature(), o.distillStudentWeight()) : "")
+                    + (o.batchNormL1() > 0 ? String.format(Locale.ROOT, "; L1 penalty %s on BatchNorm scales (network slimming)", o.batchNormL1()) : "")
+                    + (o.steps() > 1 ? String.format(Locale.ROOT, "; pruned in %d steps, epochs per step %s", o.steps(),
+                            Arrays.toString(epochShares(o.finetune().epochs(), o.steps()))) : "");
             return new Result(net.architecture().name(), test.name(), test.size(), points.get(0), List.copyOf(points.subList(1, points.size())),
                     recipe, o.batches().clone(), Environment.cpuName());
         } finally {
             for (Candidate c : candidates) if (c.net() != net) c.net().close();
             restore(net, original);
+        }
+    }
+
+    /**
+     * One ratio reached in {@code o.steps()} prune → fine-tune steps: each step plans on the model the
+     * step before left (importance recomputed), removes the channels, checks pruned = masked, and
+     * re-estimates BatchNorm and fine-tunes with its share of the epochs; the last model is measured like
+     * a one-shot one, its one-shot accuracy being the one right after the last step. The point's masked
+     * difference is the largest over the steps.
+     */
+    private static Candidate iterative(Network net, ChannelGroups groups, double ratio, int index, float[] checkImages, ImageSet test,
+            Preprocessing prep, Options o) {
+        int steps = o.steps();
+        int[] epochs = o.finetune() == null ? new int[steps] : epochShares(o.finetune().epochs(), steps);
+        Network current = net;
+        double diff = 0;
+        try {
+            for (int k = 1; k <= steps; k++) {
+                Map<String, float[]> taylor = o.criterion() == StructuredPruning.Criterion.TAYLOR ? taylorScores(current, prep, o) : null;
+                StructuredPruning.Plan plan = o.plan() == PlanKind.UNIFORM
+                        ? StructuredPruning.uniformStep(current, groups, ratio, k, steps, o.criterion(), o.roundTo(), taylor)
+                        : StructuredPruning.globalStep(current, groups, ratio, k, steps, o.criterion(), o.floor(), o.roundTo(), taylor);
+                Network small = StructuredPruning.apply(current, plan);
+                double d = maskedDifference(current, small, plan, checkImages, Math.min(o.equalityImages(), test.size()));
+                diff = Math.max(diff, d);
+                System.err.println(String.format(Locale.ROOT, "[%d/%d] %s: %,d parameters, pruned vs masked max relative difference %.2e",
+                        index + 1, o.ratios().length, plan.describe(), small.trainableParameters(), d));
+                if (current != net) current.close();
+                current = small;
+                TrainConfig share = epochs[k - 1] == 0 ? null : o.finetune().toBuilder().setEpochs(epochs[k - 1]).build();
+                if (k == steps) {
+                    Candidate c = measure(current, net, plan, ratio, plan.describe(), test, prep, o, diff, share);
+                    current = net; // the candidate owns it now
+                    return c;
+                }
+                if (o.recalibration() != null) Training.recalibrateBatchNorm(current, o.recalibration(), prep, 0, 64);
+                if (share != null) recover(current, net, o, share);
+            }
+            throw new IllegalStateException("unreachable: the last step returns");
+        } finally {
+            if (current != net) current.close();
+        }
+    }
+
+    /** {@code epochs} split over {@code steps} as evenly as whole epochs allow, the later steps taking the remainder. */
+    static int[] epochShares(int epochs, int steps) {
+        int[] e = new int[steps];
+        for (int k = 0; k < steps; k++) e[k] = epochs / steps + (k >= steps - epochs % steps ? 1 : 0);
+        return e;
+    }
+
+    private static Map<String, float[]> taylorScores(Network net, Preprocessing prep, Options o) {
+        int batches = (o.taylorData().size() + o.taylorBatchSize() - 1) / o.taylorBatchSize();
+        return StructuredPruning.taylorScores(net, o.taylorData(), prep, batches, Math.min(o.taylorBatchSize(), o.taylorData().size()));
+    }
+
+    /** Fine-tunes {@code m} in place with {@code config}: plainly, or distilled from {@code dense} when {@code o} says so. */
+    private static void recover(Network m, Network dense, Options o, TrainConfig config) {
+        if (o.distills() && dense != null) {
+            // Distillation as the recovery step: the dense model still knows what the pruned one forgot.
+            Distiller.of(m, dense, List.of(new LogitsDistillation(o.distillTemperature()).weighted(1)), o.distillStudentWeight())
+                    .compile(config.optimizer(), Objective.crossEntropy()).fit(o.finetuneData(), null, config);
+        } else {
+            Training.fit(m, o.finetuneData(), null, config);
         }
     }
 
@@ -371,9 +481,10 @@ public final class StructuredStudy {
      * Sizes, accuracies, int8 model and checks of one model (fine-tuning {@code m} in place when asked).
      *
      * @param dense the unpruned model as given, the teacher when {@code o} distills; null for the dense point itself
+     * @param finetune the recipe {@code m} is fine-tuned with (null: none), {@code o}'s or an iterative step's share of it
      */
     private static Candidate measure(Network m, Network dense, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
-            Preprocessing prep, Options o, double maskedDiff) {
+            Preprocessing prep, Options o, double maskedDiff, TrainConfig finetune) {
         long macs;
         try (FloatExecutor f = FloatExecutor.of(FusedGraph.of(m), Int8Executor.Options.singleThread(1))) {
             macs = f.macsPerImage();
@@ -387,13 +498,8 @@ public final class StructuredStudy {
             rec = FastEvaluation.evaluate(m, test, prep).accuracy();
         }
         double ft = Double.NaN;
-        if (o.finetune() != null && o.distills() && dense != null) {
-            // Distillation as the recovery step: the dense model still knows what the pruned one forgot.
-            Distiller.of(m, dense, List.of(new LogitsDistillation(o.distillTemperature()).weighted(1)), o.distillStudentWeight())
-                    .compile(o.finetune().optimizer(), Objective.crossEntropy()).fit(o.finetuneData(), null, o.finetune());
-            ft = FastEvaluation.evaluate(m, test, prep).accuracy();
-        } else if (o.finetune() != null) {
-            Training.fit(m, o.finetuneData(), null, o.finetune());
+        if (finetune != null) {
+            recover(m, dense, o, finetune);
             ft = FastEvaluation.evaluate(m, test, prep).accuracy();
         }
         Int8Model int8;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.squeeze.data.DataHome;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Layer;
 import dev.squeeze.model.ModelFile;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
@@ -73,6 +75,8 @@ class StructuredPruneCommandTest {
             assertTrue(lat.getAsJsonObject(rt).get("batch1").getAsDouble() > 0, lat.toString());
             assertTrue(lat.getAsJsonObject(rt).get("batch64").getAsDouble() > 0, lat.toString());
         }
+        // Options left at their defaults add nothing to prune.json.
+        assertTrue(!j.has("steps") && !j.has("bn_l1") && !j.getAsJsonObject("data").has("taylor"), j.toString());
         assertTrue(Files.isRegularFile(out.resolve("structured-pareto-batch1.png")));
         assertTrue(Files.isRegularFile(out.resolve("structured-pareto-batch64.png")));
     }
@@ -86,7 +90,11 @@ class StructuredPruneCommandTest {
                 List.of("--plan", "prune", "--structured", "--plan", "random", "--out", out),
                 List.of("--round-to", "prune", "--structured", "--round-to", "0", "--out", out),
                 List.of("--recover", "prune", "--structured", "--recover", "magic", "--out", out),
-                List.of("--recover", "prune", "--structured", "--recover", "distill", "--out", out))) {
+                List.of("--recover", "prune", "--structured", "--recover", "distill", "--out", out),
+                List.of("--steps", "prune", "--structured", "--steps", "0", "--out", out),
+                List.of("--taylor-images", "prune", "--structured", "--criterion", "taylor", "--taylor-images", "0", "--out", out),
+                List.of("--bn-l1", "prune", "--structured", "--bn-l1", "-1", "--finetune-epochs", "1", "--out", out),
+                List.of("--bn-l1", "prune", "--structured", "--bn-l1", "1e-4", "--out", out))) {
             String[] argv = c.subList(1, c.size()).toArray(String[]::new);
             CliFixtures.Result r = cli(argv);
             assertEquals(2, r.code(), String.join(" ", argv) + ": " + r.all());
@@ -105,6 +113,44 @@ class StructuredPruneCommandTest {
         String recipe = j.get("finetune_recipe").getAsString();
         assertTrue(recipe.contains("distilled from the dense model (T 2.0, α 0.25"), recipe);
         JsonObject p = j.getAsJsonArray("points").get(0).getAsJsonObject();
+        assertTrue(Double.isFinite(p.get("finetuned_accuracy").getAsDouble()), p.toString());
+    }
+
+    /** A small CIFAR-size CNN with BatchNorm (what --bn-l1 regularises), 16 channels per conv. */
+    private Path bnCnnFile() {
+        Path f = tmp.resolve("models/bn-cnn.sqz");
+        Architecture arch = new Architecture("bn-cnn", new int[] {3, 32, 32}, List.of(
+                new Layer.Conv2d(3, 16, 3, 1, 1, 1, false), new Layer.BatchNorm(16), new Layer.Relu(), new Layer.MaxPool(2, 2, 0),
+                new Layer.Conv2d(16, 16, 3, 1, 1, 1, false), new Layer.BatchNorm(16), new Layer.Relu(),
+                new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(16, 10, true)));
+        try (Network net = Network.create(arch, 4)) {
+            net.provenance().put("dataset", "cifar10");
+            ModelFile.save(net, f);
+        }
+        return f;
+    }
+
+    @Test
+    void taylorCriterionInTwoStepsWithTheBatchNormPenaltyIsRecorded() throws IOException {
+        Path out = tmp.resolve("iterative");
+        CliFixtures.Result r = cli("prune", "--structured", "--model-file", bnCnnFile().toString(), "--ratio", "0.5",
+                "--criterion", "taylor", "--taylor-images", "8", "--steps", "2", "--finetune-epochs", "1", "--bn-l1", "1e-4",
+                "--repeats", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("prune.json"))).getAsJsonObject();
+        assertEquals("TAYLOR", j.get("criterion").getAsString());
+        assertEquals(2, j.get("steps").getAsInt());
+        assertEquals(1e-4, j.get("bn_l1").getAsDouble());
+        assertEquals(8, j.getAsJsonObject("data").getAsJsonObject("taylor").get("images").getAsInt());
+        String recipe = j.get("finetune_recipe").getAsString();
+        assertTrue(recipe.contains("L1 penalty 1.0E-4 on BatchNorm scales") && recipe.contains("pruned in 2 steps, epochs per step [0, 1]"), recipe);
+        JsonObject dense = j.getAsJsonObject("dense"), p = j.getAsJsonArray("points").get(0).getAsJsonObject();
+        assertTrue(p.get("plan").getAsString().contains("step 2 of 2"), p.toString());
+        // Round to 8: both 16-channel groups end at 8, as a one-shot plan at 0.5 would.
+        long convAndBn = (3 * 9 * 8 + 2 * 8) + (8 * 9 * 8 + 2 * 8), fc = 8 * 10 + 10;
+        assertEquals(convAndBn + fc, p.get("params").getAsLong(), p.toString());
+        assertTrue(p.get("params").getAsLong() < dense.get("params").getAsLong(), p + " vs " + dense);
+        assertTrue(p.get("masked_equal_max_rel_diff").getAsDouble() <= 1e-5, p.toString());
         assertTrue(Double.isFinite(p.get("finetuned_accuracy").getAsDouble()), p.toString());
     }
 }

@@ -2,17 +2,31 @@ package dev.squeeze.prune;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.data.ImageSet;
+import dev.squeeze.data.Preprocessing;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
 import dev.squeeze.quant.Int8Fixtures;
+import dev.squeeze.train.Objective;
+import dev.squeeze.train.OptimizerConfig;
+import dev.squeeze.train.Progress;
+import dev.squeeze.train.TrainConfig;
+import dev.squeeze.train.Training;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Channel groups read from the graph's edges; physical removal reproduces the masked model. */
 class StructuredPruningTest {
+    static final Preprocessing PREP = Preprocessing.halfHalf();
+
+    /** 16/32 channels: trains soundly with or without the oneDNN cap (Int8Fixtures.trainableTinyResNet). */
+    static Architecture tiny() { return Int8Fixtures.trainableTinyResNet(new Layer.AvgPool(2, 2, 0)); }
 
     /** Random BatchNorm statistics so that zeroed γ/β (not just zero inputs) are what silences a channel. */
     static void randomiseBatchNorm(Network net, long seed) {
@@ -99,9 +113,11 @@ class StructuredPruningTest {
                 try (Network net = Network.create(arch, 7)) {
                     randomiseBatchNorm(net, 3);
                     ChannelGroups groups = ChannelGroups.of(arch);
+                    Map<String, float[]> taylor = c != StructuredPruning.Criterion.TAYLOR ? null
+                            : StructuredPruning.taylorScores(net, Int8Fixtures.images(4, 3, arch.inputShape()[1], arch.inputShape()[2], 2), PREP, 1, 4);
                     StructuredPruning.Plan plan = c == StructuredPruning.Criterion.L1
                             ? StructuredPruning.global(net, groups, 0.4, c, 0.25, 4)
-                            : StructuredPruning.uniform(net, groups, 0.5, c, arch.name().equals("resnet18") ? 8 : 1);
+                            : StructuredPruning.uniform(net, groups, 0.5, c, arch.name().equals("resnet18") ? 8 : 1, taylor);
                     try (Network small = StructuredPruning.apply(net, plan)) {
                         assertTrue(small.trainableParameters() < net.trainableParameters(), arch.name() + " " + c);
                         StructuredPruning.mask(net, plan);
@@ -201,6 +217,223 @@ class StructuredPruningTest {
                 double ratio = (double) small.trainableParameters() / net.trainableParameters();
                 assertTrue(ratio > 0.2 && ratio < 0.3, "about a quarter of the weights remain: " + ratio);
             }
+        }
+    }
+
+    /**
+     * Every prunable group of a small residual net, scored by hand from {@link Training#gradients}' raw
+     * output: per member, Σ|w · mean ∂L/∂w| over the channel's slice (conv weight [out, in, k, k], BatchNorm
+     * γ and β, a linear consumer's columns), divided by the member's mean, averaged over members.
+     */
+    @Test
+    void taylorGroupScoresMatchAHandComputationFromTheGradients() {
+        Architecture arch = tiny();
+        ImageSet data = Int8Fixtures.images(16, 3, 16, 16, 4);
+        try (Network net = Network.create(arch, 11)) {
+            randomiseBatchNorm(net, 5);
+            ChannelGroups groups = ChannelGroups.of(arch);
+            List<String> names = new ArrayList<>();
+            for (String n : net.parameterNames()) if (!n.contains("running")) names.add(n);
+            Map<String, double[]> sum = new LinkedHashMap<>();
+            Map<String, float[]> weight = new LinkedHashMap<>();
+            Training.gradients(net, data, PREP, 8, 2, names, Objective.crossEntropy(), (name, w, g, b) -> {
+                double[] acc = sum.computeIfAbsent(name, k -> new double[g.length]);
+                for (int i = 0; i < g.length; i++) acc[i] += g[i];
+                weight.put(name, w);
+            });
+            Map<String, float[]> taylor = StructuredPruning.taylorScores(net, data, PREP, 2, 8);
+            int checked = 0;
+            for (ChannelGroups.Group g : groups.prunable()) {
+                int ch = g.channels();
+                double[] expected = new double[ch];
+                for (ChannelGroups.Member m : g.members()) {
+                    String n = m.node();
+                    double[] s = new double[ch];
+                    switch (m.layer()) {
+                        case Layer.BatchNorm b -> {
+                            for (int c = 0; c < ch; c++) s[c] = term(weight, sum, n + ".weight", c) + term(weight, sum, n + ".bias", c);
+                        }
+                        case Layer.Conv2d conv when m.role() == ChannelGroups.Role.PRODUCER -> {
+                            int per = conv.in() / conv.groups() * conv.kernel() * conv.kernel();
+                            for (int c = 0; c < ch; c++) for (int i = 0; i < per; i++) s[c] += term(weight, sum, n + ".weight", c * per + i);
+                        }
+                        case Layer.Conv2d conv -> {
+                            assertEquals(ChannelGroups.Role.CONSUMER, m.role(), n);
+                            int kk = conv.kernel() * conv.kernel();
+                            for (int o = 0; o < conv.out(); o++) {
+                                for (int c = 0; c < ch; c++) for (int t = 0; t < kk; t++) s[c] += term(weight, sum, n + ".weight", (o * conv.in() + c) * kk + t);
+                            }
+                        }
+                        case Layer.Linear lin when m.role() == ChannelGroups.Role.PRODUCER -> {
+                            // A producer's bias counts too (Torch-Pruning scores output channels by weight and bias).
+                            for (int c = 0; c < ch; c++) {
+                                for (int i = 0; i < lin.in(); i++) s[c] += term(weight, sum, n + ".weight", c * lin.in() + i);
+                                if (lin.bias()) s[c] += term(weight, sum, n + ".bias", c);
+                            }
+                        }
+                        case Layer.Linear lin -> {
+                            assertEquals(ChannelGroups.Role.CONSUMER, m.role(), n);
+                            assertEquals(ch, lin.in(), "after global average pooling, one feature per channel");
+                            for (int o = 0; o < lin.out(); o++) for (int c = 0; c < ch; c++) s[c] += term(weight, sum, n + ".weight", o * lin.in() + c);
+                        }
+                        default -> fail("unexpected member " + m);
+                    }
+                    double mean = java.util.Arrays.stream(s).average().orElseThrow();
+                    assertTrue(mean > 0, n + ": gradients should reach every member");
+                    for (int c = 0; c < ch; c++) expected[c] += s[c] / mean / g.members().size();
+                }
+                double[] actual = StructuredPruning.scores(net, g, StructuredPruning.Criterion.TAYLOR, taylor);
+                for (int c = 0; c < ch; c++) assertEquals(expected[c], actual[c], 1e-4 * Math.max(1, expected[c]), "group " + g.id() + " channel " + c);
+                checked++;
+            }
+            assertEquals(groups.prunable().size(), checked);
+            assertTrue(checked >= 2, groups.table().print());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StructuredPruning.uniform(net, groups, 0.5, StructuredPruning.Criterion.TAYLOR, 8));
+            assertTrue(e.getMessage().contains("taylorScores"), e.getMessage());
+        }
+    }
+
+    /** |w · mean gradient| of element {@code i}: two batches were summed. */
+    private static double term(Map<String, float[]> w, Map<String, double[]> gradientSum, String p, int i) {
+        return Math.abs(w.get(p)[i] * (gradientSum.get(p)[i] / 2));
+    }
+
+    @Test
+    void aChannelWhoseWeightsAreAllZeroScoresZeroAndIsPrunedFirst() {
+        Architecture arch = tiny();
+        try (Network net = Network.create(arch, 12)) {
+            ChannelGroups groups = ChannelGroups.of(arch);
+            ChannelGroups.Group g = groups.prunable().stream().filter(x -> x.members().size() == 3).findFirst().orElseThrow();
+            // The last channel: were another channel dead after its ReLU on these images (score 0 too), the tie
+            // would keep the lower index, so the zeroed channel still has to be the one that goes.
+            int dead = g.channels() - 1;
+            boolean[] pruned = new boolean[g.channels()];
+            pruned[dead] = true;
+            for (ChannelGroups.Member m : g.members()) {
+                if (m.role() == ChannelGroups.Role.CONSUMER) {
+                    Layer.Conv2d conv = (Layer.Conv2d) m.layer();
+                    float[] w = net.parameter(m.node() + ".weight").values();
+                    int kk = conv.kernel() * conv.kernel();
+                    for (int o = 0; o < conv.out(); o++) java.util.Arrays.fill(w, (o * conv.in() + dead) * kk, (o * conv.in() + dead + 1) * kk, 0f);
+                    net.setParameter(m.node() + ".weight", w);
+                }
+            }
+            StructuredPruning.mask(net, new StructuredPruning.Plan(groups, Map.of(g.id(), keptExcept(g.channels(), dead)), "zero channel"));
+            Map<String, float[]> taylor = StructuredPruning.taylorScores(net, Int8Fixtures.images(16, 3, 16, 16, 7), PREP, 2, 8);
+            double[] s = StructuredPruning.scores(net, g, StructuredPruning.Criterion.TAYLOR, taylor);
+            assertEquals(0.0, s[dead], "every |w · g| of the channel is 0");
+            long live = java.util.stream.IntStream.range(0, s.length).filter(c -> c != dead && s[c] > 0).count();
+            assertTrue(live >= s.length / 2, "the other channels matter: " + java.util.Arrays.toString(s));
+            StructuredPruning.Plan plan = StructuredPruning.uniform(net, groups, 1.0 / g.channels(), StructuredPruning.Criterion.TAYLOR, 1, taylor);
+            assertArrayEquals(keptExcept(g.channels(), dead), plan.kept(g.id()), "the dead channel goes first");
+            int total = groups.prunable().stream().mapToInt(ChannelGroups.Group::channels).sum();
+            StructuredPruning.Plan global = StructuredPruning.global(net, groups, 1.0 / total, StructuredPruning.Criterion.TAYLOR, 0.5, 1, taylor);
+            assertArrayEquals(keptExcept(g.channels(), dead), global.kept(g.id()), "and first across groups");
+        }
+    }
+
+    private static int[] keptExcept(int channels, int dead) {
+        return java.util.stream.IntStream.range(0, channels).filter(c -> c != dead).toArray();
+    }
+
+    /**
+     * Two and three prune steps end with the one-shot plan's channel counts; with no recovery between
+     * steps, the final model equals the original masked with the composed kept sets (each step's
+     * indices point into the step before's channels).
+     */
+    @Test
+    void iterativePruningReachesTheOneShotCountsAndReproducesTheComposedMask() {
+        Architecture arch = tiny();
+        for (int steps : new int[] {2, 3}) {
+            try (Network net = Network.create(arch, 13)) {
+                randomiseBatchNorm(net, 7);
+                ChannelGroups groups = ChannelGroups.of(arch);
+                StructuredPruning.Plan oneShot = StructuredPruning.uniform(net, groups, 0.5, StructuredPruning.Criterion.L2, 4);
+                List<StructuredPruning.Plan> plans = new ArrayList<>();
+                int[] recovered = {0};
+                try (Network small = StructuredPruning.iterative(net, steps, (m, k) -> {
+                    StructuredPruning.Plan p = StructuredPruning.uniformStep(m, groups, 0.5, k, steps, StructuredPruning.Criterion.L2, 4, null);
+                    plans.add(p);
+                    return p;
+                }, (m, k) -> recovered[0]++);
+                     Network reference = StructuredPruning.apply(net, oneShot)) {
+                    assertEquals(steps, plans.size());
+                    assertEquals(steps - 1, recovered[0], "recovery between steps only");
+                    assertEquals(reference.architecture(), small.architecture(), steps + " steps end with the one-shot channel counts");
+                    // Step 1 removes fewer channels than the one-shot plan.
+                    for (ChannelGroups.Group g : groups.prunable()) {
+                        assertTrue(plans.get(0).kept(g.id()).length > oneShot.kept(g.id()).length, "group " + g.id());
+                    }
+                    Map<Integer, int[]> composed = new LinkedHashMap<>();
+                    for (ChannelGroups.Group g : groups.prunable()) {
+                        ChannelGroups.Member first = g.members().get(0);
+                        int[] idx = java.util.stream.IntStream.range(0, g.channels()).toArray();
+                        for (StructuredPruning.Plan p : plans) {
+                            ChannelGroups.Group there = first.role() == ChannelGroups.Role.CONSUMER
+                                    ? p.groups().inputGroupOf(first.node()) : p.groups().outputGroupOf(first.node());
+                            int[] k = p.kept(there.id()), next = new int[k.length];
+                            for (int i = 0; i < k.length; i++) next[i] = idx[k[i]];
+                            idx = next;
+                        }
+                        composed.put(g.id(), idx);
+                    }
+                    StructuredPruning.mask(net, new StructuredPruning.Plan(groups, composed, "composed"));
+                    assertSameOutput(net, small, 3);
+                }
+            }
+        }
+    }
+
+    @Test
+    void iterativeGlobalPruningRemovesTheScheduledShareOfTheOriginalChannels() {
+        Architecture arch = tiny();
+        try (Network net = Network.create(arch, 14)) {
+            ChannelGroups groups = ChannelGroups.of(arch);
+            int total = groups.prunable().stream().mapToInt(ChannelGroups.Group::channels).sum();
+            try (Network small = StructuredPruning.iterative(net, 2,
+                    (m, k) -> StructuredPruning.globalStep(m, groups, 0.5, k, 2, StructuredPruning.Criterion.L1, 0.25, 1, null), (m, k) -> { })) {
+                int left = ChannelGroups.of(small.architecture()).prunable().stream().mapToInt(ChannelGroups.Group::channels).sum();
+                assertEquals(total / 2, left, "round to 1: exactly half of " + total);
+                for (ChannelGroups.Group g : ChannelGroups.of(small.architecture()).prunable()) {
+                    ChannelGroups.Member first = g.members().get(0);
+                    ChannelGroups.Group o = first.role() == ChannelGroups.Role.CONSUMER ? groups.inputGroupOf(first.node()) : groups.outputGroupOf(first.node());
+                    assertTrue(g.channels() >= Math.ceil(0.25 * o.channels()), "floor of the original: group of " + first.node());
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.schedule(0.5, 0));
+            assertTrue(e.getMessage().contains("steps"), e.getMessage());
+        }
+    }
+
+    /** Network slimming's sparsity training: a large L1 weight on γ shrinks Σ|γ| by at least half its own pull. */
+    @Test
+    void batchNormL1PenaltyShrinksTheScales() {
+        Architecture arch = tiny();
+        ImageSet train = Int8Fixtures.images(64, 3, 16, 16, 9);
+        double lr = 0.01, lambda = 1;
+        double[] sums = new double[2];
+        int channels = 0;
+        for (int k = 0; k < 2; k++) {
+            try (Network net = Network.create(arch, 15)) {
+                List<String> gammas = Scope.batchNormScales().weightNames(net);
+                var b = TrainConfig.builder().setEpochs(2).setOptimizer(OptimizerConfig.sgd((float) lr, 0f)).optBatchSize(32).optSeed(1)
+                        .optPreprocessing(PREP).optProgress(Progress.silent());
+                if (k == 1) b.addHook(SparsityRegularization.batchNormScales(lambda));
+                Training.fit(net, train, null, b.build());
+                channels = 0;
+                for (String n : gammas) {
+                    assertTrue(n.endsWith(".weight") && net.parameter(n.replace(".weight", ".running_var")) != null, n);
+                    for (float v : net.parameter(n).values()) { sums[k] += Math.abs(v); channels++; }
+                }
+            }
+        }
+        // 4 SGD steps, each pulling every γ by lr · λ towards zero.
+        double pull = 4 * lr * lambda * channels;
+        assertTrue(sums[1] < sums[0] - 0.5 * pull, "Σ|γ| " + sums[0] + " → " + sums[1] + " (pull " + pull + ")");
+        try (Network seed = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scope.batchNormScales().weightNames(seed));
+            assertTrue(e.getMessage().contains("no BatchNorm"), e.getMessage());
         }
     }
 }
