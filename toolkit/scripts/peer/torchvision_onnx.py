@@ -10,7 +10,8 @@ random data before the model is put in eval mode.
 
 Each model is exported with torch.onnx.export as a user would (eval mode, default constant folding,
 so BatchNorm is folded into the convolutions), in several variants: opset 13 and 11, a fixed batch and
-a dynamic batch (dynamic_axes), input 224x224 and 32x32. Next to each .onnx the script writes
+a dynamic batch (dynamic_axes), input 224x224 and 32x32, and with training=TrainingMode.PRESERVE, which
+keeps the BatchNormalization nodes (the way to get a model whose BN Squeeze can fine-tune). Next to each .onnx the script writes
 <name>.json: the input batch (seeded) and torch's logits on it, plus the op types in the file.
 OnnxTorchvisionTest (toolkit tests) imports the small committed ones and compares the logits;
 OnnxTorchvisionCheck (a test-sources main) does the same for every file this script writes.
@@ -401,22 +402,32 @@ MODELS = {
     "shufflenet_v2_small": lambda: ShuffleNetV2([2, 3, 2], [24, 48, 96, 192, 256], num_classes=10),
 }
 
-# (model, input size, opset, dynamic batch, committed as a fixture)
+# (model, input size, opset, dynamic batch, keep BatchNorm, committed as a fixture). An eval-mode export
+# folds each BatchNorm into its conv (weights renamed onnx::Conv_N); training=TrainingMode.PRESERVE on an
+# eval-mode model keeps BatchNormalization nodes (inference form) and torchvision's parameter names.
 VARIANTS = [
-    ("mobilenet_v2_w0.5", 224, 13, False, False),
-    ("mobilenet_v2_w0.5", 224, 11, True, False),
-    ("mobilenet_v2_w0.5", 32, 13, True, False),
-    ("shufflenet_v2_x0_5", 224, 13, False, False),
-    ("shufflenet_v2_x0_5", 224, 13, True, False),
-    ("shufflenet_v2_x0_5", 224, 11, True, False),
-    ("shufflenet_v2_x0_5", 32, 11, False, False),
-    ("resnet18", 224, 13, True, False),
-    ("resnet18", 32, 11, False, False),
-    ("mobilenet_v2_small", 32, 13, True, True),
-    ("mobilenet_v2_small", 32, 11, False, True),
-    ("shufflenet_v2_small", 32, 13, True, True),
-    ("shufflenet_v2_small", 32, 11, False, True),
+    ("mobilenet_v2_w0.5", 224, 13, False, False, False),
+    ("mobilenet_v2_w0.5", 224, 11, True, False, False),
+    ("mobilenet_v2_w0.5", 32, 13, True, False, False),
+    ("mobilenet_v2_w0.5", 224, 13, True, True, False),
+    ("shufflenet_v2_x0_5", 224, 13, False, False, False),
+    ("shufflenet_v2_x0_5", 224, 13, True, False, False),
+    ("shufflenet_v2_x0_5", 224, 11, True, False, False),
+    ("shufflenet_v2_x0_5", 32, 11, False, False, False),
+    ("shufflenet_v2_x0_5", 224, 13, True, True, False),
+    ("resnet18", 224, 13, True, False, False),
+    ("resnet18", 32, 11, False, False, False),
+    ("resnet18", 32, 13, True, True, False),
+    ("mobilenet_v2_small", 32, 13, True, False, True),
+    ("mobilenet_v2_small", 32, 11, False, False, False),
+    ("mobilenet_v2_small", 32, 13, True, True, True),
+    ("shufflenet_v2_small", 32, 13, True, False, True),
+    ("shufflenet_v2_small", 32, 11, False, False, True),
 ]
+
+
+def file_stem(name: str, size: int, opset: int, dynamic: bool, keep_bn: bool) -> str:
+    return f"{name}-{size}-opset{opset}{'-dynbatch' if dynamic else ''}{'-keepbn' if keep_bn else ''}"
 
 BATCH = 2
 
@@ -447,17 +458,19 @@ def build(name: str, size: int, seed: int) -> nn.Module:
     return model
 
 
-def export(name: str, size: int, opset: int, dynamic: bool, out_dir: str, seed: int = 0) -> dict:
+def export(name: str, size: int, opset: int, dynamic: bool, keep_bn: bool, out_dir: str, seed: int = 0) -> dict:
     model = build(name, size, seed)
     g = torch.Generator().manual_seed(1234)
     x = torch.randn(BATCH, 3, size, size, generator=g)
     with torch.no_grad():
         logits = model(x)
-    file = f"{name}-{size}-opset{opset}{'-dynbatch' if dynamic else ''}.onnx"
+    file = file_stem(name, size, opset, dynamic, keep_bn) + ".onnx"
     path = os.path.join(out_dir, file)
     # Exactly as the PyTorch tutorials do it; the batch of the dummy input is the fixed batch when not dynamic.
     dummy = x if not dynamic else torch.randn(1, 3, size, size)
     kwargs = dict(input_names=["input"], output_names=["logits"], opset_version=opset)
+    if keep_bn:
+        kwargs["training"] = torch.onnx.TrainingMode.PRESERVE
     if dynamic:
         kwargs["dynamic_axes"] = {"input": {0: "batch"}, "logits": {0: "batch"}}
     torch.onnx.export(model, dummy, path, **kwargs)
@@ -470,6 +483,7 @@ def export(name: str, size: int, opset: int, dynamic: bool, out_dir: str, seed: 
         "input_size": size,
         "opset": opset,
         "dynamic_batch": dynamic,
+        "keep_batchnorm": keep_bn,
         "bytes": os.path.getsize(path),
         "parameters": sum(p.numel() for p in model.parameters()),
         "ops": dict(sorted(ops.items())),
@@ -496,12 +510,12 @@ def main() -> None:
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
-    for name, size, opset, dynamic, fixture in VARIANTS:
+    for name, size, opset, dynamic, keep_bn, fixture in VARIANTS:
         out = args.fixtures if (fixture and args.fixtures) else args.out
-        if args.only and args.only not in f"{name}-{size}-opset{opset}{'-dynbatch' if dynamic else ''}":
+        if args.only and args.only not in file_stem(name, size, opset, dynamic, keep_bn):
             continue
         os.makedirs(out, exist_ok=True)
-        r = export(name, size, opset, dynamic, out)
+        r = export(name, size, opset, dynamic, keep_bn, out)
         print(f"{r['file']}: {r['bytes'] / 1e6:.2f} MB, {r['parameters']} parameters, ops {r['ops']}", flush=True)
 
 

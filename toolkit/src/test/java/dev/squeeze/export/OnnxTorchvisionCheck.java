@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * Not a unit test: imports every {@code .onnx} that {@code toolkit/scripts/peer/torchvision_onnx.py}
  * wrote (full-size MobileNetV2 ×0.5, ShuffleNetV2 ×0.5 and ResNet18 at 224×224 and 32×32, opsets 11
- * and 13, fixed and dynamic batch; too large to commit) and compares the logits with torch's from the
+ * and 13, fixed and dynamic batch, BatchNorm folded or kept; too large to commit) and compares the logits with torch's from the
  * {@code .json} beside each. Prints one line per file and writes the figures as JSON.
  *
  * <pre>
@@ -42,6 +42,7 @@ public final class OnnxTorchvisionCheck {
                     .getAsJsonObject();
             row.put("opset", meta.get("opset").getAsInt());
             row.put("dynamic_batch", meta.get("dynamic_batch").getAsBoolean());
+            row.put("keep_batchnorm", meta.has("keep_batchnorm") && meta.get("keep_batchnorm").getAsBoolean());
             row.put("onnx_ops", meta.get("ops"));
             row.put("max_abs_logit", meta.get("max_abs_logit").getAsDouble());
             long t0 = System.nanoTime();

@@ -89,6 +89,28 @@ class OnnxTorchvisionTest {
         assertMatchesTorch(f);
     }
 
+    /** training=TrainingMode.PRESERVE on an eval-mode model keeps BatchNormalization: it imports as BatchNorm, to fine-tune. */
+    @Test
+    void torchvisionExportWithBatchNormKeptImportsBatchNorm() throws Exception {
+        String f = "mobilenet_v2_small-32-opset13-dynbatch-keepbn.onnx";
+        Architecture a = OnnxImport.readArchitecture(fixture(f));
+        assertEquals(List.of(new Conv2d(3, 16, 3, 2, 1, 1, false), new BatchNorm(16), new Relu6()), a.layers().subList(0, 3));
+        assertEquals(28, count(a.layers(), BatchNorm.class), "one BatchNorm per conv, as torchvision's model has");
+        assertEquals(28, count(a.layers(), Conv2d.class));
+        assertMatchesTorch(f);
+    }
+
+    /** Layers of {@code kind} in {@code layers}, inside residual bodies and shortcuts and concat branches too. */
+    private static int count(List<Layer> layers, Class<? extends Layer> kind) {
+        int n = 0;
+        for (Layer l : layers) {
+            if (kind.isInstance(l)) n++;
+            if (l instanceof Residual r) n += count(r.body(), kind) + count(r.shortcut(), kind);
+            if (l instanceof Concat c) for (List<Layer> b : c.branches()) n += count(b, kind);
+        }
+        return n;
+    }
+
     @Test
     void torchvisionShuffleNetV2ExportsMatchTorch() throws Exception {
         // a dynamic batch: the shuffle's view sizes and the chunk's bounds are computed from Shape
