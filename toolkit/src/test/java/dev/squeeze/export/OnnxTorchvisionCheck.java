@@ -68,6 +68,6 @@ public final class OnnxTorchvisionCheck {
                 + " logits on the seeded batch in each file's .json compared with torch's");
         out.put("torch", "1.13.0a0 (Debian), onnx 1.12");
         out.put("results", rows);
-        Files.writeString(Path.of(args[0]), new GsonBuilder().setPrettyPrinting().create().toJson(out));
+        Files.writeString(Path.of(args[0]), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(out));
     }
 }
