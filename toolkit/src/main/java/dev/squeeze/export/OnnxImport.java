@@ -52,7 +52,8 @@ import java.util.Set;
  *       with α = 1/6, β = 0.5 where x feeds nothing else (PyTorch's decomposition) → hard-swish;</li>
  *   <li>{@code MaxPool} (square, symmetric pads, no dilation, {@code ceil_mode} 0, one output),
  *       {@code AveragePool} (the same; {@code count_include_pad} 1 when it pads, Squeeze's and PyTorch's
- *       convention), {@code GlobalAveragePool};</li>
+ *       convention), {@code GlobalAveragePool}, {@code ReduceMean} over axes {@code [2, 3]} (PyTorch's
+ *       {@code x.mean([2, 3])}: a global average pool, followed by a flatten when {@code keepdims} is 0);</li>
  *   <li>{@code Flatten} (axis 1), {@code Reshape} to {@code [N, features]} ({@code [0, -1]},
  *       {@code [-1, F]}, {@code [0, F]});</li>
  *   <li>the channel shuffle {@code Reshape [N, g, C/g, H, W]} → {@code Transpose(perm = [0, 2, 1, 3, 4])} →
@@ -72,6 +73,15 @@ import java.util.Set;
  *       Branches nest; a join that does not close the branches of one fork is refused;</li>
  *   <li>{@code Constant} nodes and initializers supply constants (weights, a Reshape's shape, Clip
  *       bounds, Slice and Split sizes).</li>
+ *   <li>shape computations ({@link #SHAPE_OPS}): a Reshape's shape, Slice bounds and Split sizes may be
+ *       computed from {@code Shape} nodes and constants through {@code Gather}, {@code Unsqueeze},
+ *       {@code Squeeze}, {@code Cast} (to int64/int32), {@code Concat} (axis 0), {@code Slice}, {@code Add},
+ *       {@code Sub}, {@code Mul} and {@code Div} on int64 scalars and vectors, as PyTorch writes
+ *       {@code x.size()}, {@code x.view(b, ...)} and {@code x.chunk(2, 1)} (torchvision's ShuffleNetV2,
+ *       with or without a dynamic batch). They are evaluated at import for the input's fixed C, H and W;
+ *       the batch stays open, so a computed shape must keep it first and not compute with it. A
+ *       Reshape shape whose first entry is the graph input's fixed batch (an export without dynamic
+ *       axes) keeps the batch too.</li>
  * </ul>
  * Any other op is one {@link IllegalArgumentException} naming the node, its op type and the supported
  * set, raised before anything is built; an unsupported form of a supported op (attributes, bounds,
@@ -98,7 +108,15 @@ public final class OnnxImport {
     /** Default-domain ops the importer maps, in the order the error message lists them. */
     public static final List<String> SUPPORTED = List.of("Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "HardSwish",
             "HardSigmoid", "Mul", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul",
-            "Add", "Concat", "Split", "Slice", "Constant");
+            "Add", "Concat", "Split", "Slice", "ReduceMean", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Sub", "Div");
+
+    /**
+     * Ops read only inside a shape computation: a subgraph from {@code Shape} nodes and constants that
+     * PyTorch writes for {@code x.size()} / {@code x.view(b, ...)} / {@code x.chunk(2, 1)}, evaluated at
+     * import for the graph input's fixed C, H and W (the batch stays open).
+     */
+    static final List<String> SHAPE_OPS = List.of("Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Concat", "Slice", "Add", "Sub",
+            "Mul", "Div");
 
     private static final float BN_EPS = 1e-5f;
 
@@ -214,7 +232,8 @@ public final class OnnxImport {
         }
         ValueInfoProto output = g.getOutput(0);
 
-        Tree tree = new Tree(g, constants, where);
+        var batchDim = input.getType().getTensorType().getShape().getDim(0);
+        Tree tree = new Tree(g, constants, where, batchDim.hasDimValue() ? batchDim.getDimValue() : Tree.BATCH);
         Tree.Seq seq = tree.map(input.getName(), inShape, output.getName());
 
         Map<String, String> meta = new LinkedHashMap<>();
@@ -350,6 +369,16 @@ public final class OnnxImport {
         final String where;
         final Map<String, List<NodeProto>> consumers = new HashMap<>();
         final Set<NodeProto> used = new HashSet<>();
+        /** The batch in a computed shape: the graph input's dimension 0, which Squeeze leaves open. */
+        static final long BATCH = Long.MIN_VALUE;
+        /** The graph input's fixed batch (a file exported without dynamic axes writes it into its Reshape shapes), or {@link #BATCH}. */
+        final long fixedBatch;
+        /** Nodes of shape computations (see {@link #SHAPE_OPS}) by the tensors they compute. */
+        final Map<String, NodeProto> shapeNodes = new HashMap<>();
+        /** Per-example shapes of the activations the walk has reached, for {@code Shape} nodes. */
+        final Map<String, int[]> shapes = new HashMap<>();
+        /** Values of computed shape tensors already evaluated. */
+        final Map<String, Ints> evaluated = new HashMap<>();
 
         /** Layers in order and their parameter sources in DJL parameter order. */
         static final class Seq {
@@ -361,14 +390,23 @@ public final class OnnxImport {
         /** Where a chain stopped: its last tensor, that tensor's shape and the join Add it feeds (null at the graph's end). */
         record End(String tensor, int[] shape, NodeProto join) {}
 
-        Tree(GraphProto g, Map<String, TensorProto> constants, String where) {
+        Tree(GraphProto g, Map<String, TensorProto> constants, String where, long fixedBatch) {
             this.g = g;
             this.constants = constants;
             this.where = where;
+            this.fixedBatch = fixedBatch;
+            // A shape computation starts at a Shape node and goes on through nodes whose inputs are all
+            // constants or computed shapes (ONNX lists nodes in topological order).
             for (NodeProto n : g.getNodeList()) {
-                if (n.getOpType().equals("Constant")) continue;
+                boolean fromShapes = n.getInputList().stream().allMatch(in -> in.isEmpty() || constants.containsKey(in) || shapeNodes.containsKey(in));
+                if (n.getOpType().equals("Shape") || (SHAPE_OPS.contains(n.getOpType()) && n.getInputCount() > 0 && fromShapes)) {
+                    for (String out : n.getOutputList()) shapeNodes.put(out, n);
+                }
+            }
+            for (NodeProto n : g.getNodeList()) {
+                if (n.getOpType().equals("Constant") || shapeNodes.containsKey(n.getOutputCount() > 0 ? n.getOutput(0) : "")) continue;
                 for (String in : n.getInputList()) {
-                    if (in.isEmpty() || constants.containsKey(in)) continue;
+                    if (in.isEmpty() || constants.containsKey(in) || shapeNodes.containsKey(in)) continue;
                     List<NodeProto> c = consumers.computeIfAbsent(in, k -> new ArrayList<>());
                     if (!c.contains(n)) c.add(n);
                 }
@@ -386,7 +424,8 @@ public final class OnnxImport {
                 throw new IllegalArgumentException(where + ": the layers end in tensor '" + end.tensor + "' but the graph output is '" + output
                         + "'; the output must be computed by a chain from the input");
             }
-            List<String> unused = g.getNodeList().stream().filter(n -> !n.getOpType().equals("Constant") && !used.contains(n))
+            List<String> unused = g.getNodeList().stream().filter(n -> !n.getOpType().equals("Constant") && !used.contains(n)
+                            && !(n.getOutputCount() > 0 && shapeNodes.containsKey(n.getOutput(0))))
                     .map(n -> "'" + n.getName() + "' (" + n.getOpType() + ")").toList();
             if (!unused.isEmpty()) {
                 throw new IllegalArgumentException(where + ": nodes " + unused + " are not on the path from the input to the output;"
@@ -405,6 +444,7 @@ public final class OnnxImport {
         /** Follows tensor {@code t} node by node, forks included, until a join (Add, Concat) that it does not open, or the end. */
         End chain(String t, int[] s, Seq seq) {
             while (true) {
+                shapes.put(t, s);
                 List<NodeProto> cons = consumers.getOrDefault(t, List.of());
                 if (cons.isEmpty()) return new End(t, s, null);
                 NodeProto hardSwish = hardSwish(t, cons);
@@ -573,7 +613,7 @@ public final class OnnxImport {
             long axis = i(n, "axis", 0);
             if (axis != 1 && axis != -3) throw err(n, "splits axis " + axis + "; Squeeze splits [N, C, H, W] on channels (axis 1)");
             int k = n.getOutputCount();
-            long[] sizes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? int64s(constant(n, 1, "split"), where) : ints(n, "split");
+            long[] sizes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? longs(n, 1, "split") : ints(n, "split");
             if (sizes == null) {
                 if (k < 1 || s[0] % k != 0) throw err(n, "splits " + s[0] + " channels into " + k + " equal parts; give the part sizes");
                 sizes = new long[k];
@@ -610,6 +650,185 @@ public final class OnnxImport {
             if (n.getOutputCount() != 1) {
                 throw err(n, "has " + n.getOutputCount() + " outputs; Squeeze reads the inference form with one output");
             }
+        }
+
+        // ---- shape computations -------------------------------------------------------------------
+
+        /** A value of a shape computation: int64s of rank 0 (a scalar) or 1. */
+        private record Ints(long[] v, int rank) {}
+
+        /**
+         * The int64 values of input {@code i} of {@code n} (a Reshape's shape, Slice bounds, Split sizes):
+         * a constant, or a shape computation evaluated for the graph input's C, H and W; null when the
+         * input is absent. The batch appears as {@link #BATCH}.
+         */
+        private long[] longs(NodeProto n, int i, String role) {
+            if (n.getInputCount() <= i || n.getInput(i).isEmpty()) return null;
+            String t = n.getInput(i);
+            if (!constants.containsKey(t) && !shapeNodes.containsKey(t)) {
+                throw err(n, "takes its " + role + " from the tensor '" + t + "', which is computed from the activations; Squeeze imports "
+                        + role + "s stored as initializers or Constant nodes, or computed from Shape nodes and constants");
+            }
+            return value(t, n).v;
+        }
+
+        private Ints value(String t, NodeProto user) {
+            TensorProto c = constants.get(t);
+            if (c != null) {
+                if (c.getDimsCount() > 1) throw err(user, "uses the constant '" + t + "' of shape " + c.getDimsList() + " in a shape computation; it must be a scalar or a vector");
+                return new Ints(int64s(c, where), c.getDimsCount());
+            }
+            NodeProto n = shapeNodes.get(t);
+            if (n == null) {
+                throw err(user, "computes a shape from the tensor '" + t + "', which depends on the activations; Squeeze evaluates shape"
+                        + " computations made of " + String.join(", ", SHAPE_OPS) + " from Shape nodes and constants");
+            }
+            Ints v = evaluated.get(t);
+            if (v == null) {
+                v = evaluate(n);
+                evaluated.put(t, v);
+            }
+            return v;
+        }
+
+        /** One node of a shape computation, as ONNX defines it, on int64 scalars and vectors. */
+        private Ints evaluate(NodeProto n) {
+            String op = n.getOpType();
+            String forms = "; Squeeze evaluates it on the int64 scalars and vectors of a shape computation (as PyTorch writes x.size(),"
+                    + " x.view(...) and x.chunk(...))";
+            switch (op) {
+                case "Shape" -> {
+                    checkArity(n, 1, 1);
+                    only(n, "start", "end");
+                    int[] s = shapes.get(n.getInput(0));
+                    if (s == null) {
+                        throw err(n, "takes the shape of '" + n.getInput(0) + "', which is not on Squeeze's walk from the input to the node"
+                                + " that needs it; Squeeze evaluates the shapes of tensors that come before the node using them");
+                    }
+                    long[] full = new long[s.length + 1];
+                    full[0] = BATCH;
+                    for (int k = 0; k < s.length; k++) full[k + 1] = s[k];
+                    int r = full.length;
+                    long from = i(n, "start", 0), to = i(n, "end", r);
+                    from = Math.clamp(from < 0 ? from + r : from, 0, r);
+                    to = Math.clamp(to < 0 ? to + r : to, 0, r);
+                    return new Ints(Arrays.copyOfRange(full, (int) from, (int) Math.max(from, to)), 1);
+                }
+                case "Gather" -> {
+                    checkArity(n, 2, 2);
+                    only(n, "axis");
+                    Ints data = value(n.getInput(0), n), idx = value(n.getInput(1), n);
+                    if (data.rank != 1 || i(n, "axis", 0) != 0) throw err(n, "gathers axis " + i(n, "axis", 0) + " of a rank-" + data.rank + " tensor" + forms);
+                    long[] out = new long[idx.v.length];
+                    for (int k = 0; k < out.length; k++) {
+                        long j = idx.v[k] < 0 ? idx.v[k] + data.v.length : idx.v[k];
+                        if (j < 0 || j >= data.v.length) throw err(n, "gathers index " + idx.v[k] + " of " + data.v.length + " values");
+                        out[k] = data.v[(int) j];
+                    }
+                    return new Ints(out, idx.rank);
+                }
+                case "Unsqueeze", "Squeeze" -> {
+                    // Opset ≥ 13: axes is an input; before: an attribute.
+                    checkArity(n, 1, 2);
+                    only(n, "axes");
+                    Ints data = value(n.getInput(0), n);
+                    long[] axes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? value(n.getInput(1), n).v : ints(n, "axes");
+                    boolean unsq = op.equals("Unsqueeze");
+                    boolean ok = unsq ? data.rank == 0 && axes != null && Arrays.equals(axes, new long[] {0})
+                            : data.rank == 1 && data.v.length == 1 && (axes == null || Arrays.equals(axes, new long[] {0}) || Arrays.equals(axes, new long[] {-1}));
+                    if (!ok) throw err(n, (unsq ? "unsqueezes" : "squeezes") + " axes " + Arrays.toString(axes) + " of a rank-" + data.rank + " tensor" + forms);
+                    return new Ints(data.v, unsq ? 1 : 0);
+                }
+                case "Cast" -> {
+                    checkArity(n, 1, 1);
+                    only(n, "to", "saturate");
+                    long to = i(n, "to", 0);
+                    if (to != TensorProto.DataType.INT64_VALUE && to != TensorProto.DataType.INT32_VALUE) {
+                        throw err(n, "casts to " + Onnx.typeName((int) to) + forms + " (casts to int64 or int32)");
+                    }
+                    return value(n.getInput(0), n);
+                }
+                case "Concat" -> {
+                    checkArity(n, 1, Integer.MAX_VALUE);
+                    only(n, "axis");
+                    if (i(n, "axis", 0) != 0) throw err(n, "concatenates axis " + i(n, "axis", 0) + forms);
+                    List<Long> out = new ArrayList<>();
+                    for (String in : n.getInputList()) {
+                        Ints v = value(in, n);
+                        if (v.rank != 1) throw err(n, "concatenates '" + in + "' of rank " + v.rank + forms);
+                        for (long x : v.v) out.add(x);
+                    }
+                    return new Ints(out.stream().mapToLong(Long::longValue).toArray(), 1);
+                }
+                case "Slice" -> {
+                    checkArity(n, 1, 5);
+                    only(n, "starts", "ends", "axes");
+                    Ints data = value(n.getInput(0), n);
+                    long[] starts = n.getInputCount() > 1 ? value(n.getInput(1), n).v : ints(n, "starts");
+                    long[] ends = n.getInputCount() > 2 ? value(n.getInput(2), n).v : ints(n, "ends");
+                    long[] axes = n.getInputCount() > 3 && !n.getInput(3).isEmpty() ? value(n.getInput(3), n).v : ints(n, "axes");
+                    long[] steps = n.getInputCount() > 4 && !n.getInput(4).isEmpty() ? value(n.getInput(4), n).v : null;
+                    if (data.rank != 1 || starts == null || ends == null || starts.length != 1 || ends.length != 1
+                            || (axes != null && !(Arrays.equals(axes, new long[] {0}) || Arrays.equals(axes, new long[] {-1})))
+                            || (steps != null && !Arrays.equals(steps, new long[] {1}))) {
+                        throw err(n, "slices starts " + Arrays.toString(starts) + ", ends " + Arrays.toString(ends) + ", axes " + Arrays.toString(axes)
+                                + ", steps " + Arrays.toString(steps) + " of a rank-" + data.rank + " tensor" + forms);
+                    }
+                    long c = data.v.length;
+                    long from = Math.clamp(starts[0] < 0 ? starts[0] + c : starts[0], 0, c);
+                    long to = Math.clamp(ends[0] < 0 ? ends[0] + c : ends[0], 0, c);
+                    return new Ints(Arrays.copyOfRange(data.v, (int) from, (int) Math.max(from, to)), 1);
+                }
+                case "Add", "Sub", "Mul", "Div" -> {
+                    checkArity(n, 2, 2);
+                    only(n);
+                    Ints a = value(n.getInput(0), n), b = value(n.getInput(1), n);
+                    int len = Math.max(a.v.length, b.v.length);
+                    if ((a.v.length != len && a.v.length != 1) || (b.v.length != len && b.v.length != 1)) {
+                        throw err(n, "combines " + a.v.length + " and " + b.v.length + " values" + forms);
+                    }
+                    long[] out = new long[len];
+                    for (int k = 0; k < len; k++) {
+                        long x = a.v[a.v.length == 1 ? 0 : k], y = b.v[b.v.length == 1 ? 0 : k];
+                        if (x == BATCH || y == BATCH) {
+                            throw err(n, "computes with the batch size (dimension 0 of the graph input), which Squeeze leaves open; Squeeze"
+                                    + " reads reshapes that keep the batch as it is");
+                        }
+                        if (op.equals("Div") && y == 0) throw err(n, "divides by zero");
+                        // ONNX's integer Div truncates, as Java's does.
+                        out[k] = switch (op) {
+                            case "Add" -> x + y;
+                            case "Sub" -> x - y;
+                            case "Mul" -> x * y;
+                            default -> x / y;
+                        };
+                    }
+                    return new Ints(out, Math.max(a.rank, b.rank));
+                }
+                default -> throw err(n, "cannot be evaluated in a shape computation; Squeeze evaluates " + String.join(", ", SHAPE_OPS));
+            }
+        }
+
+        /**
+         * A Reshape's target shape with the batch written as ONNX's 0 (copy the input's dimension): the
+         * batch of a shape computation, or the graph input's fixed batch that an export without dynamic
+         * axes writes as a number. The batch anywhere else is refused.
+         */
+        private long[] batchAsZero(NodeProto n, long[] shape) {
+            long[] out = shape.clone();
+            if (out.length > 0 && (out[0] == BATCH || (fixedBatch != BATCH && out[0] == fixedBatch))) out[0] = 0;
+            for (int k = 1; k < out.length; k++) {
+                if (out[k] == BATCH) {
+                    throw err(n, "reshapes to " + show(shape) + ", which moves the batch (N) away from dimension 0; Squeeze reads reshapes"
+                            + " that keep the batch first");
+                }
+            }
+            return out;
+        }
+
+        /** A computed shape for messages, the batch as N. */
+        private static String show(long[] v) {
+            return Arrays.stream(v).mapToObj(x -> x == BATCH ? "N" : Long.toString(x)).toList().toString();
         }
 
         private TensorProto constant(NodeProto n, int i, String role) {
@@ -837,11 +1056,12 @@ public final class OnnxImport {
                     checkArity(n, 1, 5);
                     only(n, "starts", "ends", "axes");
                     rank(n, s, 3);
-                    long[] starts = n.getInputCount() > 1 ? int64s(constant(n, 1, "starts"), where) : ints(n, "starts");
-                    long[] ends = n.getInputCount() > 2 ? int64s(constant(n, 2, "ends"), where) : ints(n, "ends");
-                    TensorProto axesT = constant(n, 3, "axes"), stepsT = constant(n, 4, "steps");
-                    long[] axes = axesT != null ? int64s(axesT, where) : ints(n, "axes");
-                    long[] steps = stepsT != null ? int64s(stepsT, where) : null;
+                    // The bounds may be computed: x.chunk(2, 1) writes them as Shape → Gather → Add → Div → Mul.
+                    long[] starts = n.getInputCount() > 1 ? longs(n, 1, "starts") : ints(n, "starts");
+                    long[] ends = n.getInputCount() > 2 ? longs(n, 2, "ends") : ints(n, "ends");
+                    long[] axesIn = longs(n, 3, "axes");
+                    long[] axes = axesIn != null ? axesIn : ints(n, "axes");
+                    long[] steps = longs(n, 4, "steps");
                     boolean channels = starts != null && ends != null && starts.length == 1 && ends.length == 1 && axes != null
                             && axes.length == 1 && (axes[0] == 1 || axes[0] == -3) && (steps == null || Arrays.equals(steps, new long[] {1}));
                     if (!channels) {
@@ -857,18 +1077,41 @@ public final class OnnxImport {
                     seq.layers.add(new Layer.ChannelSlice((int) from, (int) to));
                     out = new int[] {(int) (to - from), s[1], s[2]};
                 }
+                case "ReduceMean" -> {
+                    // x.mean([2, 3]) (torchvision's ShuffleNetV2): a global average pool, flattened unless keepdims.
+                    checkArity(n, 1, 2);
+                    only(n, "axes", "keepdims", "noop_with_empty_axes");
+                    rank(n, s, 3);
+                    long[] axes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? longs(n, 1, "axes") : ints(n, "axes");
+                    long[] hw = axes == null ? null : Arrays.stream(axes).map(a -> a < 0 ? a + 4 : a).sorted().toArray();
+                    if (hw == null || !Arrays.equals(hw, new long[] {2, 3})) {
+                        throw err(n, "averages axes " + Arrays.toString(axes) + "; Squeeze reads ReduceMean only as a global average pool"
+                                + " over height and width (axes [2, 3])");
+                    }
+                    seq.layers.add(new Layer.GlobalAvgPool());
+                    if (i(n, "keepdims", 1) != 0) {
+                        out = new int[] {s[0], 1, 1};
+                    } else {
+                        seq.layers.add(new Layer.Flatten());
+                        out = new int[] {s[0]};
+                    }
+                }
+                case "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Sub", "Div" -> throw err(n, "is read only in a shape computation"
+                        + " (from Shape nodes and constants, as PyTorch writes x.size() and x.view(...)), but here it computes from the"
+                        + " activation '" + x + "'");
                 case "Transpose" -> throw err(n, "is read only inside the channel shuffle Reshape [N, g, C/g, H, W] → Transpose perm"
                         + " [0, 2, 1, 3, 4] → Reshape [N, C, H, W]");
                 case "Reshape" -> {
                     checkArity(n, 2, 2);
                     only(n, "allowzero");
-                    long[] shape = int64s(constant(n, 1, "shape"), where);
+                    long[] given = longs(n, 1, "shape");
+                    long[] shape = batchAsZero(n, given);
                     if (shape.length == 5) return channelShuffle(n, s, shape, seq);
                     long f = product(s);
                     boolean flat = shape.length == 2 && i(n, "allowzero", 0) == 0
                             && ((shape[0] == 0 && (shape[1] == -1 || shape[1] == f)) || (shape[0] == -1 && shape[1] == f));
                     if (!flat) {
-                        throw err(n, "reshapes to " + Arrays.toString(shape) + "; Squeeze imports a reshape to [N, features]"
+                        throw err(n, "reshapes to " + show(given) + "; Squeeze imports a reshape to [N, features]"
                                 + " ([0, -1], [-1, " + f + "] or [0, " + f + "]) and the 5-D one that starts a channel shuffle");
                     }
                     seq.layers.add(new Layer.Flatten());
@@ -965,7 +1208,7 @@ public final class OnnxImport {
             checkArity(back, 2, 2);
             only(back, "allowzero");
             int[] transposed = {split[1], split[0], split[2], split[3]};
-            long[] backShape = int64s(constant(back, 1, "shape"), where);
+            long[] backShape = batchAsZero(back, longs(back, 1, "shape"));
             int[] merged = reshaped(back, transposed, backShape);
             if (merged == null || !Arrays.equals(merged, s)) {
                 throw err(back, "reshapes " + Arrays.toString(transposed) + " to " + Arrays.toString(backShape) + pattern);
