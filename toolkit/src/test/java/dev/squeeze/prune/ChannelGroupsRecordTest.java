@@ -18,8 +18,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The channel groups of every zoo model as the tree walker found them before {@link ChannelGroups}
  * read them from the model graph's edges ({@code channel-groups-tree-walker.txt}, written by the tree
- * walker at commit "ChannelGroups: record today's groups"): the graph-based rules must find the same
- * groups, member by member, with the same channel counts, prunable flags and reasons.
+ * walker before the graph-based rules replaced it): the graph-based rules must find the same groups,
+ * member by member, with the same channel counts, prunable flags and reasons.
+ *
+ * <p>The one intended difference is ShuffleNetV2's: the tree walker fixed every channel next to a
+ * concat ("not followed yet"); the graph's rules lay a concat's inputs end to end, so (a) the stem,
+ * which only feeds the first unit's two branches, becomes prunable, and (b) the groups that stay fixed
+ * do so because a channel shuffle reads them by position, and say that instead. {@link #intended}
+ * applies exactly these edits to the record; nothing else may differ.
  */
 class ChannelGroupsRecordTest {
     static final String RECORD = "channel-groups-tree-walker.txt";
@@ -60,6 +66,16 @@ class ChannelGroupsRecordTest {
         }
     }
 
+    /** The record, with ShuffleNetV2's intended differences (see the class comment) applied. */
+    static List<String> intended(List<String> recorded) {
+        String notYet = " (channel offsets through concat are not followed yet)";
+        return recorded.stream().map(line -> !line.startsWith("shufflenetv2\t") ? line : line
+                .replace("\tfixed\tfeeds a concat's branches" + notYet + "\t", "\tprunable\t\t")
+                .replace("feeds a concat" + notYet, "goes through a channel shuffle (2 groups), which ties channels by position")
+                .replace("is a concat's output" + notYet, "comes out of a channel shuffle (2 groups), which moves channels by position"))
+                .toList();
+    }
+
     @Test
     void everyZooModelHasTheRecordedGroups() throws IOException {
         List<String> now = new ArrayList<>();
@@ -71,6 +87,9 @@ class ChannelGroupsRecordTest {
             fail("no " + RECORD + " among the test resources; wrote today's groups to " + p.toAbsolutePath()
                     + ": check it and copy it to src/test/resources/dev/squeeze/prune/");
         }
-        assertEquals(String.join("\n", before), String.join("\n", now));
+        List<String> want = intended(before);
+        assertEquals(1, java.util.stream.IntStream.range(0, before.size()).filter(i -> want.get(i).contains("\tprunable\t") != before.get(i).contains("\tprunable\t")).count(),
+                "one group changes its prunable flag: ShuffleNetV2's stem");
+        assertEquals(String.join("\n", want), String.join("\n", now));
     }
 }
