@@ -99,8 +99,14 @@ public final class ModelGraph {
         this.architecture = architecture;
         this.nodes = Collections.unmodifiableList(nodes);
         for (GraphNode n : nodes) {
+            for (String in : n.inputs()) {
+                if (!byName.containsKey(in)) {
+                    throw new IllegalArgumentException("Graph of " + architecture.name() + ": node '" + n.name() + "' reads '" + in
+                            + "', which is not among the nodes before it " + byName.keySet() + "; list nodes in topological order");
+                }
+            }
             if (byName.put(n.name(), n) != null) {
-                throw new IllegalStateException(architecture.name() + ": two graph nodes are named '" + n.name() + "'");
+                throw new IllegalArgumentException("Graph of " + architecture.name() + ": two nodes are named '" + n.name() + "'");
             }
             consumers.put(n.name(), new ArrayList<>());
             for (String in : n.inputs().stream().distinct().toList()) consumers.get(in).add(n);
@@ -114,6 +120,21 @@ public final class ModelGraph {
         b.nodes.add(new GraphNode(INPUT, INPUT, List.of(), in, null));
         b.build(architecture.layers(), "", INPUT, in);
         return new ModelGraph(architecture, b.nodes);
+    }
+
+    /**
+     * A graph built by hand, for ops no {@link Layer} describes (yet): code that walks graphs must
+     * handle an op kind it does not know ({@code ChannelGroups} keeps every channel such an op touches).
+     *
+     * @param nodes in topological order, the first the input ({@link #INPUT}), the last the output
+     * @throws IllegalArgumentException when a node reads one that does not come before it, or two share a name
+     */
+    public static ModelGraph of(Architecture architecture, List<GraphNode> nodes) {
+        if (nodes.isEmpty() || !nodes.get(0).op().equals(INPUT)) {
+            throw new IllegalArgumentException("Graph of " + architecture.name() + ": the first node must be the '" + INPUT + "' op, got "
+                    + (nodes.isEmpty() ? "no nodes" : nodes.get(0)));
+        }
+        return new ModelGraph(architecture, new ArrayList<>(nodes));
     }
 
     public Architecture architecture() { return architecture; }

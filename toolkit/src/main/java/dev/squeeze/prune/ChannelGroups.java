@@ -35,8 +35,8 @@ import tech.tablesaw.api.Table;
  *   <li>a grouped (not depthwise) convolution fixes its input and output spaces.</li>
  * </ul>
  * A space is a <em>group</em>: removing channel {@code c} of a group removes output channel {@code c}
- * of every producer, entry {@code c} of every BatchNorm and input channel {@code offset + c} of every
- * consumer. The model's input and output (logits) spaces are fixed. A fixed group is marked unprunable
+ * of every producer, channel {@code offset + c} of every BatchNorm and depthwise conv and input channel
+ * {@code offset + c} of every consumer ({@code offset} is 0 except after a concat). The model's input and output (logits) spaces are fixed. A fixed group is marked unprunable
  * with the reason, never mis-pruned; an op kind without a rule here fixes every space it touches and
  * says so.
  */
