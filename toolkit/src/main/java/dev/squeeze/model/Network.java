@@ -177,6 +177,13 @@ public final class Network implements AutoCloseable {
     }
 
     /**
+     * This model as a graph of named nodes with explicit inputs ({@code layer1.0.conv1} reads
+     * {@code relu1}, the residual add {@code layer1.0} reads {@code layer1.0.bn2} and {@code relu1}), in
+     * topological order, with each node's per-image output shape; {@code graph().table()} shows it.
+     */
+    public ModelGraph graph() { return ModelGraph.of(architecture); }
+
+    /**
      * Names of the nodes whose outputs {@link #recordFeatures} can record, in forward order ({@code conv1},
      * {@code layer1.0.conv1}, {@code layer1.0}, {@code layer1}, …, {@code fc}); see {@link FeatureTaps}.
      */

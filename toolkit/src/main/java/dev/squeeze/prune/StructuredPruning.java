@@ -69,6 +69,16 @@ public final class StructuredPruning {
             return all;
         }
 
+        /**
+         * The kept channels of a node's input or output that spans {@code segments} (several groups when it
+         * reads a concat), as indices into its channels before pruning, ascending.
+         */
+        public int[] kept(List<ChannelGroups.Segment> segments) {
+            List<Integer> out = new ArrayList<>();
+            for (ChannelGroups.Segment s : segments) for (int c : kept(s.group().id())) out.add(s.offset() + c);
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
         /** Per group: channels before and after, and its members. */
         public Table table() {
             IntColumn id = IntColumn.create("group"), before = IntColumn.create("channels"), after = IntColumn.create("kept");
@@ -353,12 +363,12 @@ public final class StructuredPruning {
             for (ChannelGroups.Member m : g.members()) {
                 switch (m.role()) {
                     case PRODUCER, DEPTHWISE -> {
-                        zeroRows(net, m.node() + ".weight", g.channels(), pruned);
-                        if (hasBias(m.layer())) zeroRows(net, m.node() + ".bias", g.channels(), pruned);
+                        zeroRows(net, m.node() + ".weight", m, pruned);
+                        if (hasBias(m.layer())) zeroRows(net, m.node() + ".bias", m, pruned);
                     }
                     case BATCH_NORM -> {
-                        zeroRows(net, m.node() + ".weight", g.channels(), pruned);
-                        zeroRows(net, m.node() + ".bias", g.channels(), pruned);
+                        zeroRows(net, m.node() + ".weight", m, pruned);
+                        zeroRows(net, m.node() + ".bias", m, pruned);
                     }
                     case CONSUMER -> { } // receives zeros
                 }
@@ -394,25 +404,24 @@ public final class StructuredPruning {
             switch (l) {
                 case Layer.Conv2d c -> {
                     String n = names.next().name();
-                    int in = plan.kept(g.inputGroupOf(n).id()).length;
-                    int o = plan.kept(g.outputGroupOf(n).id()).length;
+                    int in = plan.kept(g.inputSegmentsOf(n)).length;
+                    int o = plan.kept(g.outputSegmentsOf(n)).length;
                     int groups = c.groups() == 1 ? 1 : (c.groups() == c.in() && c.groups() == c.out() ? in : c.groups());
                     out.add(new Layer.Conv2d(in, o, c.kernel(), c.stride(), c.padding(), groups, c.bias()));
                 }
                 case Layer.Linear f -> {
                     String n = names.next().name();
-                    ChannelGroups.Group ig = g.inputGroupOf(n);
-                    int per = f.in() / ig.channels();
-                    out.add(new Layer.Linear(plan.kept(ig.id()).length * per, plan.kept(g.outputGroupOf(n).id()).length, f.bias()));
+                    List<ChannelGroups.Segment> in = g.inputSegmentsOf(n);
+                    int per = f.in() / channels(in);
+                    out.add(new Layer.Linear(plan.kept(in).length * per, plan.kept(g.outputSegmentsOf(n)).length, f.bias()));
                 }
                 case Layer.BatchNorm b -> {
                     String n = names.next().name();
-                    out.add(new Layer.BatchNorm(plan.kept(g.outputGroupOf(n).id()).length));
+                    out.add(new Layer.BatchNorm(plan.kept(g.outputSegmentsOf(n)).length));
                 }
                 case Layer.Concat c -> {
-                    // Every group on either side of a concat is unprunable (ChannelGroups), so the branch
-                    // widths, and with them every slice and shuffle, keep their channel positions; only
-                    // groups wholly inside a branch (e.g. ShuffleNetV2's branch2 middle) shrink.
+                    // A concat's width follows its branches'; whatever reads it by channel position (a
+                    // slice, a shuffle) fixes the groups it reads (ChannelGroups), so positions stand.
                     List<List<Layer>> branches = new ArrayList<>();
                     for (List<Layer> b : c.branches()) branches.add(rebuild(b, names, plan));
                     out.add(new Layer.Concat(branches));
@@ -435,12 +444,12 @@ public final class StructuredPruning {
         String n = node.name();
         switch (node.layer()) {
             case Layer.Conv2d c -> {
-                int[] ko = plan.kept(g.outputGroupOf(n).id());
+                int[] ko = plan.kept(g.outputSegmentsOf(n));
                 boolean depthwise = c.groups() > 1 && c.groups() == c.in() && c.groups() == c.out();
                 int inPer = c.in() / c.groups(), kk = c.kernel() * c.kernel();
                 // Depthwise: one input per output. Other grouped convs sit in unprunable groups: whole weight.
                 int[] ki = depthwise ? new int[] {0} : c.groups() > 1 ? java.util.stream.IntStream.range(0, inPer).toArray()
-                        : plan.kept(g.inputGroupOf(n).id());
+                        : plan.kept(g.inputSegmentsOf(n));
                 float[] w = from.parameter(n + ".weight").values();
                 float[] nw = new float[ko.length * ki.length * kk];
                 for (int o = 0; o < ko.length; o++) {
@@ -452,9 +461,9 @@ public final class StructuredPruning {
                 if (c.bias()) to.setParameter(n + ".bias", pick(from.parameter(n + ".bias").values(), ko, 1));
             }
             case Layer.Linear f -> {
-                ChannelGroups.Group ig = g.inputGroupOf(n);
-                int per = f.in() / ig.channels();
-                int[] ko = plan.kept(g.outputGroupOf(n).id()), kc = plan.kept(ig.id());
+                List<ChannelGroups.Segment> in = g.inputSegmentsOf(n);
+                int per = f.in() / channels(in);
+                int[] ko = plan.kept(g.outputSegmentsOf(n)), kc = plan.kept(in);
                 float[] w = from.parameter(n + ".weight").values();
                 int newIn = kc.length * per;
                 float[] nw = new float[ko.length * newIn];
@@ -465,7 +474,7 @@ public final class StructuredPruning {
                 if (f.bias()) to.setParameter(n + ".bias", pick(from.parameter(n + ".bias").values(), ko, 1));
             }
             case Layer.BatchNorm b -> {
-                int[] ko = plan.kept(g.outputGroupOf(n).id());
+                int[] ko = plan.kept(g.outputSegmentsOf(n));
                 for (String p : List.of(".weight", ".bias", ".running_mean", ".running_var")) {
                     to.setParameter(n + p, pick(from.parameter(n + p).values(), ko, 1));
                 }
@@ -500,19 +509,19 @@ public final class StructuredPruning {
             switch (m.role()) {
                 case BATCH_NORM -> {
                     float[] gamma = values.apply(m.node() + ".weight");
-                    for (int c = 0; c < s.length; c++) s[c] = square ? gamma[c] * gamma[c] : Math.abs(gamma[c]);
+                    for (int c = 0; c < s.length; c++) s[c] = norm(gamma[m.offset() + c], square);
                     if (taylor) { // β's first-order term too: Torch-Pruning scores a BatchNorm channel by weight and bias
                         float[] beta = values.apply(m.node() + ".bias");
-                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(beta[c]);
+                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(beta[m.offset() + c]);
                     }
                 }
                 case PRODUCER, DEPTHWISE -> {
                     float[] w = values.apply(m.node() + ".weight");
-                    int per = w.length / g.channels();
-                    for (int c = 0; c < s.length; c++) for (int i = 0; i < per; i++) s[c] += norm(w[c * per + i], square);
+                    int per = w.length / rows(m.layer());
+                    for (int c = 0; c < s.length; c++) for (int i = 0; i < per; i++) s[c] += norm(w[(m.offset() + c) * per + i], square);
                     if (taylor && hasBias(m.layer())) {
                         float[] b = values.apply(m.node() + ".bias");
-                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(b[c]);
+                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(b[m.offset() + c]);
                     }
                 }
                 case CONSUMER -> {
@@ -520,12 +529,12 @@ public final class StructuredPruning {
                     if (m.layer() instanceof Layer.Conv2d conv) {
                         int kk = conv.kernel() * conv.kernel(), inPer = conv.in() / conv.groups();
                         for (int o = 0; o < conv.out(); o++) {
-                            for (int c = 0; c < s.length; c++) for (int t = 0; t < kk; t++) s[c] += norm(w[(o * inPer + c) * kk + t], square);
+                            for (int c = 0; c < s.length; c++) for (int t = 0; t < kk; t++) s[c] += norm(w[(o * inPer + m.offset() + c) * kk + t], square);
                         }
                     } else if (m.layer() instanceof Layer.Linear lin) {
                         int per = m.featuresPerChannel();
                         for (int o = 0; o < lin.out(); o++) {
-                            for (int c = 0; c < s.length; c++) for (int t = 0; t < per; t++) s[c] += norm(w[o * lin.in() + c * per + t], square);
+                            for (int c = 0; c < s.length; c++) for (int t = 0; t < per; t++) s[c] += norm(w[o * lin.in() + (m.offset() + c) * per + t], square);
                         }
                     }
                 }
@@ -563,12 +572,27 @@ public final class StructuredPruning {
         return Math.max(Math.min(roundTo, channels), Math.min(channels, r));
     }
 
-    private static void zeroRows(Network net, String param, int channels, boolean[] pruned) {
+    /** Zeroes the rows of {@code member}'s parameter that hold the pruned channels of its group (from its offset on). */
+    private static void zeroRows(Network net, String param, ChannelGroups.Member member, boolean[] pruned) {
         NamedTensor t = net.parameter(param);
         float[] v = t.values();
-        int per = v.length / channels;
-        for (int c = 0; c < channels; c++) if (pruned[c]) Arrays.fill(v, c * per, (c + 1) * per, 0f);
+        int per = v.length / rows(member.layer()), at = member.offset();
+        for (int c = 0; c < pruned.length; c++) if (pruned[c]) Arrays.fill(v, (at + c) * per, (at + c + 1) * per, 0f);
         net.setParameter(param, v);
+    }
+
+    /** Output channels (conv), output features (linear) or channels (BatchNorm): the rows of its weight. */
+    private static int rows(Layer l) {
+        return switch (l) {
+            case Layer.Conv2d c -> c.out();
+            case Layer.Linear f -> f.out();
+            case Layer.BatchNorm b -> b.channels();
+            default -> throw new IllegalStateException("not a weighted layer: " + l);
+        };
+    }
+
+    private static int channels(List<ChannelGroups.Segment> segments) {
+        return segments.stream().mapToInt(x -> x.group().channels()).sum();
     }
 
     private static boolean hasBias(Layer l) {

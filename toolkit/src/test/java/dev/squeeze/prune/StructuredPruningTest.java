@@ -163,20 +163,23 @@ class StructuredPruningTest {
     }
 
     @Test
-    void shuffleNetV2LeavesEveryChannelTouchingASplitConcatOrShuffleAndSaysWhy() {
+    void shuffleNetV2LeavesEveryChannelASplitOrShuffleReadsByPositionAndSaysWhy() {
         Architecture arch = Zoo.get("shufflenetv2", new int[] {3, 32, 32}, 10);
         ChannelGroups g = ChannelGroups.of(arch);
-        // What can go: the middle of each unit's branch2 (1×1 conv → depthwise → 1×1 conv) and the 1024
-        // channels before the classifier; 16 units + 1.
-        assertEquals(17, g.prunable().size(), g.table().print());
+        // What can go: the middle of each unit's branch2 (1×1 conv → depthwise → 1×1 conv), the 1024
+        // channels before the classifier and the stem, which only feeds the first unit's two branches
+        // (through branch1's depthwise conv); 16 units + 2.
+        assertEquals(18, g.prunable().size(), g.table().print());
         assertTrue(g.outputGroupOf("stage3.2.branch2.conv1").prunable());
         assertEquals(g.outputGroupOf("stage3.2.branch2.conv1"), g.inputGroupOf("stage3.2.branch2.conv3"));
         // What stays, each with its reason.
         ChannelGroups.Group unitOut = g.outputGroupOf("stage3.2.branch2.conv3");
         assertFalse(unitOut.prunable());
-        assertTrue(unitOut.reason().contains("concat"), unitOut.reason());
-        assertFalse(g.outputGroupOf("conv1").prunable(), "the stem feeds the first unit's concat branches");
-        assertFalse(g.inputGroupOf("stage2.0.branch1.conv1").prunable());
+        assertTrue(unitOut.reason().contains("shuffle"), unitOut.reason());
+        assertTrue(g.outputGroupOf("conv1").prunable(), "the stem feeds the first unit's branches, not the concat");
+        assertEquals(g.outputGroupOf("conv1"), g.inputGroupOf("stage2.0.branch2.conv1"));
+        assertEquals(g.outputGroupOf("conv1"), g.inputGroupOf("stage2.0.branch1.conv2"), "through branch1's depthwise conv");
+        assertFalse(g.inputGroupOf("stage3.0.branch1.conv1").prunable(), "a later stage reads a shuffle's output");
         for (ChannelGroups.Group group : g.groups()) {
             if (group.prunable()) continue;
             String r = group.reason();
@@ -202,6 +205,59 @@ class StructuredPruningTest {
                         .filter(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice).toList(), "the kept halves are untouched");
                 StructuredPruning.mask(net, plan);
                 assertSameOutput(net, small, 3);
+            }
+        }
+    }
+
+    /**
+     * A concat of two conv branches and an identity branch read by a 1×1 conv, then a concat of a tensor
+     * and its own depthwise-filtered copy: the reader of a concat is a member of each branch's group at
+     * that branch's channel offset, and the same group can appear twice.
+     */
+    static Architecture concatNet() {
+        return new Architecture("concat-net", new int[] {3, 8, 8}, List.of(
+                new Layer.Conv2d(3, 16, 3, 1, 1, 1, false), new Layer.BatchNorm(16), new Layer.Relu(),
+                new Layer.Concat(List.of(
+                        List.of(new Layer.Conv2d(16, 8, 1, 1, 0, 1, false), new Layer.BatchNorm(8), new Layer.Relu()),
+                        List.of(new Layer.Conv2d(16, 16, 3, 1, 1, 1, false), new Layer.BatchNorm(16), new Layer.Relu()),
+                        List.of())),
+                new Layer.Conv2d(40, 24, 1, 1, 0, 1, false), new Layer.BatchNorm(24), new Layer.Relu(),
+                new Layer.Concat(List.of(List.of(), List.of(new Layer.Conv2d(24, 24, 3, 1, 1, 24, false), new Layer.BatchNorm(24)))),
+                new Layer.Relu(),
+                new Layer.Conv2d(48, 16, 1, 1, 0, 1, true), new Layer.MaxPool(2, 2, 0),
+                new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(16, 10, true)));
+    }
+
+    @Test
+    void aConcatsReaderIsPrunedAtEachBranchsOffsetAndReproducesTheMaskedModel() {
+        Architecture arch = concatNet();
+        ChannelGroups g = ChannelGroups.of(arch);
+        ChannelGroups.Group a = g.outputGroupOf("stage2.0.branch1.conv1"), b = g.outputGroupOf("stage2.0.branch2.conv1"), stem = g.outputGroupOf("conv1");
+        assertEquals(List.of(new ChannelGroups.Segment(a, 0), new ChannelGroups.Segment(b, 8), new ChannelGroups.Segment(stem, 24)),
+                g.inputSegmentsOf("conv2"), g.table().print());
+        ChannelGroups.Group mid = g.outputGroupOf("conv2");
+        assertEquals(List.of(new ChannelGroups.Segment(mid, 0), new ChannelGroups.Segment(mid, 24)), g.inputSegmentsOf("conv3"));
+        assertEquals(mid, g.outputGroupOf("stage3.0.branch2.conv1"), "depthwise: one group");
+        for (ChannelGroups.Group x : List.of(a, b, stem, mid, g.outputGroupOf("conv3"))) assertTrue(x.prunable(), g.table().print());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.inputGroupOf("conv2"));
+        assertTrue(e.getMessage().contains("3 groups") && e.getMessage().contains("inputSegmentsOf"), e.getMessage());
+        for (StructuredPruning.Criterion c : StructuredPruning.Criterion.values()) {
+            try (Network net = Network.create(arch, 11)) {
+                randomiseBatchNorm(net, 4);
+                Map<String, float[]> taylor = c != StructuredPruning.Criterion.TAYLOR ? null
+                        : StructuredPruning.taylorScores(net, Int8Fixtures.images(4, arch.inputShape()[0], arch.inputShape()[1], arch.inputShape()[2], 2), PREP, 1, 4);
+                StructuredPruning.Plan plan = c == StructuredPruning.Criterion.L1
+                        ? StructuredPruning.global(net, g, 0.4, c, 0.25, 1)
+                        : StructuredPruning.uniform(net, g, 0.5, c, 4, taylor);
+                try (Network small = StructuredPruning.apply(net, plan)) {
+                    List<Layer> layers = small.architecture().layers();
+                    int kept = plan.kept(a.id()).length + plan.kept(b.id()).length + plan.kept(stem.id()).length;
+                    assertEquals(kept, ((Layer.Conv2d) layers.get(4)).in(), c + ": conv2 reads the kept channels of all three branches");
+                    assertEquals(2 * plan.kept(mid.id()).length, ((Layer.Conv2d) layers.get(9)).in(), c + ": conv3 reads its group twice");
+                    if (c != StructuredPruning.Criterion.L1) assertEquals(20, kept);
+                    StructuredPruning.mask(net, plan);
+                    try { assertSameOutput(net, small, 3); } catch (AssertionError x) { throw new AssertionError(c + ": " + x.getMessage(), x); }
+                }
             }
         }
     }
