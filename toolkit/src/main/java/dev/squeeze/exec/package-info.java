@@ -1,6 +1,6 @@
 /**
  * The int8 CPU executor: integer kernels with the exact fixed-point requantization of
- * {@link dev.squeeze.quant.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
+ * {@link dev.squeeze.ir.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
  * them on planned buffers.
  *
  * <h2>Layers</h2>

@@ -1,6 +1,6 @@
 /**
  * ONNX files: {@link dev.squeeze.export.OnnxExport#fp32} writes a float network,
- * {@link dev.squeeze.export.OnnxExport#int8Qdq} an {@link dev.squeeze.quant.Int8Model} in QDQ form
+ * {@link dev.squeeze.export.OnnxExport#int8Qdq} an {@link dev.squeeze.ir.Int8Model} in QDQ form
  * (QuantizeLinear / DequantizeLinear around float ops, which ONNX Runtime and other runtimes fuse into
  * integer kernels), {@link dev.squeeze.export.OnnxExport#exportBoth} both side by side;
  * {@link dev.squeeze.export.OnnxFile#read} parses any {@code .onnx} file into a

@@ -1,5 +1,18 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Layer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

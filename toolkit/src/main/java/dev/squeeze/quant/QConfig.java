@@ -1,5 +1,11 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.WeightMethod;
+
 /**
  * What to quantize how: the weight and activation grids, the weight method, and how activations are
  * calibrated. Immutable; build with {@link #builder()} or start from a preset.

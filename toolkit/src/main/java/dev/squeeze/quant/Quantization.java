@@ -2,6 +2,9 @@ package dev.squeeze.quant;
 
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
 import dev.squeeze.model.Network;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,7 +80,7 @@ public final class Quantization {
 
     private static QuantizedNetwork build(Network net, QConfig config, boolean quantizeInput, String method,
             java.util.function.IntFunction<RangeObserver> observers) {
-        FusedGraph g = FusedGraph.of(net);
+        FusedGraph g = Fusion.of(net);
         config.checkNodes(g);
         Map<Integer, ActivationQuantizer> qs = new LinkedHashMap<>();
         if (quantizeInput) qs.put(-1, new ActivationQuantizer(-1, "input", config.activationScheme(), observers.apply(-1)));

@@ -3,15 +3,15 @@
  * same code serves calibration, fake quantization during training and the integer executor.
  *
  * <ul>
- *   <li>Grids: {@link dev.squeeze.quant.QScheme} (bits, symmetric/affine, signed/unsigned,
+ *   <li>Grids: {@link dev.squeeze.ir.QScheme} (bits, symmetric/affine, signed/unsigned,
  *       per-tensor/per-channel, narrow range) and the parameters derived from a float range,
- *       {@link dev.squeeze.quant.QuantParams} / {@link dev.squeeze.quant.PerChannelQuantParams}
+ *       {@link dev.squeeze.ir.QuantParams} / {@link dev.squeeze.ir.PerChannelQuantParams}
  *       (PyTorch's formulas and float32 arithmetic, round half to even).</li>
  *   <li>Calibration: {@link dev.squeeze.quant.RangeObserver} implementations selected by
  *       {@link dev.squeeze.quant.CalibrationMethod}: min-max, moving average, percentile, and the
  *       histogram searches (KL / symmetric KL / Jensen–Shannon / MSE) of
  *       {@link dev.squeeze.quant.HistogramObserver} over a {@link dev.squeeze.quant.GrowingHistogram}.</li>
- *   <li>Integer inference: {@link dev.squeeze.quant.Requantizer}, the TFLite fixed-point multiplier
+ *   <li>Integer inference: {@link dev.squeeze.ir.Requantizer}, the TFLite fixed-point multiplier
  *       with a single rounding, the int32 → int8 rescaling that every executor must reproduce bit for bit.</li>
  *   <li>Low-bit and reduced-precision weights: {@link dev.squeeze.quant.LowBitQuantizer} (binary,
  *       ternary) and {@link dev.squeeze.quant.FloatFormats} (fp16, bf16).</li>

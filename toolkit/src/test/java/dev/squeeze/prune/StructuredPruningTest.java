@@ -6,6 +6,7 @@ import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
+import dev.squeeze.quant.Fusion;
 import dev.squeeze.quant.Int8Fixtures;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -46,8 +47,8 @@ class StructuredPruningTest {
     static void assertSameOutput(Network masked, Network small, int n) {
         float[] x = input(n, masked.architecture().inputShape(), 5);
         float[] a, b;
-        try (var e1 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(masked));
-             var e2 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(small))) {
+        try (var e1 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.Fusion.of(masked));
+             var e2 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.Fusion.of(small))) {
             a = e1.run(x, n);
             b = e2.run(x, n);
         }

@@ -8,6 +8,14 @@ import dev.squeeze.exec.FloatExecutor;
 import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.exec.Int8Kernels;
 import dev.squeeze.exec.Int8ModelAdapter;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8ModelFiles;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.NodeNames;
@@ -70,7 +78,7 @@ class NodeNamesQuantTest {
         assertEquals(g.nodeNames(), m.nodeNames());
         for (Int8Op op : m.flatOps()) if (op.id() >= 0) assertEquals(g.nodeName(op.id()), m.nodeName(op.id()));
         assertTrue(m.describeOps().stream().anyMatch(r -> r.node().equals(weighted.get(1)) && r.kind().equals("conv")));
-        Int8Model back = Int8ModelFile.decode(m.toBytes(), "memory");
+        Int8Model back = Int8ModelFiles.decode(m.toBytes(), "memory");
         assertEquals(m, back);
         assertEquals(g.nodeNames(), back.nodeNames());
         assertEquals(weighted.get(1), back.nodeName(back.opId(weighted.get(1))));
@@ -82,12 +90,12 @@ class NodeNamesQuantTest {
         Int8Model unnamed = new Int8Model(named.name(), named.ops(), named.provenance());
         byte[] bytes = unnamed.toBytes();
         assertTrue(!new String(bytes, java.nio.charset.StandardCharsets.UTF_8).contains("\"node\""));
-        Int8Model back = Int8ModelFile.decode(bytes, "memory");
+        Int8Model back = Int8ModelFiles.decode(bytes, "memory");
         assertEquals(Map.of(), back.nodeNames());
         int conv = back.flatOps().stream().filter(o -> o instanceof Int8Op.Conv).findFirst().orElseThrow().id();
         assertEquals("op" + conv, back.nodeName(conv));
         // Names are informational: the same version as without them.
-        assertEquals(Int8ModelFile.version(unnamed), Int8ModelFile.version(named));
+        assertEquals(Int8ModelFiles.version(unnamed), Int8ModelFiles.version(named));
         assertEquals(java.nio.ByteBuffer.wrap(bytes, 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(),
                 java.nio.ByteBuffer.wrap(named.toBytes(), 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
     }
