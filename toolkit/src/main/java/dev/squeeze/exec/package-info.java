@@ -3,6 +3,10 @@
  * {@link dev.squeeze.ir.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
  * them on planned buffers.
  *
+ * <p>It reads the data types of {@code dev.squeeze.ir} (an {@link dev.squeeze.ir.Int8Model}, a
+ * {@link dev.squeeze.ir.FusedGraph}) and nothing of {@code dev.squeeze.quant} or DJL, so a model can run
+ * without the engine; {@code PackageDependencyTest} keeps it so.
+ *
  * <h2>Layers</h2>
  * <ul>
  *   <li>{@link dev.squeeze.exec.Int8Kernels}: the public facade. Checks arguments, packs weights once

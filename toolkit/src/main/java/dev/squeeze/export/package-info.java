@@ -15,5 +15,9 @@
  * from {@code toolkit/src/main/proto/onnx.proto} (package {@code dev.squeeze.onnx.proto}): the subset of the
  * official ONNX schema Squeeze uses, with its field numbers. The toolkit has no ONNX library dependency;
  * ONNX Runtime is used by the tests only, to check that the files run and compute what Squeeze computes.
+ *
+ * <p>The int8 export reads only the data types of {@code dev.squeeze.ir}, never {@code dev.squeeze.quant}
+ * ({@code PackageDependencyTest} checks it). The fp32 side does touch DJL, on purpose: export reads a trainable
+ * {@link dev.squeeze.model.Network}'s weights, and import must build one and write its DJL parameters.
  */
 package dev.squeeze.export;
