@@ -89,6 +89,7 @@ public final class Int8Converter {
         prov.put("weight_bits", Integer.toString(config.weightBits()));
         prov.put("activation_scheme", config.activationScheme().toString());
         if (!config.overrides().isEmpty()) prov.put("weight_overrides", config.toString());
+        if (!config.activationOverrides().isEmpty()) prov.put("activation_overrides", config.toString());
         prov.put("activation_bits", Integer.toString(config.activationBits()));
         prov.put("int8_converter", "Int8Converter format " + Int8Model.FORMAT_VERSION);
         prov.putIfAbsent("jdk", System.getProperty("java.version"));
