@@ -361,7 +361,7 @@ public final class Main {
                     System.err.println("squeeze export: " + file + " is an int8 model, already calibrated; --calibration and --dataset"
                             + " are not used");
                 }
-                dev.squeeze.quant.Int8Model int8 = dev.squeeze.quant.Int8Model.read(file);
+                dev.squeeze.ir.Int8Model int8 = dev.squeeze.ir.Int8Model.read(file);
                 Path q = dev.squeeze.export.OnnxExport.int8Qdq(int8,
                         out.staged(sourceModel(int8).replaceAll("[^A-Za-z0-9._-]", "_") + "-int8-qdq.onnx"));
                 j.put("onnx_int8_qdq", out.target(q).toString());
@@ -386,7 +386,7 @@ public final class Main {
                 long seed = 42;
                 ImageSet calibration = Datasets.load(dataset, Split.TRAIN).subset(n, seed + 17, true);
                 var config = dev.squeeze.quant.QConfig.x86().toBuilder().optCalibration(dev.squeeze.quant.CalibrationMethod.ENTROPY_KL).build();
-                dev.squeeze.quant.Int8Model int8;
+                dev.squeeze.ir.Int8Model int8;
                 try (var q = dev.squeeze.quant.Quantization.calibrate(net, calibration, prep.withAugmentation(0, false), config)) {
                     int8 = q.convert();
                 }
@@ -435,7 +435,7 @@ public final class Main {
 
         static ModelFormat of(Path file, String command) {
             if (ModelFile.hasMagic(file)) return FP32;
-            if (dev.squeeze.quant.Int8Model.hasMagic(file)) return INT8;
+            if (dev.squeeze.ir.Int8Model.hasMagic(file)) return INT8;
             if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) return ONNX;
             throw new Args.UsageException(command + ": --model-file " + file + " is neither a Squeeze fp32 model (magic 'SQZFP32')"
                     + " nor an int8 model (magic 'SQZINT8') nor named .onnx; give a .sqz or .sqz8 file written by ./squeeze train,"
@@ -590,7 +590,7 @@ public final class Main {
     }
 
     /** The zoo name of the float model an int8 model was converted from (its fused graph is named "<name>-fused"). */
-    private static String sourceModel(dev.squeeze.quant.Int8Model m) {
+    private static String sourceModel(dev.squeeze.ir.Int8Model m) {
         return m.provenance().getOrDefault("source_model", m.name()).replaceFirst("-fused$", "");
     }
 
@@ -642,9 +642,9 @@ public final class Main {
          * are the reference's bit for bit; the scalar reference alone would take hours on ResNet18).
          */
         static Scorer int8(Path file) {
-            dev.squeeze.quant.Int8Model m = dev.squeeze.quant.Int8Model.read(file);
+            dev.squeeze.ir.Int8Model m = dev.squeeze.ir.Int8Model.read(file);
             String name = sourceModel(m);
-            dev.squeeze.quant.TensorShape in = m.inputShape();
+            dev.squeeze.ir.TensorShape in = m.inputShape();
             dev.squeeze.exec.Int8Executor ex = dev.squeeze.exec.Int8Executor.of(m);
             return new Scorer(name, new int[] {in.channels(), in.height(), in.width()}, m.provenance(), m.weightCount()) {
                 @Override Evaluation evaluate(ImageSet test, dev.squeeze.data.Preprocessing prep) {

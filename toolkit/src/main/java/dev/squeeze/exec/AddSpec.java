@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.Requantizer;
 
 /**
  * Residual addition of two quantized tensors of equal shape, TFLite-style: with {@code L = leftShift},

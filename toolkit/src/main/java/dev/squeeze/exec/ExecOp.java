@@ -1,7 +1,7 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.QuantParams;
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantizer;
 import java.util.List;
 import java.util.Objects;
 

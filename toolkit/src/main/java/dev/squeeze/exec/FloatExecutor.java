@@ -2,9 +2,9 @@ package dev.squeeze.exec;
 
 import dev.squeeze.exec.Arena.Tensor;
 import dev.squeeze.model.Layer;
-import dev.squeeze.quant.Activation;
-import dev.squeeze.quant.FusedGraph;
-import dev.squeeze.quant.FusedOp;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

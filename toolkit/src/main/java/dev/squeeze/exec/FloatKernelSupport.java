@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 
 /**
  * Internal service interface behind {@link FloatKernels}: one float32 implementation per instruction set.

@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 import java.util.Objects;
 import java.util.function.Consumer;
 

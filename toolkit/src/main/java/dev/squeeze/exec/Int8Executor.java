@@ -1,8 +1,8 @@
 package dev.squeeze.exec;
 
 import dev.squeeze.exec.Arena.Tensor;
-import dev.squeeze.quant.QuantParams;
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,13 +130,13 @@ public final class Int8Executor implements AutoCloseable {
     }
 
     /** An executor for a converted int8 model, on the default kernels, with {@link Options#defaults()} (all cores). */
-    public static Int8Executor of(dev.squeeze.quant.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
+    public static Int8Executor of(dev.squeeze.ir.Int8Model m) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), Options.defaults()); }
 
     /** An executor for a converted int8 model. */
-    public static Int8Executor of(dev.squeeze.quant.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
+    public static Int8Executor of(dev.squeeze.ir.Int8Model m, Options o) { return Int8ModelAdapter.executor(m, Int8Kernels.get(), o); }
 
     /** An executor for a converted int8 model on the given kernels (e.g. {@link Int8Kernels#scalar()} to compare). */
-    public static Int8Executor of(dev.squeeze.quant.Int8Model m, Int8Kernels kernels, Options o) { return Int8ModelAdapter.executor(m, kernels, o); }
+    public static Int8Executor of(dev.squeeze.ir.Int8Model m, Int8Kernels kernels, Options o) { return Int8ModelAdapter.executor(m, kernels, o); }
 
     /** An executor over {@code ops}, which must have been packed by {@code kernels} (or its scalar fallback). */
     public static Int8Executor of(Int8Kernels kernels, int[] inputShape, QuantParams input, List<ExecOp> ops, Options options) {

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 /**
  * Integer kernels of the int8 executor: convolution, fully connected, pooling, residual add,
  * stand-alone activation and requantization on 8-bit activation codes, with int32 accumulation and the
- * exact fixed-point requantization of {@link dev.squeeze.quant.Requantizer} (see {@link OutputStage}).
+ * exact fixed-point requantization of {@link dev.squeeze.ir.Requantizer} (see {@link OutputStage}).
  * This facade checks every argument and delegates to one implementation:
  * <ul>
  *   <li><b>panama</b> ({@code dev.squeeze.exec.panama}, the only code that imports

@@ -1,11 +1,11 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Int8Model;
-import dev.squeeze.quant.Int8Op;
-import dev.squeeze.quant.Int8Weights;
-import dev.squeeze.quant.Requantization;
-import dev.squeeze.quant.Requantizer;
-import dev.squeeze.quant.TensorShape;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
 import java.util.ArrayList;
 import java.util.List;
 

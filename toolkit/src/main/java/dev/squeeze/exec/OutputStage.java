@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.Requantizer;
 import java.util.Arrays;
 
 /**

@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 
 /**
  * Plain-Java float32 kernels: the definition the Panama kernels are tested against, and the fallback

@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.QuantParams;
+import dev.squeeze.ir.QuantParams;
 
 /**
  * The plain-Java kernels: the default when the Vector API is absent and the reference the Panama

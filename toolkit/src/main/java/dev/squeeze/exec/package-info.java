@@ -1,7 +1,11 @@
 /**
  * The int8 CPU executor: integer kernels with the exact fixed-point requantization of
- * {@link dev.squeeze.quant.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
+ * {@link dev.squeeze.ir.Requantizer}, and an {@link dev.squeeze.exec.Int8Executor} that runs a graph of
  * them on planned buffers.
+ *
+ * <p>It reads the data types of {@code dev.squeeze.ir} (an {@link dev.squeeze.ir.Int8Model}, a
+ * {@link dev.squeeze.ir.FusedGraph}) and nothing of {@code dev.squeeze.quant} or DJL, so a model can run
+ * without the engine; {@code PackageDependencyTest} keeps it so.
  *
  * <h2>Layers</h2>
  * <ul>

@@ -1,6 +1,6 @@
 /**
  * ONNX files: {@link dev.squeeze.export.OnnxExport#fp32} writes a float network,
- * {@link dev.squeeze.export.OnnxExport#int8Qdq} an {@link dev.squeeze.quant.Int8Model} in QDQ form
+ * {@link dev.squeeze.export.OnnxExport#int8Qdq} an {@link dev.squeeze.ir.Int8Model} in QDQ form
  * (QuantizeLinear / DequantizeLinear around float ops, which ONNX Runtime and other runtimes fuse into
  * integer kernels), {@link dev.squeeze.export.OnnxExport#exportBoth} both side by side;
  * {@link dev.squeeze.export.OnnxFile#read} parses any {@code .onnx} file into a
@@ -15,5 +15,9 @@
  * from {@code toolkit/src/main/proto/onnx.proto} (package {@code dev.squeeze.onnx.proto}): the subset of the
  * official ONNX schema Squeeze uses, with its field numbers. The toolkit has no ONNX library dependency;
  * ONNX Runtime is used by the tests only, to check that the files run and compute what Squeeze computes.
+ *
+ * <p>The int8 export reads only the data types of {@code dev.squeeze.ir}, never {@code dev.squeeze.quant}
+ * ({@code PackageDependencyTest} checks it). The fp32 side does touch DJL, on purpose: export reads a trainable
+ * {@link dev.squeeze.model.Network}'s weights, and import must build one and write its DJL parameters.
  */
 package dev.squeeze.export;

@@ -6,7 +6,8 @@ import dev.squeeze.data.Preprocessing;
 import dev.squeeze.exec.FloatExecutor;
 import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.model.Network;
-import dev.squeeze.quant.FusedGraph;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.quant.Fusion;
 import dev.squeeze.train.Evaluation;
 
 /**
@@ -30,7 +31,7 @@ public final class FastEvaluation {
         BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
         int n = data.size();
         Evaluation.Tally tally = new Evaluation.Tally(n, data::label);
-        try (FloatExecutor exec = FloatExecutor.of(FusedGraph.of(net),
+        try (FloatExecutor exec = FloatExecutor.of(Fusion.of(net),
                 new Int8Executor.Options(Runtime.getRuntime().availableProcessors(), BATCH))) {
             int nextReport = 2000;
             for (int from = 0; from < n; from += BATCH) {

@@ -1,6 +1,10 @@
 package dev.squeeze.quant;
 
 import ai.djl.ndarray.NDArray;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 
 /**
  * The fake-quantization point on one activation tensor (the output of one {@link FusedOp}, or the

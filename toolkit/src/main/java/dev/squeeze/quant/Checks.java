@@ -1,5 +1,6 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
 import java.util.Objects;
 
 /** Argument checks shared by the observers. */

@@ -1,5 +1,7 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+
 /**
  * Result of a clipping-threshold search ({@link HistogramObserver#search(QScheme)}).
  *

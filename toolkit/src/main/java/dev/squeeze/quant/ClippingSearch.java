@@ -1,5 +1,8 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+
 /**
  * The clipping-threshold searches of {@link HistogramObserver}. Each search walks a list of candidate
  * ranges, scores how far the quantized distribution is from the float one, and keeps the best.

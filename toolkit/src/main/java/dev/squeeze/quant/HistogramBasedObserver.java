@@ -1,5 +1,8 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+
 /**
  * Common part of the histogram observers: every batch goes into two {@link GrowingHistogram}s of the
  * same number of bins, one of x (for affine schemes and for the MSE error integral) and one of |x|

@@ -1,5 +1,7 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 import java.util.HashMap;
 import java.util.Map;
 

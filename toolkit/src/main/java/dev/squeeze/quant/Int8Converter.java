@@ -1,5 +1,18 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Layer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,6 +89,7 @@ public final class Int8Converter {
         prov.put("weight_bits", Integer.toString(config.weightBits()));
         prov.put("activation_scheme", config.activationScheme().toString());
         if (!config.overrides().isEmpty()) prov.put("weight_overrides", config.toString());
+        if (!config.activationOverrides().isEmpty()) prov.put("activation_overrides", config.toString());
         prov.put("activation_bits", Integer.toString(config.activationBits()));
         prov.put("int8_converter", "Int8Converter format " + Int8Model.FORMAT_VERSION);
         prov.putIfAbsent("jdk", System.getProperty("java.version"));

@@ -3,6 +3,13 @@ package dev.squeeze.quant;
 import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
 import dev.squeeze.train.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
@@ -209,7 +216,7 @@ public final class IntegerReference {
         TensorShape in = op.inputShape(), out = op.outputShape();
         int zpIn = op.input().zeroPoint();
         int[] w = offsetWeights(op.weights());
-        int[] bias = op.biasView();
+        int[] bias = op.bias();
         Requantization r = op.requantization();
         int k = l.kernel(), stride = l.stride(), pad = l.padding();
         int inPerGroup = l.in() / l.groups(), outPerGroup = l.out() / l.groups();
@@ -248,7 +255,7 @@ public final class IntegerReference {
         int in = op.layer().in(), out = op.layer().out();
         int zpIn = op.input().zeroPoint();
         int[] w = offsetWeights(op.weights());
-        int[] bias = op.biasView();
+        int[] bias = op.bias();
         Requantization r = op.requantization();
         int[] y = new int[batch * out];
         int[] xc = new int[in];
@@ -356,7 +363,7 @@ public final class IntegerReference {
 
     /** See {@link Int8Op.Lookup}. */
     private static int[] lookup(Int8Op.Lookup op, int[] x) {
-        int[] table = op.tableView();
+        int[] table = op.table();
         int qmin = op.input().qmin();
         int[] y = new int[x.length];
         for (int i = 0; i < x.length; i++) y[i] = table[x[i] - qmin];

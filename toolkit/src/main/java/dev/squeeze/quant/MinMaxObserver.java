@@ -1,5 +1,8 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+
 /**
  * Running minimum and maximum over all batches ({@code torch.ao.quantization.MinMaxObserver}).
  * No clipping: a single outlier sets the range.

@@ -1,5 +1,8 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+
 /**
  * Exponential moving average of per-batch extremes, for quantization-aware training
  * ({@code torch.ao.quantization.MovingAverageMinMaxObserver}). The first batch sets the range; each

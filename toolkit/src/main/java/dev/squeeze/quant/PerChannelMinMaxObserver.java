@@ -1,5 +1,9 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+
 /**
  * Running min and max per channel along axis 0 of an {@code [out, ...]} tensor
  * ({@code torch.ao.quantization.PerChannelMinMaxObserver} with {@code ch_axis=0}). Each batch of

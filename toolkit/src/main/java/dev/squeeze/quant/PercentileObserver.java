@@ -1,5 +1,7 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+
 /**
  * Clips at a percentile, read from the observer's 2048-bin {@link GrowingHistogram}s (deterministic;
  * values are assumed uniform within a bin, so the answer is exact to within one bin width):

@@ -1,5 +1,11 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.WeightMethod;
+
 /**
  * What to quantize how: the weight and activation grids, the weight method, and how activations are
  * calibrated. Immutable; build with {@link #builder()} or start from a preset.
@@ -23,10 +29,13 @@ package dev.squeeze.quant;
  * @param overrides per-node weight settings, node name ({@code layer1.0.conv1}, see {@link FusedGraph}) →
  *     the config whose weight scheme and method that conv or linear node uses; empty by default
  *     ({@link #withOverride})
+ * @param activationOverrides per-node output settings, node name → the config whose activation scheme (bit width,
+ *     symmetric or affine), calibration method, percentile and averaging constant that conv or linear node's output
+ *     is observed and quantized with; empty by default ({@link #withActivationOverride})
  */
 public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMethod weightMethod,
                       CalibrationMethod calibration, double percentile, float averagingConstant,
-                      java.util.Map<String, QConfig> overrides) {
+                      java.util.Map<String, QConfig> overrides, java.util.Map<String, QConfig> activationOverrides) {
 
     /** A configuration without per-node overrides. */
     public QConfig(QScheme weightScheme, QScheme activationScheme, WeightMethod weightMethod,
@@ -34,15 +43,16 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         this(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, java.util.Map.of());
     }
 
+    /** A configuration with per-node weight overrides only. */
+    public QConfig(QScheme weightScheme, QScheme activationScheme, WeightMethod weightMethod,
+                   CalibrationMethod calibration, double percentile, float averagingConstant,
+                   java.util.Map<String, QConfig> overrides) {
+        this(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, overrides, java.util.Map.of());
+    }
+
     public QConfig {
-        if (overrides == null) throw new IllegalArgumentException("QConfig.overrides must not be null (empty for none)");
-        for (java.util.Map.Entry<String, QConfig> e : overrides.entrySet()) {
-            if (e.getValue() == null || !e.getValue().overrides().isEmpty()) {
-                throw new IllegalArgumentException("QConfig.overrides: the config for node '" + e.getKey()
-                        + "' must be non-null and have no overrides of its own, got " + e.getValue());
-            }
-        }
-        overrides = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(overrides));
+        overrides = checkedOverrides("overrides", overrides);
+        activationOverrides = checkedOverrides("activationOverrides", activationOverrides);
         if (weightScheme == null) throw new IllegalArgumentException("QConfig.weightScheme must not be null");
         if (activationScheme == null) throw new IllegalArgumentException("QConfig.activationScheme must not be null");
         if (weightMethod == null) throw new IllegalArgumentException("QConfig.weightMethod must not be null");
@@ -77,16 +87,67 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         if (node == null || node.isBlank()) throw new IllegalArgumentException("QConfig.withOverride: node name must not be blank");
         if (nodeConfig == null) throw new IllegalArgumentException("QConfig.withOverride: the config for '" + node + "' must not be null");
         java.util.Map<String, QConfig> o = new java.util.TreeMap<>(overrides);
-        o.put(node, nodeConfig.overrides().isEmpty() ? nodeConfig : nodeConfig.forNode(node));
-        return new QConfig(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, o);
+        o.put(node, nodeConfig.forNode(node)); // a config with overrides of its own gives this node's settings
+        return new QConfig(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, o,
+                activationOverrides);
+    }
+
+    /**
+     * This configuration with the output of conv or linear node {@code node} ({@code layer1.0.conv1}: the op's
+     * output after its fused activation) observed and quantized with {@code nodeConfig}'s activation scheme (bit
+     * width, symmetric or affine), calibration method, percentile and averaging constant, in calibration, QAT,
+     * dynamic quantization and int8 conversion; its weights and every other output keep their settings. As in the
+     * whole-model case, QAT observes with a moving-average min/max (the node's averaging constant) whatever the
+     * calibration method. The ops that keep their input's grid (pools, flatten, slice, shuffle) carry the new grid
+     * on; the next op requantizes from it. A node named twice keeps the last.
+     *
+     * <pre>{@code QConfig.x86().withActivationOverride("fc", QConfig.builder().optActivationBits(6).build())}</pre>
+     */
+    public QConfig withActivationOverride(String node, QConfig nodeConfig) {
+        if (node == null || node.isBlank()) {
+            throw new IllegalArgumentException("QConfig.withActivationOverride: node name must not be blank");
+        }
+        if (nodeConfig == null) {
+            throw new IllegalArgumentException("QConfig.withActivationOverride: the config for '" + node + "' must not be null");
+        }
+        java.util.Map<String, QConfig> o = new java.util.TreeMap<>(activationOverrides);
+        o.put(node, nodeConfig.forNodeOutput(node));
+        return new QConfig(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant, overrides, o);
+    }
+
+    /** This configuration without per-node overrides. */
+    private QConfig plain() {
+        return overrides.isEmpty() && activationOverrides.isEmpty() ? this
+                : new QConfig(weightScheme, activationScheme, weightMethod, calibration, percentile, averagingConstant);
     }
 
     /** The configuration node {@code node} quantizes its weights with: its override's weight settings, or this one's. */
     public QConfig forNode(String node) {
         QConfig o = overrides.get(node);
-        if (o == null) return overrides.isEmpty() ? this : new QConfig(weightScheme, activationScheme, weightMethod, calibration,
-                percentile, averagingConstant);
+        if (o == null) return plain();
         return new QConfig(o.weightScheme(), activationScheme, o.weightMethod(), calibration, percentile, averagingConstant);
+    }
+
+    /**
+     * The configuration op {@code node}'s output is observed and quantized with: its activation override's
+     * activation scheme, calibration, percentile and averaging constant, or this one's ({@code "input"} for the
+     * model input, which has no override).
+     */
+    public QConfig forNodeOutput(String node) {
+        QConfig o = activationOverrides.get(node);
+        if (o == null) return plain();
+        return new QConfig(weightScheme, o.activationScheme(), weightMethod, o.calibration(), o.percentile(), o.averagingConstant());
+    }
+
+    private static java.util.Map<String, QConfig> checkedOverrides(String field, java.util.Map<String, QConfig> overrides) {
+        if (overrides == null) throw new IllegalArgumentException("QConfig." + field + " must not be null (empty for none)");
+        for (java.util.Map.Entry<String, QConfig> e : overrides.entrySet()) {
+            if (e.getValue() == null || !e.getValue().overrides().isEmpty() || !e.getValue().activationOverrides().isEmpty()) {
+                throw new IllegalArgumentException("QConfig." + field + ": the config for node '" + e.getKey()
+                        + "' must be non-null and have no overrides of its own, got " + e.getValue());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(overrides));
     }
 
     /**
@@ -99,6 +160,13 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
             if (!valid.contains(node)) {
                 throw new IllegalArgumentException("QConfig override for node '" + node + "': " + graph.source().name()
                         + " has no conv or linear node of that name; its conv and linear nodes are " + valid);
+            }
+        }
+        for (String node : activationOverrides.keySet()) {
+            if (!valid.contains(node)) {
+                throw new IllegalArgumentException("QConfig activation override for node '" + node + "': " + graph.source().name()
+                        + " has no conv or linear node of that name (outputs of other ops follow their input's grid or the"
+                        + " whole-model settings); its conv and linear nodes are " + valid);
             }
         }
     }
@@ -119,6 +187,7 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         b.percentile = percentile;
         b.averagingConstant = averagingConstant;
         b.overrides = overrides;
+        b.activationOverrides = activationOverrides;
         return b;
     }
 
@@ -177,7 +246,15 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
                 + ", activations " + activationScheme + ", calibration " + calibration
                 + (calibration == CalibrationMethod.PERCENTILE ? " " + percentile : "")
                 + (calibration == CalibrationMethod.MOVING_AVERAGE_MIN_MAX ? " c=" + averagingConstant : "")
-                + (overrides.isEmpty() ? "" : ", overrides " + overridesText()) + "]";
+                + (overrides.isEmpty() ? "" : ", overrides " + overridesText())
+                + (activationOverrides.isEmpty() ? "" : ", activation overrides " + activationOverridesText()) + "]";
+    }
+
+    private String activationOverridesText() {
+        StringBuilder b = new StringBuilder("{");
+        activationOverrides.forEach((n, c) -> b.append(b.length() > 1 ? ", " : "").append(n).append(": activations ")
+                .append(c.activationScheme()).append(", calibration ").append(c.calibration()));
+        return b.append("}").toString();
     }
 
     private String overridesText() {
@@ -203,6 +280,7 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
         private double percentile = RangeObserver.DEFAULT_PERCENTILE;
         private float averagingConstant = RangeObserver.DEFAULT_AVERAGING_CONSTANT;
         private java.util.Map<String, QConfig> overrides = java.util.Map.of();
+        private java.util.Map<String, QConfig> activationOverrides = java.util.Map.of();
 
         Builder() {}
 
@@ -253,7 +331,8 @@ public record QConfig(QScheme weightScheme, QScheme activationScheme, WeightMeth
             }
             QScheme w = weightScheme.withBits(wb);
             if (perChannelWeights != null) w = w.withPerChannel(perChannelWeights);
-            return new QConfig(w, activationScheme.withBits(ab), weightMethod, calibration, percentile, averagingConstant, overrides);
+            return new QConfig(w, activationScheme.withBits(ab), weightMethod, calibration, percentile, averagingConstant, overrides,
+                    activationOverrides);
         }
 
         private static void checkBits(String field, int bits) {

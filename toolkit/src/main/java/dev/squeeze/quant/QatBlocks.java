@@ -15,6 +15,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -98,7 +100,7 @@ final class QatBlocks {
         }
     }
 
-    private static void activation(SequentialBlock seq, dev.squeeze.quant.Activation a) {
+    private static void activation(SequentialBlock seq, dev.squeeze.ir.Activation a) {
         switch (a.kind()) {
             case RELU -> seq.add(Activation.reluBlock());
             case LEAKY_RELU -> seq.add(Activation.leakyReluBlock(a.alpha()));

@@ -2,6 +2,9 @@ package dev.squeeze.quant;
 
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
 import dev.squeeze.model.Network;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,7 +41,7 @@ public final class Quantization {
      */
     public static QuantizedNetwork prepareQat(Network net, QConfig config, boolean quantizeInput) {
         QuantizedNetwork q = build(net, config, quantizeInput, "qat",
-                (id) -> RangeObserver.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX, config.percentile(), config.averagingConstant()));
+                c -> RangeObserver.create(CalibrationMethod.MOVING_AVERAGE_MIN_MAX, c.percentile(), c.averagingConstant()));
         q.setMode(ActivationQuantizer.Mode.QAT);
         return q;
     }
@@ -51,7 +54,7 @@ public final class Quantization {
      */
     public static QuantizedNetwork calibrate(Network net, ImageSet calibration, Preprocessing prep, QConfig config) {
         QuantizedNetwork q = build(net, config, true, "static-" + config.calibration().name().toLowerCase(java.util.Locale.ROOT),
-                (id) -> RangeObserver.forActivations(config));
+                RangeObserver::forActivations);
         q.observe(calibration, prep, 128);
         return q;
     }
@@ -70,21 +73,23 @@ public final class Quantization {
     }
 
     public static QuantizedNetwork quantizeDynamic(Network net, QConfig config) {
-        QuantizedNetwork q = build(net, config, true, "dynamic", (id) -> new MinMaxObserver());
+        QuantizedNetwork q = build(net, config, true, "dynamic", c -> new MinMaxObserver());
         q.setMode(ActivationQuantizer.Mode.DYNAMIC);
         return q;
     }
 
     private static QuantizedNetwork build(Network net, QConfig config, boolean quantizeInput, String method,
-            java.util.function.IntFunction<RangeObserver> observers) {
-        FusedGraph g = FusedGraph.of(net);
+            java.util.function.Function<QConfig, RangeObserver> observers) {
+        FusedGraph g = Fusion.of(net);
         config.checkNodes(g);
         Map<Integer, ActivationQuantizer> qs = new LinkedHashMap<>();
-        if (quantizeInput) qs.put(-1, new ActivationQuantizer(-1, "input", config.activationScheme(), observers.apply(-1)));
+        if (quantizeInput) qs.put(-1, new ActivationQuantizer(-1, "input", config.activationScheme(), observers.apply(config)));
         for (FusedOp op : g.flatOps()) {
             if (op.producesNewRange()) {
-                qs.put(op.id(), new ActivationQuantizer(op.id(), "op " + op.id() + ": " + g.nodeName(op.id()) + " " + op.describe(), config.activationScheme(),
-                        observers.apply(op.id())));
+                // Each output with its node's settings (QConfig.withActivationOverride), the whole model's otherwise.
+                QConfig out = config.forNodeOutput(g.nodeName(op.id()));
+                qs.put(op.id(), new ActivationQuantizer(op.id(), "op " + op.id() + ": " + g.nodeName(op.id()) + " " + op.describe(),
+                        out.activationScheme(), observers.apply(out)));
             }
         }
         WeightQuantizer wq = new WeightQuantizer(config, g);

@@ -1,5 +1,9 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.WeightMethod;
+
 /**
  * Collects statistics of a tensor over calibration batches and turns them into quantization
  * parameters.

@@ -2,6 +2,11 @@ package dev.squeeze.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 
 /**
  * Fake-quantizes a weight tensor {@code [out, ...]} on every forward pass, with a straight-through

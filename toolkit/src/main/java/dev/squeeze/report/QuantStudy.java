@@ -8,7 +8,7 @@ import dev.squeeze.measure.Measure;
 import dev.squeeze.model.ModelFile;
 import dev.squeeze.model.Network;
 import dev.squeeze.quant.CalibrationMethod;
-import dev.squeeze.quant.Int8Model;
+import dev.squeeze.ir.Int8Model;
 import dev.squeeze.quant.IntegerReference;
 import dev.squeeze.quant.QConfig;
 import dev.squeeze.quant.Quantization;

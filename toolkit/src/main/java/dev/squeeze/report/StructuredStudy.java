@@ -17,8 +17,9 @@ import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.prune.ChannelGroups;
 import dev.squeeze.prune.StructuredPruning;
-import dev.squeeze.quant.FusedGraph;
-import dev.squeeze.quant.Int8Model;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.quant.Fusion;
 import dev.squeeze.quant.IntegerReference;
 import dev.squeeze.quant.QConfig;
 import dev.squeeze.quant.Quantization;
@@ -454,8 +455,8 @@ public final class StructuredStudy {
             int chunk = Math.min(n, 64), per = images.length / n;
             a = new float[0];
             b = new float[0];
-            try (FloatExecutor masked = FloatExecutor.of(FusedGraph.of(net), Int8Executor.Options.defaults().withMaxBatch(chunk));
-                 FloatExecutor pruned = FloatExecutor.of(FusedGraph.of(small), Int8Executor.Options.defaults().withMaxBatch(chunk))) {
+            try (FloatExecutor masked = FloatExecutor.of(Fusion.of(net), Int8Executor.Options.defaults().withMaxBatch(chunk));
+                 FloatExecutor pruned = FloatExecutor.of(Fusion.of(small), Int8Executor.Options.defaults().withMaxBatch(chunk))) {
                 for (int from = 0; from < n; from += chunk) {
                     int k = Math.min(chunk, n - from);
                     float[] part = java.util.Arrays.copyOfRange(images, from * per, (from + k) * per);
@@ -486,7 +487,7 @@ public final class StructuredStudy {
     private static Candidate measure(Network m, Network dense, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
             Preprocessing prep, Options o, double maskedDiff, TrainConfig finetune) {
         long macs;
-        try (FloatExecutor f = FloatExecutor.of(FusedGraph.of(m), Int8Executor.Options.singleThread(1))) {
+        try (FloatExecutor f = FloatExecutor.of(Fusion.of(m), Int8Executor.Options.singleThread(1))) {
             macs = f.macsPerImage();
         }
         long bytes = fileBytes(m);
@@ -557,7 +558,7 @@ public final class StructuredStudy {
                     float[] codesOut = new float[b * i8.outputSize()];
                     names.add(c.ratio() + "|" + INT8);
                     work.add(() -> i8.run(x, b, codesOut));
-                    FloatExecutor f = FloatExecutor.of(FusedGraph.of(c.net()), Int8Executor.Options.singleThread(b));
+                    FloatExecutor f = FloatExecutor.of(Fusion.of(c.net()), Int8Executor.Options.singleThread(b));
                     open.add(f);
                     float[] logits = new float[b * f.outputSize()];
                     names.add(c.ratio() + "|" + FP32);

@@ -10,8 +10,9 @@ import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
-import dev.squeeze.quant.Activation;
-import dev.squeeze.quant.FusedGraph;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.quant.Fusion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -193,7 +194,7 @@ class FloatExecutorTest {
             int batch = 3, per = s[0] * s[1] * s[2];
             float[] x = random(batch * per, new SplittableRandom(13));
             float[] want = net.logits(x, batch);
-            FusedGraph g = FusedGraph.of(net);
+            FusedGraph g = Fusion.of(net);
             for (FloatKernels k : impls()) {
                 for (int threads : new int[] {1, 2}) {
                     long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
@@ -230,7 +231,7 @@ class FloatExecutorTest {
         int saved = FloatExecutor.subBatch;
         try (Network net = Network.create(Zoo.resnet18(new int[] {3, 32, 32}, 10), 5)) {
             randomize(net, 6);
-            FusedGraph g = FusedGraph.of(net);
+            FusedGraph g = Fusion.of(net);
             int batch = 5, per = 3 * 32 * 32;
             float[] x = random(batch * per, new SplittableRandom(14));
             for (FloatKernels k : impls()) {
@@ -258,7 +259,7 @@ class FloatExecutorTest {
     @Test
     void runIntoPreallocatedLogitsChecksSizes() {
         try (Network net = Network.create(Zoo.seedCnn(new int[] {3, 32, 32}, 10), 1);
-             FloatExecutor ex = FloatExecutor.of(FusedGraph.of(net))) {
+             FloatExecutor ex = FloatExecutor.of(Fusion.of(net))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ex.run(new float[10], 1));
             assertTrue(e.getMessage().contains("needs 3072"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> ex.run(new float[3072], 1, new float[5]));

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.squeeze.quant.QuantParams;
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantizer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.Requantizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -209,7 +209,7 @@ class Int8KernelsTest {
             int[] g = RandomLayers.grid(r, t);
             int zp = RandomLayers.pick(r, g[0], g[1]);
             float scale = (float) Math.exp(r.nextDouble(-9, 2));
-            dev.squeeze.quant.QuantParams qp = new dev.squeeze.quant.QuantParams(scale, zp, g[0], g[1]);
+            dev.squeeze.ir.QuantParams qp = new dev.squeeze.ir.QuantParams(scale, zp, g[0], g[1]);
             int count = 1 + r.nextInt(300), lead = r.nextInt(4);
             float[] x = new float[lead + count];
             for (int i = 0; i < x.length; i++) {

@@ -1,7 +1,7 @@
 package dev.squeeze.exec;
 
 import dev.squeeze.Environment;
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.squeeze.exec;
 
-import dev.squeeze.quant.Requantizer;
+import dev.squeeze.ir.Requantizer;
 import java.util.SplittableRandom;
 
 /** Random layer parameters that favour the extremes: int8 limits, zero points at the ends, shifts both ways. */

@@ -4,7 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.squeeze.quant.Int8Model;
+import dev.squeeze.ir.Int8Model;
 import dev.squeeze.quant.IntegerReference;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;

@@ -3,6 +3,7 @@ package dev.squeeze.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.google.gson.JsonObject;
+import dev.squeeze.quant.Fusion;
 import org.junit.jupiter.api.Test;
 
 class ZooTest {
@@ -78,7 +79,7 @@ class ZooTest {
         // The fp32 executor counts the same way (BatchNorm folded, element-wise ops 0).
         for (String name : java.util.List.of("seed-cnn", "resnet18", "mobilenetv2", "shufflenetv2")) {
             try (Network n = Network.create(Zoo.get(name, CIFAR, 10), 1);
-                 var e = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(n))) {
+                 var e = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.Fusion.of(n))) {
                 assertEquals(e.macsPerImage(), n.architecture().macsPerImage(), name);
             }
         }

@@ -8,6 +8,7 @@ import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
+import dev.squeeze.quant.Fusion;
 import dev.squeeze.quant.Int8Fixtures;
 import dev.squeeze.train.Objective;
 import dev.squeeze.train.OptimizerConfig;
@@ -60,8 +61,8 @@ class StructuredPruningTest {
     static void assertSameOutput(Network masked, Network small, int n) {
         float[] x = input(n, masked.architecture().inputShape(), 5);
         float[] a, b;
-        try (var e1 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(masked));
-             var e2 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.FusedGraph.of(small))) {
+        try (var e1 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.Fusion.of(masked));
+             var e2 = dev.squeeze.exec.FloatExecutor.of(dev.squeeze.quant.Fusion.of(small))) {
             a = e1.run(x, n);
             b = e2.run(x, n);
         }

@@ -1,5 +1,6 @@
 package dev.squeeze.quant;
 
+import dev.squeeze.ir.QuantParams;
 import java.util.SplittableRandom;
 
 /** Seeded test distributions. */

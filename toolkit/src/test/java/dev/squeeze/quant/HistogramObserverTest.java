@@ -2,6 +2,8 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;

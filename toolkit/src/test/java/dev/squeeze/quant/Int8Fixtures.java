@@ -1,6 +1,12 @@
 package dev.squeeze.quant;
 
 import dev.squeeze.data.ImageSet;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Layer.*;

@@ -2,6 +2,16 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8ModelFiles;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Zoo;
 import java.nio.ByteBuffer;
@@ -137,16 +147,16 @@ class Int8ModelTest {
         for (Map.Entry<String, String> b : broken.entrySet()) {
             assertTrue(header.contains(b.getKey()), "fixture: header lacks " + b.getKey() + ": " + header);
             byte[] bytes = frame(header.replaceFirst(java.util.regex.Pattern.quote(b.getKey()), b.getValue()), payload);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFile.decode(bytes, "x.sqz8"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(bytes, "x.sqz8"));
             assertTrue(e.getMessage().startsWith("Int8 model file x.sqz8") && e.getMessage().contains("re-export"), e.getMessage());
         }
-        assertEquals(m, Int8ModelFile.decode(frame(header, payload), "same.sqz8"), "the framing helper is faithful");
+        assertEquals(m, Int8ModelFiles.decode(frame(header, payload), "same.sqz8"), "the framing helper is faithful");
 
         // A version-1 file (double-rounding requantization) is refused with the reason and the fix.
         byte[] v1 = frame(header, payload);
         ByteBuffer.wrap(v1).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 1);
         System.arraycopy(dev.squeeze.util.Sha256.of(v1, v1.length - 32), 0, v1, v1.length - 32, 32);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFile.decode(v1, "old.sqz8"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(v1, "old.sqz8"));
         assertTrue(e.getMessage().contains("old.sqz8") && e.getMessage().contains("version 1") && e.getMessage().contains("rounded twice")
                 && e.getMessage().contains("re-export"), e.getMessage());
     }
@@ -211,7 +221,7 @@ class Int8ModelTest {
             assertArrayEquals(want, q.dequantize(), cfg.toString());
             assertEquals(cfg.weightBits(), q.bits());
             sizes.put(cfg.weightMethod() + "/" + cfg.weightBits(), m.sizeBytes());
-            assertEquals(m, Int8ModelFile.decode(m.toBytes(), "mem"));
+            assertEquals(m, Int8ModelFiles.decode(m.toBytes(), "mem"));
         }
         List<Long> s = List.copyOf(sizes.values());
         assertTrue(s.get(0) > s.get(1) && s.get(1) > s.get(2) && s.get(2) > s.get(3), "8-bit > 4-bit > ternary > binary: " + sizes);

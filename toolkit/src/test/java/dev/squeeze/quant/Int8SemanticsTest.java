@@ -2,6 +2,16 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Layer;
 import java.util.List;
 import java.util.Map;

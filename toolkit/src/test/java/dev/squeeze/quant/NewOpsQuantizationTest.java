@@ -5,6 +5,17 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.squeeze.data.BatchMaker;
 import dev.squeeze.data.ImageSet;
 import dev.squeeze.data.Preprocessing;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8ModelFiles;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantization;
+import dev.squeeze.ir.Requantizer;
+import dev.squeeze.ir.TensorShape;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Layer.*;
@@ -64,7 +75,7 @@ class NewOpsQuantizationTest {
     @Test
     void fusingFoldsBatchNormInBranchesFusesRelu6AndKeepsHardSwishStandalone() {
         try (Network net = Int8Fixtures.network(tinyNewOps(), 1)) {
-            FusedGraph g = FusedGraph.of(net);
+            FusedGraph g = Fusion.of(net);
             List<FusedOp> top = g.ops();
             assertInstanceOf(FusedOp.Conv.class, top.get(0));
             assertEquals(Activation.NONE, ((FusedOp.Conv) top.get(0)).activation(), "hard-swish must not fuse into the conv");
@@ -107,7 +118,7 @@ class NewOpsQuantizationTest {
         for (String name : List.of("shufflenetv2", "mobilenetv2")) {
             Architecture arch = Zoo.get(name, new int[] {3, 32, 32}, 10);
             try (Network net = Int8Fixtures.network(arch, 2)) {
-                FusedGraph g = FusedGraph.of(net);
+                FusedGraph g = Fusion.of(net);
                 WeightQuantizer wq = new WeightQuantizer(QConfig.x86());
                 wq.enabled = false;
                 try (Network fused = Network.wrap(g.toArchitecture(), QatBlocks.build(g, wq,
@@ -437,7 +448,7 @@ class NewOpsQuantizationTest {
         // A model with only version-2 ops still writes version 2 (an older Squeeze opens it).
         Int8Model old = Int8ModelTest.convert(Int8ModelTest.graph(Int8Fixtures.tinyResNet(), 1), QConfig.x86());
         assertEquals(2, ByteBuffer.wrap(old.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
-        assertEquals(old, Int8ModelFile.decode(old.toBytes(), "old.sqz8"));
+        assertEquals(old, Int8ModelFiles.decode(old.toBytes(), "old.sqz8"));
     }
 
     @Test
@@ -451,13 +462,13 @@ class NewOpsQuantizationTest {
 
         String renamed = header.replace("\"op\":\"channel_shuffle\"", "\"op\":\"channel_twist\"");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Int8ModelFile.decode(frame(3, renamed, payload), "future.sqz8"));
+                () -> Int8ModelFiles.decode(frame(3, renamed, payload), "future.sqz8"));
         assertTrue(e.getMessage().contains("future.sqz8") && e.getMessage().contains("'channel_twist'")
                 && e.getMessage().contains("newer") && e.getMessage().contains("upgrade Squeeze"), e.getMessage());
 
-        e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFile.decode(frame(4, header, payload), "v4.sqz8"));
+        e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(frame(4, header, payload), "v4.sqz8"));
         assertTrue(e.getMessage().contains("version 4") && e.getMessage().contains("upgrade Squeeze"), e.getMessage());
-        assertEquals(handModelWithEveryNewOp(), Int8ModelFile.decode(frame(3, header, payload), "same.sqz8"), "the framing is faithful");
+        assertEquals(handModelWithEveryNewOp(), Int8ModelFiles.decode(frame(3, header, payload), "same.sqz8"), "the framing is faithful");
     }
 
     private static byte[] frame(int version, String header, byte[] payload) {

@@ -1,6 +1,8 @@
 package dev.squeeze.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,14 @@ import dev.squeeze.exec.FloatExecutor;
 import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.exec.Int8Kernels;
 import dev.squeeze.exec.Int8ModelAdapter;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.ir.Int8ModelFiles;
+import dev.squeeze.ir.Int8Op;
+import dev.squeeze.ir.Int8Weights;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.WeightMethod;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.NodeNames;
@@ -70,7 +80,7 @@ class NodeNamesQuantTest {
         assertEquals(g.nodeNames(), m.nodeNames());
         for (Int8Op op : m.flatOps()) if (op.id() >= 0) assertEquals(g.nodeName(op.id()), m.nodeName(op.id()));
         assertTrue(m.describeOps().stream().anyMatch(r -> r.node().equals(weighted.get(1)) && r.kind().equals("conv")));
-        Int8Model back = Int8ModelFile.decode(m.toBytes(), "memory");
+        Int8Model back = Int8ModelFiles.decode(m.toBytes(), "memory");
         assertEquals(m, back);
         assertEquals(g.nodeNames(), back.nodeNames());
         assertEquals(weighted.get(1), back.nodeName(back.opId(weighted.get(1))));
@@ -82,12 +92,12 @@ class NodeNamesQuantTest {
         Int8Model unnamed = new Int8Model(named.name(), named.ops(), named.provenance());
         byte[] bytes = unnamed.toBytes();
         assertTrue(!new String(bytes, java.nio.charset.StandardCharsets.UTF_8).contains("\"node\""));
-        Int8Model back = Int8ModelFile.decode(bytes, "memory");
+        Int8Model back = Int8ModelFiles.decode(bytes, "memory");
         assertEquals(Map.of(), back.nodeNames());
         int conv = back.flatOps().stream().filter(o -> o instanceof Int8Op.Conv).findFirst().orElseThrow().id();
         assertEquals("op" + conv, back.nodeName(conv));
         // Names are informational: the same version as without them.
-        assertEquals(Int8ModelFile.version(unnamed), Int8ModelFile.version(named));
+        assertEquals(Int8ModelFiles.version(unnamed), Int8ModelFiles.version(named));
         assertEquals(java.nio.ByteBuffer.wrap(bytes, 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(),
                 java.nio.ByteBuffer.wrap(named.toBytes(), 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
     }
@@ -187,5 +197,84 @@ class NodeNamesQuantTest {
             }
         });
         assertTrue(e.getMessage().contains("'conv3'") && e.getMessage().contains("[conv1, conv2, fc1, fc2, fc3]"), e.getMessage());
+    }
+
+    /**
+     * A per-node activation override changes that node's output grid and nothing else: calibrated side by side with
+     * the whole-model settings, every other output's range and every op's weights come out the same; the int8 model
+     * carries the new grid through the ops that keep it (pool, flatten), and the integer logits still follow the
+     * fake-quant ones.
+     */
+    @Test
+    void overridingOneConvsActivationChangesExactlyThatOutput() {
+        Architecture a = Zoo.seedCnn(new int[] {1, 28, 28}, 10);
+        QConfig node = QConfig.builder().optActivationBits(6).optCalibration(CalibrationMethod.MIN_MAX).build();
+        QConfig cfg = QConfig.x86().withActivationOverride("conv2", node);
+        try (dev.squeeze.model.Network net = Int8Fixtures.network(a, 6);
+             QuantizedNetwork base = Quantization.calibrate(net, Int8Fixtures.images(16, 1, 28, 28, 6),
+                     dev.squeeze.data.Preprocessing.unitScale(), QConfig.x86());
+             QuantizedNetwork q = Quantization.calibrate(net, Int8Fixtures.images(16, 1, 28, 28, 6),
+                     dev.squeeze.data.Preprocessing.unitScale(), cfg)) {
+            FusedGraph g = Fusion.of(net);
+            int conv2 = -2;
+            for (FusedOp op : g.flatOps()) if (g.nodeName(op.id()).equals("conv2")) conv2 = op.id();
+            Map<Integer, QuantParams> before = base.activationParams(), after = q.activationParams();
+            assertEquals(before.keySet(), after.keySet());
+            for (int id : before.keySet()) {
+                if (id == conv2) {
+                    assertEquals(0, after.get(id).qmin());
+                    assertEquals(63, after.get(id).qmax(), "conv2's output on 6 bits: " + after.get(id));
+                    assertNotEquals(before.get(id), after.get(id));
+                } else {
+                    assertEquals(before.get(id), after.get(id), "op " + id + " (" + g.nodeName(id) + ") must keep its grid");
+                }
+            }
+            assertEquals(6, q.quantizer(conv2).scheme().bits());
+            assertTrue(q.quantizer(conv2).observer() instanceof MinMaxObserver, q.quantizer(conv2).observer().toString());
+            assertTrue(base.quantizer(conv2).observer() instanceof HistogramObserver, "x86 calibrates by MSE histogram");
+
+            Int8Model m0 = base.convert(), m = q.convert();
+            assertEquals(formats(m0), formats(m), "weights are untouched by an activation override");
+            for (Int8Op op : m.flatOps()) {
+                if (op instanceof Int8Op.Conv c) assertArrayEquals(((Int8Op.Conv) m0.op(c.id())).weights().packed(), c.weights().packed());
+                if (op instanceof Int8Op.Dense d) assertArrayEquals(((Int8Op.Dense) m0.op(d.id())).weights().packed(), d.weights().packed());
+            }
+            assertEquals(after.get(conv2), m.op(conv2).output());
+            for (Int8Op op : m.flatOps()) {
+                if (op.output().equals(m0.op(op.id()).output())) continue;
+                // Only conv2 and the ops that pass its grid on unchanged (maxpool2, flatten1) differ.
+                assertTrue(op.id() == conv2 || (!(op instanceof Int8Op.Conv) && !(op instanceof Int8Op.Dense)
+                        && op.output().equals(after.get(conv2))), m.nodeName(op.id()) + " changed to " + op.output());
+            }
+            assertTrue(m.provenance().get("activation_overrides").contains("conv2"), m.provenance().toString());
+            int n = 16;
+            float[] x = new dev.squeeze.data.BatchMaker(Int8Fixtures.images(n, 1, 28, 28, 7), dev.squeeze.data.Preprocessing.unitScale()).batch(0, n);
+            float[] fq = q.network().logits(x, n), iq = IntegerReference.logits(m, x, n);
+            double worst = 0;
+            for (int i = 0; i < fq.length; i++) worst = Math.max(worst, Math.abs(fq[i] - iq[i]) / m.outputParams().scale());
+            assertTrue(worst <= 3, "integer vs fake-quant logits differ by " + worst + " output steps");
+        }
+    }
+
+    @Test
+    void qatObservesTheOverriddenOutputOnItsGridAndRefusesANodeWithoutOne() {
+        Architecture a = Zoo.seedCnn(new int[] {1, 28, 28}, 10);
+        QConfig node = QConfig.builder().optActivationBits(4).build();
+        try (dev.squeeze.model.Network net = Int8Fixtures.network(a, 6);
+             QuantizedNetwork q = Quantization.prepareQat(net, QConfig.x86().withActivationOverride("fc1", node))) {
+            FusedGraph g = Fusion.of(net);
+            for (FusedOp op : g.flatOps()) {
+                if (!op.producesNewRange()) continue;
+                int bits = q.quantizer(op.id()).scheme().bits();
+                assertEquals(g.nodeName(op.id()).equals("fc1") ? 4 : 8, bits, g.nodeName(op.id()));
+                assertTrue(q.quantizer(op.id()).observer() instanceof MovingAverageMinMaxObserver, "QAT observes by moving average");
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Quantization.prepareQat(net, QConfig.x86().withActivationOverride("maxpool1", node)).close());
+            assertTrue(e.getMessage().contains("activation override for node 'maxpool1'") && e.getMessage().contains("[conv1, conv2, fc1, fc2, fc3]"),
+                    e.getMessage());
+        }
+        assertEquals(QConfig.x86(), QConfig.x86().withActivationOverride("fc1", node).forNode("fc1"), "weights keep the whole-model settings");
+        assertEquals(4, QConfig.x86().withActivationOverride("fc1", node).forNodeOutput("fc1").activationBits());
     }
 }

@@ -2,6 +2,8 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.WeightMethod;
 import org.junit.jupiter.api.Test;
 
 class QConfigTest {

@@ -2,6 +2,9 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QScheme;
+import dev.squeeze.ir.QuantParams;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,9 @@ package dev.squeeze.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.squeeze.ir.PerChannelQuantParams;
+import dev.squeeze.ir.QuantParams;
+import dev.squeeze.ir.Requantizer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;

@@ -1,7 +1,7 @@
 package dev.squeeze.bench;
 
 import dev.squeeze.quant.CalibrationMethod;
-import dev.squeeze.quant.Int8Model;
+import dev.squeeze.ir.Int8Model;
 import dev.squeeze.quant.QConfig;
 import dev.squeeze.quant.Quantization;
 import dev.squeeze.quant.QuantizedNetwork;

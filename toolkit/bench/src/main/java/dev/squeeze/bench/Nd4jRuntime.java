@@ -2,9 +2,10 @@ package dev.squeeze.bench;
 
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.Network;
-import dev.squeeze.quant.Activation;
-import dev.squeeze.quant.FusedGraph;
-import dev.squeeze.quant.FusedOp;
+import dev.squeeze.ir.Activation;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.FusedOp;
+import dev.squeeze.quant.Fusion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,11 +77,11 @@ public final class Nd4jRuntime implements Runtime {
 
     /** Builds the ND4J graph from {@code network}'s current weights (copied; later training does not show). */
     public Nd4jRuntime(Network network) {
-        this(FusedGraph.of(network), true);
+        this(Fusion.of(network), true);
     }
 
     /**
-     * @param graph the fused float graph, e.g. {@code FusedGraph.of(network)}
+     * @param graph the fused float graph, e.g. {@code Fusion.of(network)}
      * @param useWorkspace run each call in a reused ND4J workspace (what you want; {@code false} only to
      *     measure what the workspace saves)
      */

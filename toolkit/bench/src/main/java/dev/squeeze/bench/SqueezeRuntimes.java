@@ -2,14 +2,15 @@ package dev.squeeze.bench;
 
 import dev.squeeze.exec.Int8Executor;
 import dev.squeeze.exec.FloatExecutor;
-import dev.squeeze.quant.FusedGraph;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.quant.Fusion;
 
 /**
  * Squeeze's own CPU executors as benchmark runtimes:
  * <ul>
  *   <li>{@value #INT8}: {@link Int8Executor} over the one int8 model of {@link Int8Models} (the same weights,
  *       scales and zero points that {@code ort-int8} runs);</li>
- *   <li>{@value #FP32}: {@link FloatExecutor} over {@code FusedGraph.of(network)} (BatchNorm folded,
+ *   <li>{@value #FP32}: {@link FloatExecutor} over {@code Fusion.of(network)} (BatchNorm folded,
  *       activations fused; the same float weights as {@code djl-fp32} and {@code ort-fp32}).</li>
  * </ul>
  * Each plans its buffers and starts its worker threads in {@link Runtime#prepare}, rebuilding the
@@ -37,7 +38,7 @@ public final class SqueezeRuntimes {
 
     /** Int8: the model is converted (or taken from the shared cache) once, in {@code create}. */
     private static final class Int8 implements Runtime {
-        private final dev.squeeze.quant.Int8Model model;
+        private final dev.squeeze.ir.Int8Model model;
         private Int8Executor exec;
         private int batch, threads;
 
@@ -69,7 +70,7 @@ public final class SqueezeRuntimes {
         private FloatExecutor exec;
         private int batch, threads;
 
-        Fp32(BenchModel m) { graph = FusedGraph.of(m.network()); }
+        Fp32(BenchModel m) { graph = Fusion.of(m.network()); }
 
         @Override public String name() { return FP32; }
 

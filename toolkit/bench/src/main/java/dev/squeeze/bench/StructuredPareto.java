@@ -20,8 +20,9 @@ import dev.squeeze.onnx.proto.ModelProto;
 import dev.squeeze.onnx.proto.NodeProto;
 import dev.squeeze.prune.ChannelGroups;
 import dev.squeeze.prune.StructuredPruning;
-import dev.squeeze.quant.FusedGraph;
-import dev.squeeze.quant.Int8Model;
+import dev.squeeze.ir.FusedGraph;
+import dev.squeeze.ir.Int8Model;
+import dev.squeeze.quant.Fusion;
 import dev.squeeze.report.Charts;
 import dev.squeeze.report.StructuredStudy;
 import dev.squeeze.report.Tables;
@@ -359,7 +360,7 @@ public final class StructuredPareto {
     }
 
     private static long macs(Network net) {
-        try (FloatExecutor f = FloatExecutor.of(FusedGraph.of(net), Int8Executor.Options.singleThread(1))) {
+        try (FloatExecutor f = FloatExecutor.of(Fusion.of(net), Int8Executor.Options.singleThread(1))) {
             return f.macsPerImage();
         }
     }

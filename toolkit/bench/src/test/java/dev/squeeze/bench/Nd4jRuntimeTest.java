@@ -9,6 +9,7 @@ import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.model.Zoo;
+import dev.squeeze.quant.Fusion;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -91,8 +92,8 @@ class Nd4jRuntimeTest {
         try (Network net = Network.create(arch, 43)) {
             java.util.Iterator<NamedTensor> params = net.parameters().iterator();
             int[] id = {0};
-            List<dev.squeeze.quant.FusedOp> ops = fuse(arch.layers(), params, id);
-            dev.squeeze.quant.FusedGraph graph = new dev.squeeze.quant.FusedGraph(arch, ops, id[0]);
+            List<dev.squeeze.ir.FusedOp> ops = fuse(arch.layers(), params, id);
+            dev.squeeze.ir.FusedGraph graph = new dev.squeeze.ir.FusedGraph(arch, ops, id[0]);
             float[] x = randomInput(3 * 4 * 8 * 8, 47);
             float[] expected = net.logits(x, 3);
             try (Nd4jRuntime r = new Nd4jRuntime(graph, false)) {
@@ -110,34 +111,34 @@ class Nd4jRuntimeTest {
     }
 
     /** Conv/linear + the activation right after it, as FusedGraph pairs them (no BatchNorm in the graph). */
-    private static List<dev.squeeze.quant.FusedOp> fuse(List<Layer> layers, java.util.Iterator<NamedTensor> params, int[] id) {
-        List<dev.squeeze.quant.FusedOp> out = new java.util.ArrayList<>();
+    private static List<dev.squeeze.ir.FusedOp> fuse(List<Layer> layers, java.util.Iterator<NamedTensor> params, int[] id) {
+        List<dev.squeeze.ir.FusedOp> out = new java.util.ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i), next = i + 1 < layers.size() ? layers.get(i + 1) : null;
-            dev.squeeze.quant.Activation act = switch (next) {
-                case Layer.Relu r -> dev.squeeze.quant.Activation.RELU;
-                case Layer.Relu6 r -> dev.squeeze.quant.Activation.RELU6;
-                case Layer.HardSwish h -> dev.squeeze.quant.Activation.HARD_SWISH;
-                case null, default -> dev.squeeze.quant.Activation.NONE;
+            dev.squeeze.ir.Activation act = switch (next) {
+                case Layer.Relu r -> dev.squeeze.ir.Activation.RELU;
+                case Layer.Relu6 r -> dev.squeeze.ir.Activation.RELU6;
+                case Layer.HardSwish h -> dev.squeeze.ir.Activation.HARD_SWISH;
+                case null, default -> dev.squeeze.ir.Activation.NONE;
             };
             switch (l) {
                 case Layer.Conv2d c -> {
-                    out.add(new dev.squeeze.quant.FusedOp.Conv(id[0]++, c, params.next().values(), params.next().values(), act));
-                    if (act != dev.squeeze.quant.Activation.NONE) i++;
+                    out.add(new dev.squeeze.ir.FusedOp.Conv(id[0]++, c, params.next().values(), params.next().values(), act));
+                    if (act != dev.squeeze.ir.Activation.NONE) i++;
                 }
                 case Layer.Linear f -> {
-                    out.add(new dev.squeeze.quant.FusedOp.Dense(id[0]++, f, params.next().values(), params.next().values(), act));
-                    if (act != dev.squeeze.quant.Activation.NONE) i++;
+                    out.add(new dev.squeeze.ir.FusedOp.Dense(id[0]++, f, params.next().values(), params.next().values(), act));
+                    if (act != dev.squeeze.ir.Activation.NONE) i++;
                 }
                 case Layer.Concat c -> {
-                    List<List<dev.squeeze.quant.FusedOp>> branches = new java.util.ArrayList<>();
+                    List<List<dev.squeeze.ir.FusedOp>> branches = new java.util.ArrayList<>();
                     for (List<Layer> b : c.branches()) branches.add(fuse(b, params, id));
-                    out.add(new dev.squeeze.quant.FusedOp.Concat(id[0]++, branches));
+                    out.add(new dev.squeeze.ir.FusedOp.Concat(id[0]++, branches));
                 }
-                case Layer.ChannelSlice c -> out.add(new dev.squeeze.quant.FusedOp.ChannelSlice(id[0]++, c));
-                case Layer.ChannelShuffle c -> out.add(new dev.squeeze.quant.FusedOp.ChannelShuffle(id[0]++, c));
-                case Layer.GlobalAvgPool g -> out.add(new dev.squeeze.quant.FusedOp.GlobalAvgPool(id[0]++));
-                case Layer.Flatten f -> out.add(new dev.squeeze.quant.FusedOp.Flatten(id[0]++));
+                case Layer.ChannelSlice c -> out.add(new dev.squeeze.ir.FusedOp.ChannelSlice(id[0]++, c));
+                case Layer.ChannelShuffle c -> out.add(new dev.squeeze.ir.FusedOp.ChannelShuffle(id[0]++, c));
+                case Layer.GlobalAvgPool g -> out.add(new dev.squeeze.ir.FusedOp.GlobalAvgPool(id[0]++));
+                case Layer.Flatten f -> out.add(new dev.squeeze.ir.FusedOp.Flatten(id[0]++));
                 default -> throw new IllegalStateException("not in this test's graph: " + l);
             }
         }
@@ -148,7 +149,7 @@ class Nd4jRuntimeTest {
     void workspaceReuseAcrossBatchSizesGivesTheSameLogits() {
         try (Network net = Network.create(Zoo.seedCnn(CIFAR, 10), 31);
                 Nd4jRuntime ws = new Nd4jRuntime(net);
-                Nd4jRuntime plain = new Nd4jRuntime(dev.squeeze.quant.FusedGraph.of(net), false)) {
+                Nd4jRuntime plain = new Nd4jRuntime(dev.squeeze.quant.Fusion.of(net), false)) {
             float[] x = randomInput(4 * 3 * 32 * 32, 37);
             for (int batch : new int[] {4, 1, 4}) {
                 ws.prepare(batch, 1);

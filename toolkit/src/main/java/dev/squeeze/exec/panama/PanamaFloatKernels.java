@@ -4,7 +4,7 @@ import dev.squeeze.exec.ConvSpec;
 import dev.squeeze.exec.FloatKernelSupport;
 import dev.squeeze.exec.FloatKernels;
 import dev.squeeze.exec.PoolSpec;
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.squeeze.exec.ConvSpec;
 import dev.squeeze.exec.FloatKernels;
 import dev.squeeze.exec.PoolSpec;
-import dev.squeeze.quant.Activation;
+import dev.squeeze.ir.Activation;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;

@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import dev.squeeze.model.Layer;
 import java.util.Arrays;
@@ -11,7 +11,7 @@ import java.util.List;
  * {@link #output()}. Activation codes are 8-bit or narrower (uint8 or int8 grids), accumulators int32.
  *
  * <p>The exact arithmetic of each op is specified on its record and implemented by
- * {@link IntegerReference}; any other executor must reproduce it bit for bit.
+ * {@link dev.squeeze.quant.IntegerReference}; any other executor must reproduce it bit for bit.
  */
 public sealed interface Int8Op {
 

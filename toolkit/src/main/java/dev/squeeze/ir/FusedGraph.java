@@ -1,9 +1,8 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
 import dev.squeeze.model.NamedTensor;
-import dev.squeeze.model.Network;
 import dev.squeeze.model.NodeNames;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,13 +63,8 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount, Ma
     /** BatchNorm's epsilon in Squeeze's DJL blocks (PyTorch's default). */
     static final float BN_EPS = 1e-5f;
 
-    /** Fuses {@code net}'s current weights. */
-    public static FusedGraph of(Network net) {
-        return of(net.architecture(), net.parameters());
-    }
-
     /**
-     * @param params every parameter in DJL block order (as {@link Network#parameters()} returns them):
+     * @param params every parameter in DJL block order (as {@code Network.parameters()} returns them):
      *     conv/linear weight then bias, BatchNorm gamma, beta, running mean, running var. When they carry
      *     path names ({@link NodeNames#parameterNames}, as {@code Network.parameters()} does) each is bound
      *     by name: a tensor whose name is not the one expected at its position is refused, so weights in

@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -521,6 +521,15 @@ final class Int8ModelFile {
             int[] v = new int[n];
             for (int i = 0; i < n; i++) v[i] = b[i];
             return v;
+        }
+    }
+
+    /** True when the file starts with {@link #MAGIC}; false when it is shorter or cannot be read. */
+    static boolean startsWithMagic(java.nio.file.Path path) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            return java.util.Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }

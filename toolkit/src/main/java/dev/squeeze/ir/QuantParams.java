@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 /**
  * Per-tensor affine quantization parameters: {@code q = clamp(rint(x · (1/scale)) + zeroPoint, qmin,

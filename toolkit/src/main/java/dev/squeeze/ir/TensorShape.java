@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 /**
  * The shape of one image's activation tensor in an {@link Int8Model}: {@code [C, H, W]}, row-major

@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import java.util.Arrays;
 
@@ -23,7 +23,7 @@ import java.util.Arrays;
  * </pre>
  * Ternary weights are the 2-bit grid [-1, 1] ({@code codeMin} −1, {@code u} ∈ {0, 1, 2}).
  *
- * <p>Low-bit scale conventions (conversion, {@link Int8Converter}): a ternary or binary channel's scale
+ * <p>Low-bit scale conventions (conversion, {@link dev.squeeze.quant.Int8Converter}): a ternary or binary channel's scale
  * is its α; a channel whose α is 0 (all weights zero, e.g. pruned) gets scale 1 — a ternary one then has
  * all codes 0, a binary one (whose codes are ±1 and cannot be 0) gets zero point +1 and codes +1, so
  * that every {@code code − zeroPoint} is exactly 0.
@@ -182,7 +182,7 @@ public record Int8Weights(WeightMethod method, int bits, int channels, int perCh
         return true;
     }
 
-    /** Largest {@code |code − zeroPoint[c]|} in channel {@code c}: bounds the accumulator (see {@link Int8Converter}). */
+    /** Largest {@code |code − zeroPoint[c]|} in channel {@code c}: bounds the accumulator (see {@link dev.squeeze.quant.Int8Converter}). */
     public int maxAbsOffsetCode(int c) {
         int m = 0;
         for (int i = c * perChannel; i < (c + 1) * perChannel; i++) m = Math.max(m, Math.abs(code(i) - zeroPoints[c]));

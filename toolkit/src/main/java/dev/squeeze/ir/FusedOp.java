@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import dev.squeeze.model.Layer;
 import java.util.List;

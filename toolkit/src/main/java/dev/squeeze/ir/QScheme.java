@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 /**
  * The integer grid a tensor is quantized onto: bit width, symmetric or asymmetric (affine) mapping,

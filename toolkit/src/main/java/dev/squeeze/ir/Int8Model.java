@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 import dev.squeeze.util.AtomicFiles;
 import java.nio.file.Path;
@@ -15,8 +15,8 @@ import java.util.Set;
  * {@link FusedGraph}'s ops with their integer weights, int32 biases and fixed-point requantizers)
  * between a {@link Int8Op.QuantizeInput} and a {@link Int8Op.Dequantize}. Immutable and
  * self-describing: everything an executor needs — shapes, grids, codes, multipliers — is in the ops,
- * and {@link #provenance()} records how the model was made. Made by {@link Int8Converter} /
- * {@link QuantizedNetwork#convert()}; executed by {@link IntegerReference} (the bit-exact oracle).
+ * and {@link #provenance()} records how the model was made. Made by {@link dev.squeeze.quant.Int8Converter} /
+ * {@link dev.squeeze.quant.QuantizedNetwork#convert()}; executed by {@link dev.squeeze.quant.IntegerReference} (the bit-exact oracle).
  *
  * <h2>File format ({@code .sqz8}), version {@value #FORMAT_VERSION}</h2>
  * <pre>
@@ -328,7 +328,7 @@ public final class Int8Model {
     public static Int8Model read(Path path) { return Int8ModelFile.read(path); }
 
     /** True when {@code path} starts with the int8 magic {@code SQZINT8} (see {@code ModelFile.hasMagic} for fp32). */
-    public static boolean hasMagic(Path path) { return dev.squeeze.model.ModelFile.startsWith(path, Int8ModelFile.MAGIC); }
+    public static boolean hasMagic(Path path) { return Int8ModelFile.startsWithMagic(path); }
 
     /** The exact bytes {@link #write(Path)} writes. */
     public byte[] toBytes() {

@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 /**
  * An activation fused into the op before it: {@code NONE}, {@code RELU}, {@code LEAKY_RELU} with

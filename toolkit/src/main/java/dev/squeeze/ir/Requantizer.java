@@ -1,4 +1,4 @@
-package dev.squeeze.quant;
+package dev.squeeze.ir;
 
 /**
  * Fixed-point requantization of an int32 accumulator to an output code: the quantized multiplier of
