@@ -1,10 +1,8 @@
 package dev.squeeze.export;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Layer;
+import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.onnx.proto.AttributeProto;
 import dev.squeeze.onnx.proto.GraphProto;
@@ -1274,29 +1272,29 @@ public final class OnnxImport {
         }
     }
 
-    // ---- weights into DJL -------------------------------------------------------------------------
+    // ---- weights into the network ------------------------------------------------------------------
 
-    /** Sets every DJL parameter from the ONNX tensor its binding names, checking count, shape and kind. */
+    /**
+     * Sets every parameter of {@code net} from the ONNX tensor its binding names, checking count, shape and
+     * kind. Through {@code Network}'s own accessors, so this package needs no DJL type.
+     */
     static void bind(Network net, Plan p) {
-        List<Pair<String, Parameter>> params = new ArrayList<>();
-        for (Pair<String, Parameter> x : net.djlModel().getBlock().getParameters()) params.add(x);
+        List<NamedTensor> params = net.parameters();
         List<Binding> bs = p.bindings();
         if (params.size() != bs.size()) {
             throw new IllegalStateException(p.where() + ": the network has " + params.size() + " parameters but the graph feeds " + bs.size());
         }
         for (int i = 0; i < bs.size(); i++) {
             Binding b = bs.get(i);
-            Parameter param = params.get(i).getValue();
-            NDArray a = param.getArray();
-            long[] shape = a.getShape().getShape();
-            if (!param.getType().name().equals(b.type()) || !Arrays.equals(shape, b.dims())) {
-                throw new IllegalStateException(p.where() + ": Squeeze parameter '" + params.get(i).getKey() + "' (" + param.getType() + " "
-                        + Arrays.toString(shape) + ") does not match ONNX tensor '" + b.tensor() + "' of node '" + b.node() + "' (" + b.type() + " "
-                        + Arrays.toString(b.dims()) + ")");
+            NamedTensor param = params.get(i);
+            if (!param.type().equals(b.type()) || !Arrays.equals(param.shape(), b.dims())) {
+                throw new IllegalStateException(p.where() + ": Squeeze parameter '" + param.name() + "' (" + param.type() + " "
+                        + Arrays.toString(param.shape()) + ") does not match ONNX tensor '" + b.tensor() + "' of node '" + b.node() + "' ("
+                        + b.type() + " " + Arrays.toString(b.dims()) + ")");
             }
             float[] v = floats(p.constants().get(b.tensor()), p.where());
             if (b.transpose()) v = transpose(v, (int) b.dims()[1], (int) b.dims()[0]);
-            a.set(FloatBuffer.wrap(v));
+            net.setParameter(param.name(), v);
         }
     }
 
