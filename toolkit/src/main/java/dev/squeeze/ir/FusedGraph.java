@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,9 +95,7 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount, Ma
         private final String where;
         private final List<NamedTensor> params;
         private final List<String> expected; // null: bind by position only
-        private final Iterator<NodeNames.Node> weighted;
-        private final Iterator<NodeNames.Node> blocks;
-        private NodeNames.Node nextWeighted, nextBlock;
+        private final NodeNames.Cursor weighted, blocks;
         private final Map<Integer, String> names = new HashMap<>();
         int next, nextId;
 
@@ -106,27 +103,15 @@ public record FusedGraph(Architecture source, List<FusedOp> ops, int opCount, Ma
             this.where = arch.name();
             this.params = params;
             this.expected = expected;
-            this.weighted = NodeNames.weightedNodes(arch).stream()
-                    .filter(n -> n.layer() instanceof Layer.Conv2d || n.layer() instanceof Layer.Linear).iterator();
-            this.blocks = NodeNames.blocks(arch).iterator();
-            nextWeighted = weighted.hasNext() ? weighted.next() : null;
-            nextBlock = blocks.hasNext() ? blocks.next() : null;
+            this.weighted = new NodeNames.Cursor(NodeNames.weightedNodes(arch).stream()
+                    .filter(n -> n.layer() instanceof Layer.Conv2d || n.layer() instanceof Layer.Linear).toList());
+            this.blocks = new NodeNames.Cursor(NodeNames.blocks(arch));
         }
 
         /** NodeNames' name for this very layer object (walks visit layers in the order fusing does), or null. */
-        private String weightedName(Layer l) {
-            if (nextWeighted == null || nextWeighted.layer() != l) return null;
-            String n = nextWeighted.name();
-            nextWeighted = weighted.hasNext() ? weighted.next() : null;
-            return n;
-        }
+        private String weightedName(Layer l) { return weighted.take(l); }
 
-        private String blockName(Layer l) {
-            if (nextBlock == null || nextBlock.layer() != l) return null;
-            String n = nextBlock.name();
-            nextBlock = blocks.hasNext() ? blocks.next() : null;
-            return n;
-        }
+        private String blockName(Layer l) { return blocks.take(l); }
 
         private int id(String name) {
             names.put(nextId, name);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -195,34 +194,25 @@ public final class ModelGraph {
     private static final class Builder {
         final String where;
         final List<GraphNode> nodes = new ArrayList<>();
-        final Iterator<NodeNames.Node> weighted, blocks;
-        NodeNames.Node nextWeighted, nextBlock;
+        final NodeNames.Cursor weighted, blocks;
         int[] shape; // per-image shape after the last build()
 
         Builder(Architecture arch) {
             where = arch.name();
-            weighted = NodeNames.weightedNodes(arch).iterator();
-            blocks = NodeNames.blocks(arch).iterator();
-            nextWeighted = weighted.hasNext() ? weighted.next() : null;
-            nextBlock = blocks.hasNext() ? blocks.next() : null;
+            weighted = new NodeNames.Cursor(NodeNames.weightedNodes(arch));
+            blocks = new NodeNames.Cursor(NodeNames.blocks(arch));
         }
 
         private String weightedName(Layer l) {
-            if (nextWeighted == null || nextWeighted.layer() != l) {
+            String n = weighted.take(l);
+            if (n == null) {
                 throw new IllegalStateException(where + ": " + l.describe() + " has no NodeNames name at this position"
                         + " (a weighted layer nested where NodeNames does not name it)");
             }
-            String n = nextWeighted.name();
-            nextWeighted = weighted.hasNext() ? weighted.next() : null;
             return n;
         }
 
-        private String blockName(Layer l) {
-            if (nextBlock == null || nextBlock.layer() != l) return null;
-            String n = nextBlock.name();
-            nextBlock = blocks.hasNext() ? blocks.next() : null;
-            return n;
-        }
+        private String blockName(Layer l) { return blocks.take(l); }
 
         /** Adds the nodes of {@code layers} reading {@code in} (per-image shape {@code s}); returns the last node's name. */
         String build(List<Layer> layers, String level, String in, int[] s) {

@@ -32,6 +32,29 @@ public final class NodeNames {
     /** A node that holds weights, with its path name. */
     public record Node(String name, Layer layer) {}
 
+    /**
+     * Hands out {@code nodes}' names to a walk that visits the same layer objects in the same order (fusing,
+     * the graph view): {@link #take} names a layer only when it is that very object (identity, since equal
+     * records recur), then moves on.
+     */
+    public static final class Cursor {
+        private final java.util.Iterator<Node> rest;
+        private Node next;
+
+        public Cursor(List<Node> nodes) {
+            rest = nodes.iterator();
+            next = rest.hasNext() ? rest.next() : null;
+        }
+
+        /** The name of {@code layer} if it is the next node, else null (the cursor stays). */
+        public String take(Layer layer) {
+            if (next == null || next.layer() != layer) return null;
+            String n = next.name();
+            next = rest.hasNext() ? rest.next() : null;
+            return n;
+        }
+    }
+
     /** Every weighted node (conv, linear, batch norm) in parameter order. */
     public static List<Node> weightedNodes(Architecture arch) {
         List<Node> out = new ArrayList<>();
