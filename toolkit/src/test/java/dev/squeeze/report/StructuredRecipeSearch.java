@@ -33,7 +33,7 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * java -cp toolkit/target/test-classes:toolkit/target/classes:toolkit/target/lib/* dev.squeeze.report.StructuredRecipeSearch \
- *     RATIO VARIANT...      VARIANT = PLAN:RECOVERY:LR[:bBATCH][:sSTEPS]   PLAN = uniform | global<floor>   RECOVERY = ft | kd<T>a<alpha>
+ *     RATIO VARIANT...      VARIANT = PLAN:RECOVERY:LR[:bBATCH][:sSTEPS]   PLAN = uniform | taylor | global<floor>   RECOVERY = ft | kd<T>a<alpha>
  * }</pre>
  * e.g. {@code 0.3 uniform:ft:0.01 uniform:kd4a0.5:0.01 uniform:kd4a0:0.01}. Prints one line per variant
  * with the validation accuracy, and the test accuracy only with {@code -Dtest.too=true}.
@@ -72,6 +72,10 @@ public final class StructuredRecipeSearch {
                     ChannelGroups g = ChannelGroups.of(current.architecture());
                     StructuredPruning.Plan plan = f[0].equals("uniform")
                             ? StructuredPruning.uniform(current, g, stepRatio, StructuredPruning.Criterion.L2, 8)
+                            : f[0].equals("taylor")
+                            // first-order Taylor on 512 seeded training images (the CLI's --taylor-images default)
+                            ? StructuredPruning.uniform(current, g, stepRatio, StructuredPruning.Criterion.TAYLOR, 8,
+                                    StructuredPruning.taylorScores(current, train.subset(512, 11, true), p.preprocessing(), 8, 64))
                             : StructuredPruning.global(current, g, stepRatio, StructuredPruning.Criterion.L2,
                                     Double.parseDouble(f[0].substring("global".length())), 8);
                     Network next = StructuredPruning.apply(current, plan);
