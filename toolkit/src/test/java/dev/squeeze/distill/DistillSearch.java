@@ -26,7 +26,7 @@ import java.util.Map;
  * The issue's "honest search": does any distillation recipe beat the scratch Keras student by ≥ 0.5 points
  * of mean accuracy, on MNIST-10k and on Fashion-MNIST? Not a test: run by hand,
  * {@code java -cp target/classes:target/test-classes:target/lib/* dev.squeeze.distill.DistillSearch 1,2,3 out.json out.md
- * [mnist,fashion-mnist] [core,born-again,born-again-10,ensemble,grid,longer]}; runs already in out.json are kept and skipped, teacher logits
+ * [mnist,fashion-mnist] [core,born-again,born-again-10,ensemble,grid,grid-reduced,features,rkd-logits,longer]}; runs already in out.json are kept and skipped, teacher logits
  * are kept in -Ddistillsearch.teachers (default out.json.teachers).
  *
  * <p>Data: MNIST is the data home's 10k real digits (7,996 train / 2,004 test); Fashion-MNIST is a seeded
@@ -47,7 +47,9 @@ import java.util.Map;
  *     test logits).
  * </ul>
  * Settings ({@link #phases()}): Keras KD (α · CE + (1 − α) · T² · KL) and KD + RKD (T 4, α 0.5, + 25 · RKD
- * distance + 50 · RKD angle on the logits). The scratch student and every distilled student of one seed start
+ * distance + 50 · RKD angle on the logits), and feature and relation terms that need the live teacher ({@code features}:
+ * a FitNets hint and RKD on the conv2 features; the teacher network is kept for them, its logits are not cached).
+ * The scratch student and every distilled student of one seed start
  * from the same weights and see the same shuffles. Each setting is compared with the scratch student of the
  * same epochs. Results (JSON and a markdown table of mean ± sample std over seeds) are rewritten after every run.
  */
@@ -65,7 +67,8 @@ public final class DistillSearch {
      * core: KD from the seed CNN at the issue's α 0.1 T 3 and at α 0.5 T 4; born-again: α 0.5 T 4 from the
      * 10-epoch student; born-again-10: the same with 10 student epochs, against the 10-epoch scratch student (its teacher);
      * ensemble: α 0.5 T 4 from the ensemble; grid: the rest of T ∈ {2, 4, 8} × α ∈ {0.1, 0.5, 0.9} from the
-     * seed CNN and KD + RKD, all with 3 student epochs; longer: 10 student epochs.
+     * seed CNN and KD + RKD, all with 3 student epochs; grid-reduced: the grid's T ∈ {2, 4} × α ∈ {0.1, 0.5} only;
+     * features: feature and relation terms from the seed CNN, 3 student epochs; longer: 10 student epochs.
      */
     private static Map<String, List<Recipe>> phases() {
         Map<String, List<Recipe>> out = new LinkedHashMap<>();
@@ -80,6 +83,11 @@ public final class DistillSearch {
         }
         grid.add(kdRkd(CNN, 3));
         out.put("grid", grid);
+        out.put("grid-reduced", List.of(kd(CNN, 3, 0.1, 2), kd(CNN, 3, 0.5, 2), kd(CNN, 3, 0.1, 4)));
+        out.put("features", features());
+        // The relation term on the logits alone: cached teacher logits, so as cheap as KD (RKD on conv2 took over 15 min a
+        // student on the loaded machine and did not finish).
+        out.put("rkd-logits", features().subList(2, 3));
         out.put("longer", List.of(kd(CNN, 10, 0.5, 4), kd(STUDENT, 10, 0.5, 4), kd(ENSEMBLE, 10, 0.5, 4), kdRkd(CNN, 10)));
         return out;
     }
@@ -94,6 +102,27 @@ public final class DistillSearch {
         return new Recipe("KD α 0.5 T 4 + RKD d 25 a 50", teacher, epochs, List.of(new LogitsDistillation(4).weighted(1),
                 DistillationTerm.rkdDistance().weighted(25), DistillationTerm.rkdAngle().weighted(50)), 0.5);
     }
+
+    /**
+     * Feature- and relation-based terms from the seed CNN, each alone with the labels (student-loss weight 0.5), 3 student
+     * epochs. The seed CNN (conv1 16×24×24, conv2 32×8×8, fc1 120, fc2 84, fc3 10) and the Keras student (conv1 16×14×14,
+     * conv2 32×7×7, fc 10) share no feature-map resolution, so a 1×1-adapter hint between conv layers cannot be built;
+     * the hint goes from the student's only flat node (its logits, fc) through a learned linear adapter 10 → 120 to the
+     * teacher's middle layer fc1 (FitNets' hint is the teacher's middle layer). RKD compares per-sample distances and
+     * angles, so it needs no matching shapes: on conv2 of both (2,048 and 1,568 values per image), and on the logits alone
+     * (without the KD term the grid's KD + RKD had).
+     */
+    private static List<Recipe> features() {
+        return List.of(
+                new Recipe("hint fc1 ← fc w 1 α 0.5", CNN, 3, List.of(new FeatureDistillation("fc1", "fc").weighted(1)), 0.5),
+                new Recipe("RKD conv2 d 25 a 50 α 0.5", CNN, 3, List.of(DistillationTerm.rkdDistance("conv2", "conv2").weighted(25),
+                        DistillationTerm.rkdAngle("conv2", "conv2").weighted(50)), 0.5),
+                new Recipe("RKD logits d 25 a 50 α 0.5", CNN, 3, List.of(DistillationTerm.rkdDistance().weighted(25),
+                        DistillationTerm.rkdAngle().weighted(50)), 0.5));
+    }
+
+    /** Whether a recipe's terms read teacher features, so that it needs the teacher network itself, not its cached logits. */
+    private static boolean needsLiveTeacher(Recipe r) { return !DistillationObjective.nodes(r.terms(), false).isEmpty(); }
 
     private static String fmt(double v) { return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v); }
 
@@ -156,6 +185,8 @@ public final class DistillSearch {
         final Map<String, float[]> trainLogits = new LinkedHashMap<>(), testLogits = new LinkedHashMap<>();
         final Map<String, Double> teacherAccuracy = new LinkedHashMap<>();
         final Map<Integer, Result> scratch = new LinkedHashMap<>();
+        /** Teacher networks kept open for terms that read their features (never closed: the process ends after the search). */
+        final Map<String, Network> liveTeachers = new LinkedHashMap<>();
         FrozenTeacher anyTeacher; // supplies the class count to the objective; the logits always come from a cache
 
         final Path teacherDir;
@@ -186,7 +217,8 @@ public final class DistillSearch {
         }
 
         private void train(Architecture arch, int epochs, String what, boolean asTeacher) {
-            try (Network n = Network.create(arch, seed)) {
+            Network n = Network.create(arch, seed);
+            try {
                 long t0 = System.nanoTime();
                 double acc = Training.fit(n, train, test, config(epochs, seed)).testAccuracy();
                 double sec = secs(t0);
@@ -201,7 +233,10 @@ public final class DistillSearch {
                     testLogits.put(what, te);
                     teacherAccuracy.put(what, acc);
                     save(what, acc, tr, te);
+                    liveTeachers.put(what, n);
                 }
+            } finally {
+                if (!liveTeachers.containsValue(n)) n.close();
             }
         }
 
@@ -240,9 +275,13 @@ public final class DistillSearch {
             }
         }
 
-        void teacher(String name) {
+        void teacher(String name) { teacher(name, false); }
+
+        /** @param live the network itself is needed (for its features): retrained when only its logits are on disk */
+        void teacher(String name, boolean live) {
             if (anyTeacher == null) anyTeacher = new FrozenTeacher(Network.create(studentArch, seed));
-            if (trainLogits.containsKey(name) || (!name.equals(ENSEMBLE) && load(name))) return;
+            if (live && name.equals(ENSEMBLE)) throw new IllegalArgumentException("DistillSearch: the ensemble has no features of its own");
+            if (live ? liveTeachers.containsKey(name) : trainLogits.containsKey(name) || (!name.equals(ENSEMBLE) && load(name))) return;
             int[] shape = {train.channels(), train.height(), train.width()};
             switch (name) {
                 case CNN -> train(Zoo.seedCnn(shape, 10), 5, CNN, true);
@@ -275,12 +314,20 @@ public final class DistillSearch {
         }
 
         Result distil(Recipe r) {
-            teacher(r.teacher());
+            boolean live = needsLiveTeacher(r);
+            teacher(r.teacher(), live);
             try (Network d = Network.create(studentArch, seed)) {
                 long t0 = System.nanoTime();
-                DistillationObjective objective = new DistillationObjective(anyTeacher, Objective.crossEntropy(), r.alpha(), r.terms(),
-                        trainLogits.get(r.teacher()));
-                double acc = Training.fit(d, train, test, config(r.epochs(), seed).toBuilder().optObjective(objective).build()).testAccuracy();
+                double acc;
+                if (live) { // the public Distiller: it checks the node names, builds the hint adapters and runs the teacher per batch
+                    Distiller distiller = Distiller.of(d, liveTeachers.get(r.teacher()), r.terms(), r.alpha())
+                            .compile(OptimizerConfig.adam(1e-3f), Objective.crossEntropy());
+                    acc = distiller.fit(train, test, config(r.epochs(), seed)).testAccuracy();
+                } else {
+                    DistillationObjective objective = new DistillationObjective(anyTeacher, Objective.crossEntropy(), r.alpha(), r.terms(),
+                            trainLogits.get(r.teacher()));
+                    acc = Training.fit(d, train, test, config(r.epochs(), seed).toBuilder().optObjective(objective).build()).testAccuracy();
+                }
                 double scratchAcc = scratch.get(r.epochs()).scratchAccuracy();
                 log(dataset, seed, start, String.format(Locale.ROOT, "%s from %s, %d ep: %.2f %% (scratch %.2f %%, %+.2f points, %.0f s)",
                         r.name(), r.teacher(), r.epochs(), 100 * acc, 100 * scratchAcc, 100 * (acc - scratchAcc), secs(t0)));
