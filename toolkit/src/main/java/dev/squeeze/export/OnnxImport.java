@@ -197,8 +197,14 @@ public final class OnnxImport {
             String op = n.getOpType();
             boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
             if (!defaultDomain || !SUPPORTED.contains(op)) {
+                // Dropout only appears in a training-mode export (torch drops it in eval mode); say so, since
+                // the fix is on the exporting side, not a missing op.
+                String hint = op.equals("Dropout") && defaultDomain
+                        ? " It is written only by a training-mode export: call model.eval() before torch.onnx.export"
+                                + " (training=TrainingMode.PRESERVE keeps BatchNorm unfolded)."
+                        : "";
                 throw new IllegalArgumentException(where + ": node '" + n.getName() + "' has op type " + (defaultDomain ? op : n.getDomain() + "::" + op)
-                        + ", which Squeeze cannot import. Supported ops: " + String.join(", ", SUPPORTED) + " (default ONNX domain)");
+                        + ", which Squeeze cannot import. Supported ops: " + String.join(", ", SUPPORTED) + " (default ONNX domain)." + hint);
             }
             if (op.equals("Constant")) {
                 if (n.getOutputCount() != 1) throw new IllegalArgumentException(where + ": Constant node '" + n.getName() + "' must have one output");

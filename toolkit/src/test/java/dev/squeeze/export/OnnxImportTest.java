@@ -265,6 +265,8 @@ class OnnxImportTest {
                 "node 'head/softmax'", "op type Softmax", "Supported ops: Conv, BatchNormalization, Relu", "Gemm, MatMul, Add");
         refused("topk.onnx", model(convThen("TopK", "top", List.of(), List.of()), Map.of()), "node 'top'", "op type TopK",
                 "Supported ops:", "Clip, HardSwish", "Concat, Split, Slice");
+        refused("dropout.onnx", model(convThen("Dropout", "/drop/Dropout", List.of(), List.of()), Map.of()), "node '/drop/Dropout'",
+                "op type Dropout", "training-mode export", "model.eval()");
         Onnx.Graph g = graph("custom", 4, 4, 4);
         g.node("MyOp", "mine", List.of("input"), List.of("y"), List.of(), "com.example");
         g.output(Onnx.valueInfo("y", Onnx.FLOAT, null));
