@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * training images that are not among the 10,000 fine-tuning images (matched by pixel content). Each
  * variant keeps Pruning I's {@code standard} budget — one epoch over the same 10,000 images, batch 128,
  * SGD momentum 0.9, wd 5e-4, cosine, crop + flip, seed 0 — and changes only the plan, the loss or the
- * learning rate. Not a unit test: about 3–5 minutes per variant on 2 cores.
+ * learning rate. Not a unit test: 4–14 minutes per variant on a loaded 2-core machine (measured).
  *
  * <pre>{@code
  * java -cp toolkit/target/test-classes:toolkit/target/classes:toolkit/target/lib/* dev.squeeze.report.StructuredRecipeSearch \
@@ -68,6 +68,8 @@ public final class StructuredRecipeSearch {
                 for (int s = 1; s <= steps; s++) {
                     // Step s reaches the cumulative ratio r·s/steps of the dense channels: on the current
                     // (already smaller) network that is 1 − (1 − r·s/S) / (1 − r·(s−1)/S) of its channels.
+                    // This arithmetic predates StructuredPruning.uniformStep (which keeps the one-shot counts at the
+                    // last step); the committed s2 row was measured with it, so it stays.
                     double stepRatio = 1 - (1 - ratio * s / steps) / (1 - ratio * (s - 1) / steps);
                     ChannelGroups g = ChannelGroups.of(current.architecture());
                     StructuredPruning.Plan plan = f[0].equals("uniform")
