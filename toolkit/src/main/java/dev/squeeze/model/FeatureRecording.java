@@ -15,10 +15,10 @@ public final class FeatureRecording implements AutoCloseable {
     private final TapBlock block;
     private final Set<String> nodes;
 
-    FeatureRecording(TapBlock block, Set<String> nodes) {
+    FeatureRecording(TapBlock block, Set<String> nodes, boolean inputs) {
         this.block = block;
         this.nodes = Set.copyOf(nodes);
-        block.start(this.nodes);
+        block.start(this.nodes, inputs);
     }
 
     /** The nodes being recorded. */

@@ -33,6 +33,10 @@ public final class FeatureTaps {
     private final Map<String, List<String>> namesAt = new LinkedHashMap<>();
     /** Node name → per-image output shape, in forward order. */
     private final Map<String, int[]> shapes = new LinkedHashMap<>();
+    /** Position key → convolution and linear nodes that read the tensor entering the layer at that position. */
+    private final Map<String, List<String>> inputsAt = new LinkedHashMap<>();
+    /** Convolution or linear node name → per-image shape of its input, in forward order. */
+    private final Map<String, int[]> inputShapes = new LinkedHashMap<>();
 
     private FeatureTaps(Architecture a) {
         this.network = a.name();
@@ -55,6 +59,29 @@ public final class FeatureTaps {
         if (s == null) throw unknown(node);
         return s.clone();
     }
+
+    /**
+     * The convolution and linear nodes whose <em>inputs</em> can be recorded ({@link Network#recordInputs}),
+     * in forward order: every one that is tappable, e.g. {@code layer1.0.conv2}, whose input is the ReLU after {@code layer1.0.bn1}.
+     */
+    public List<String> inputNames() { return List.copyOf(inputShapes.keySet()); }
+
+    /**
+     * Per-image shape of one convolution or linear node's input ({@code [C, H, W]}, or {@code [features]} after a flatten).
+     *
+     * @throws IllegalArgumentException naming the valid nodes when {@code node} is not one of them
+     */
+    public int[] inputShape(String node) {
+        int[] s = inputShapes.get(node);
+        if (s == null) {
+            throw new IllegalArgumentException("No convolution or linear node named '" + node + "' in " + network
+                    + " whose input can be recorded; those are " + inputShapes.keySet());
+        }
+        return s.clone();
+    }
+
+    /** The nodes whose input is the tensor entering the layer at {@code key}; empty if none. */
+    List<String> inputsAt(String key) { return inputsAt.getOrDefault(key, List.of()); }
 
     IllegalArgumentException unknown(String node) {
         return new IllegalArgumentException("No node named '" + node + "' in " + network + "; the nodes whose outputs can be"
@@ -79,9 +106,16 @@ public final class FeatureTaps {
             Layer l = layers.get(i);
             String key = key(path, i);
             switch (l) {
-                case Layer.Conv2d c -> add(key, prefix + "conv" + (++conv), s = shapeAfter(s, l));
+                case Layer.Conv2d c -> {
+                    addInput(key, prefix + "conv" + (conv + 1), s);
+                    add(key, prefix + "conv" + (++conv), s = shapeAfter(s, l));
+                }
                 case Layer.BatchNorm b -> add(key, prefix + "bn" + (++bn), s = shapeAfter(s, l));
-                case Layer.Linear f -> add(key, prefix + (linears == 1 ? "fc" : "fc" + (++fc)), s = shapeAfter(s, l));
+                case Layer.Linear f -> {
+                    String name = prefix + (linears == 1 ? "fc" : "fc" + (++fc));
+                    addInput(key, name, s);
+                    add(key, name, s = shapeAfter(s, l));
+                }
                 case Layer.Concat c -> {
                     // A ShuffleNetV2 unit is tapped whole, after its channel shuffle when one follows
                     // (torchvision's unit returns the shuffled tensor); layers inside branches are not tapped.
@@ -98,6 +132,7 @@ public final class FeatureTaps {
                     int[] shortcut = s;
                     for (int k = 0; k < r.shortcut().size(); k++) {
                         Layer x = r.shortcut().get(k);
+                        if (x instanceof Layer.Conv2d || x instanceof Layer.Linear) addInput(key(key + ".s.", k), blockName + ".downsample." + k, shortcut);
                         shortcut = shapeAfter(shortcut, x);
                         if (x instanceof Layer.Conv2d || x instanceof Layer.Linear || x instanceof Layer.BatchNorm) {
                             add(key(key + ".s.", k), blockName + ".downsample." + k, shortcut);
@@ -124,6 +159,11 @@ public final class FeatureTaps {
     }
 
     private int[] shapeAfter(int[] s, Layer l) { return Architecture.outputShape(s, List.of(l), network); }
+
+    private void addInput(String key, String name, int[] shape) {
+        inputsAt.computeIfAbsent(key, k -> new ArrayList<>()).add(name);
+        inputShapes.put(name, shape.clone());
+    }
 
     private void add(String key, String name, int[] shape) {
         namesAt.computeIfAbsent(key, k -> new ArrayList<>()).add(name);

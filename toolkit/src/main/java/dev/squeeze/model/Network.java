@@ -219,7 +219,28 @@ public final class Network implements AutoCloseable {
                     + ", e.g. fake-quantized or masked): feature taps need a network built by Network.create or loaded from a file");
         }
         for (String n : nodes) block.taps().shape(n);
-        return new FeatureRecording(block, new java.util.LinkedHashSet<>(nodes));
+        return new FeatureRecording(block, new java.util.LinkedHashSet<>(nodes), false);
+    }
+
+    /**
+     * Like {@link #recordFeatures}, but records what each named convolution or linear node <em>reads</em>:
+     * {@code get("layer1.0.conv2")} is the ReLU after {@code layer1.0.bn1}, {@code get("fc")} the flattened
+     * pooled features ({@code N × C × H × W} or {@code N × features}). Channel reconstruction after
+     * structured pruning refits a node's weights on these.
+     *
+     * @param nodes names from {@link FeatureTaps#inputNames()}, at least one
+     * @throws IllegalArgumentException for an unknown name, listing the valid ones
+     * @throws IllegalStateException for a network built around a custom block or one already recording
+     */
+    public FeatureRecording recordInputs(java.util.Collection<String> nodes) {
+        FeatureTaps taps = FeatureTaps.of(architecture);
+        if (nodes == null || nodes.isEmpty()) throw new IllegalArgumentException("recordInputs needs at least one node; choose from " + taps.inputNames());
+        if (!(model.getBlock() instanceof TapBlock block)) {
+            throw new IllegalStateException(architecture.name() + " runs a custom block (" + model.getBlock().getClass().getSimpleName()
+                    + ", e.g. fake-quantized or masked): input taps need a network built by Network.create or loaded from a file");
+        }
+        for (String n : nodes) block.taps().inputShape(n);
+        return new FeatureRecording(block, new java.util.LinkedHashSet<>(nodes), true);
     }
 
     /**

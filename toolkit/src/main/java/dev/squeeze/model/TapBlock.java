@@ -23,6 +23,8 @@ final class TapBlock extends SequentialBlock {
     private final List<Layer> layers;
     private final FeatureTaps taps;
     private volatile Set<String> requested;
+    /** Whether the recording holds the requested nodes' inputs rather than their outputs. */
+    private volatile boolean inputs;
     private volatile Map<String, NDArray> recorded = Map.of();
 
     TapBlock(Architecture architecture) {
@@ -32,11 +34,12 @@ final class TapBlock extends SequentialBlock {
 
     FeatureTaps taps() { return taps; }
 
-    void start(Set<String> nodes) {
+    void start(Set<String> nodes, boolean inputs) {
         if (requested != null) {
             throw new IllegalStateException("this network is already recording " + requested + "; close that FeatureRecording first");
         }
         recorded = Map.of();
+        this.inputs = inputs;
         requested = nodes;
     }
 
@@ -48,12 +51,12 @@ final class TapBlock extends SequentialBlock {
         Set<String> wanted = requested;
         if (wanted == null) return super.forwardInternal(store, inputs, training, params);
         Map<String, NDArray> out = new LinkedHashMap<>();
-        NDArray y = run(layers, getChildren().values(), inputs.singletonOrThrow(), "", new Pass(store, training, wanted, out));
+        NDArray y = run(layers, getChildren().values(), inputs.singletonOrThrow(), "", new Pass(store, training, wanted, this.inputs, out));
         recorded = out;
         return new NDList(y);
     }
 
-    private record Pass(ParameterStore store, boolean training, Set<String> wanted, Map<String, NDArray> out) {}
+    private record Pass(ParameterStore store, boolean training, Set<String> wanted, boolean inputs, Map<String, NDArray> out) {}
 
     /** SequentialBlock's and ParallelBlock's forward, unrolled: the same child calls in the same order. */
     private NDArray run(List<Layer> layers, List<Block> children, NDArray x, String path, Pass p) {
@@ -62,6 +65,7 @@ final class TapBlock extends SequentialBlock {
         }
         for (int i = 0; i < layers.size(); i++) {
             String key = FeatureTaps.key(path, i);
+            if (p.inputs()) for (String name : taps.inputsAt(key)) if (p.wanted().contains(name)) p.out().put(name, x);
             if (layers.get(i) instanceof Layer.Residual r) {
                 List<Block> branches = ((ParallelBlock) children.get(i)).getChildren().values();
                 NDArray body = run(r.body(), branches.get(0).getChildren().values(), x, key + ".b.", p);
@@ -70,7 +74,7 @@ final class TapBlock extends SequentialBlock {
             } else {
                 x = children.get(i).forward(p.store(), new NDList(x), p.training()).singletonOrThrow();
             }
-            for (String name : taps.namesAt(key)) if (p.wanted().contains(name)) p.out().put(name, x);
+            if (!p.inputs()) for (String name : taps.namesAt(key)) if (p.wanted().contains(name)) p.out().put(name, x);
         }
         return x;
     }

@@ -9,6 +9,7 @@ import dev.squeeze.export.Pretrained;
 import dev.squeeze.measure.FastEvaluation;
 import dev.squeeze.model.Network;
 import dev.squeeze.prune.ChannelGroups;
+import dev.squeeze.prune.ChannelReconstruction;
 import dev.squeeze.prune.StructuredPruning;
 import dev.squeeze.train.Budget;
 import dev.squeeze.train.Objective;
@@ -45,9 +46,9 @@ public final class StructuredRecipeSearch {
         double ratio = Double.parseDouble(args[0]);
         boolean testToo = Boolean.getBoolean("test.too");
         Pretrained p = Pretrained.resnet18Cifar10();
-        ImageSet train = Datasets.cifar10(Split.TRAIN);
-        ImageSet ft = PruneStudy.finetuneData(train, Budget.STANDARD, 0);
-        ImageSet validation = disjoint(train, ft, 5_000, 7);
+        ImageSet trainSet = Datasets.cifar10(Split.TRAIN);
+        ImageSet ft = PruneStudy.finetuneData(trainSet, Budget.STANDARD, 0);
+        ImageSet validation = disjoint(trainSet, ft, 5_000, 7);
         ImageSet test = testToo ? Datasets.cifar10(Split.TEST) : null;
         Network dense = p.network();
         double denseVal = FastEvaluation.evaluate(dense, validation, p.preprocessing()).accuracy();
@@ -56,10 +57,13 @@ public final class StructuredRecipeSearch {
         for (int v = 1; v < args.length; v++) {
             String[] f = args[v].split(":");
             float lr = Float.parseFloat(f[2]);
-            int batch = 128, steps = 1;
+            int batch = 128, steps = 1, reconstruct = 0;
+            boolean train = true;
             for (int k = 3; k < f.length; k++) {
                 if (f[k].startsWith("b")) batch = Integer.parseInt(f[k].substring(1));
                 else if (f[k].startsWith("s")) steps = Integer.parseInt(f[k].substring(1));
+                else if (f[k].startsWith("r")) reconstruct = Integer.parseInt(f[k].substring(1));
+                else if (f[k].equals("e0")) train = false;
                 else throw new IllegalArgumentException("unknown variant field " + f[k] + " in " + args[v]);
             }
             long t0 = System.nanoTime();
@@ -77,13 +81,21 @@ public final class StructuredRecipeSearch {
                             : f[0].equals("taylor")
                             // first-order Taylor on 512 seeded training images (the CLI's --taylor-images default)
                             ? StructuredPruning.uniform(current, g, stepRatio, StructuredPruning.Criterion.TAYLOR, 8,
-                                    StructuredPruning.taylorScores(current, train.subset(512, 11, true), p.preprocessing(), 8, 64))
+                                    StructuredPruning.taylorScores(current, trainSet.subset(512, 11, true), p.preprocessing(), 8, 64))
                             : StructuredPruning.global(current, g, stepRatio, StructuredPruning.Criterion.L2,
                                     Double.parseDouble(f[0].substring("global".length())), 8);
                     Network next = StructuredPruning.apply(current, plan);
+                    if (reconstruct > 0) {
+                        // r<N>: least-squares channel reconstruction on N fine-tuning images before BatchNorm re-estimation
+                        ChannelReconstruction.reconstruct(current, next, plan, ft.subset(reconstruct, 100 + s, true), p.preprocessing(),
+                                ChannelReconstruction.Options.defaults());
+                    }
                     if (current != dense) current.close();
                     current = next;
-                    Training.recalibrateBatchNorm(current, train.subset(1024, s, true), p.preprocessing(), 0, 64);
+                    Training.recalibrateBatchNorm(current, trainSet.subset(1024, s, true), p.preprocessing(), 0, 64);
+                    System.out.printf(Locale.ROOT, "  step %d before fine-tuning: validation %.4f%n", s,
+                            FastEvaluation.evaluate(current, validation, p.preprocessing()).accuracy());
+                    if (!train) continue;
                     ImageSet chunk = steps == 1 ? ft : ft.select(range(ft.size() * (s - 1) / steps, ft.size() * s / steps), ft.name() + "[part " + s + "/" + steps + "]");
                     TrainConfig base = PruneStudy.finetuneRecipe(Budget.STANDARD, p.preprocessing(), s - 1);
                     TrainConfig cfg = base.toBuilder().setOptimizer(base.optimizer().withLearningRate(lr)).optBatchSize(batch)
