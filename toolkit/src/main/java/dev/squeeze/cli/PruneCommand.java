@@ -39,7 +39,7 @@ final class PruneCommand {
             "test-limit", "seed", "out",
             // --structured (StructuredPruneCommand)
             "ratio", "recalibrate", "criterion", "round-to", "plan", "floor", "repeats", "check-images", "exact-images", "recover", "temperature", "alpha",
-            "steps", "bn-l1", "taylor-images");
+            "steps", "bn-l1", "taylor-images", "reconstruct");
 
     static int run(Args a) {
         if (a.flag("structured")) return StructuredPruneCommand.run(a);

@@ -76,6 +76,8 @@ final class StructuredPruneCommand {
         });
         if (bnL1 > 0 && epochs == 0) throw new Args.UsageException("prune --structured: --bn-l1 acts during fine-tuning; add --finetune-epochs N (N ≥ 1)");
         int taylorImages = a.intValue("taylor-images", budget == Budget.QUICK ? 64 : 512);
+        // --reconstruct N: least-squares channel reconstruction on N training images right after pruning (0: none, the default).
+        int reconstructImages = a.nonNegativeInt("reconstruct", 0);
         int rounds = a.intValue("repeats", budget == Budget.QUICK ? 3 : 15);
         long seed = a.nonNegativeInt("seed", 0);
         String dataset = a.parsed("dataset", "cifar10", Datasets::key);
@@ -107,6 +109,11 @@ final class StructuredPruneCommand {
                     options.optTaylorData(taylorData, 64);
                 }
                 if (steps > 1) options.optSteps(steps);
+                ImageSet reconstructData = null;
+                if (reconstructImages > 0) {
+                    reconstructData = train.subset(Math.min(reconstructImages, train.size()), seed + 3, true);
+                    options.optReconstruction(reconstructData);
+                }
                 ImageSet ftData = null;
                 if (epochs > 0) {
                     ftData = PruneStudy.finetuneData(train, budget, seed);
@@ -122,6 +129,7 @@ final class StructuredPruneCommand {
                         + (bnL1 > 0 ? ", L1 " + bnL1 + " on BatchNorm scales" : "")
                         + (steps > 1 ? ", " + steps + " prune → fine-tune steps per ratio" : "")
                         + (taylorData != null ? ", Taylor gradients on " + taylorData.size() + " training images" : "")
+                        + (reconstructData != null ? ", channel reconstruction on " + reconstructData.size() + " training images" : "")
                         + ", test " + test.name() + ", latency " + rounds + " interleaved rounds");
                 System.out.println("machine: " + Environment.machine());
                 StructuredStudy.Result r = StructuredStudy.run(net, test, prep, options.build());
@@ -144,6 +152,9 @@ final class StructuredPruneCommand {
                 data.put("test", Map.of("set", test.name(), "source", testSource.path().toString(), "images", test.size()));
                 data.put("calibration", Map.of("set", calibration.name(), "source", trainSource.path().toString(), "images", calibration.size()));
                 if (ftData != null) data.put("finetune", Map.of("set", ftData.name(), "source", trainSource.path().toString(), "images", ftData.size()));
+                if (reconstructData != null) {
+                    data.put("reconstruction", Map.of("set", reconstructData.name(), "source", trainSource.path().toString(), "images", reconstructData.size()));
+                }
                 if (taylorData != null) data.put("taylor", Map.of("set", taylorData.name(), "source", trainSource.path().toString(), "images", taylorData.size()));
                 j.put("data", data);
                 j.put("finetune_recipe", r.finetuneRecipe());
@@ -174,6 +185,7 @@ final class StructuredPruneCommand {
         m.put("macs_ratio", (double) dense.macs() / p.macs());
         m.put("file_bytes", p.fileBytes());
         m.put("one_shot_accuracy", p.oneShotAccuracy());
+        if (!Double.isNaN(p.reconstructedAccuracy())) m.put("reconstructed_accuracy", p.reconstructedAccuracy()); // only when asked: default keys stay
         m.put("recalibrated_accuracy", p.recalibratedAccuracy()); // NaN (not recalibrated, or dense) is written as null
         m.put("finetuned_accuracy", p.finetunedAccuracy()); // NaN (not fine-tuned) is written as null
         m.put("int8_accuracy", p.int8Accuracy());

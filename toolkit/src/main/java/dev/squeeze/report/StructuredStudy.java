@@ -16,6 +16,7 @@ import dev.squeeze.model.ModelFile;
 import dev.squeeze.model.NamedTensor;
 import dev.squeeze.model.Network;
 import dev.squeeze.prune.ChannelGroups;
+import dev.squeeze.prune.ChannelReconstruction;
 import dev.squeeze.prune.StructuredPruning;
 import dev.squeeze.ir.FusedGraph;
 import dev.squeeze.ir.Int8Model;
@@ -77,6 +78,8 @@ public final class StructuredStudy {
      * @param fileBytes size of the model saved as an fp32 {@code .sqz}
      * @param oneShotAccuracy right after pruning; with {@link Options.Builder#optSteps} &gt; 1, right after the last step
      *     (the earlier steps' models were fine-tuned with their share of the epochs)
+     * @param reconstructedAccuracy after least-squares channel reconstruction ({@link Options.Builder#optReconstruction});
+     *     NaN when not asked and for the dense point
      * @param recalibratedAccuracy after re-estimating BatchNorm statistics on training images
      *     ({@code Training.recalibrateBatchNorm}); NaN when not asked and for the dense point
      * @param finetunedAccuracy NaN when not fine-tuned (for the dense point: the dense model after the same recipe)
@@ -86,7 +89,7 @@ public final class StructuredStudy {
      * @param latency runtime → batch size → timing (one thread)
      */
     public record Point(double ratio, String plan, long params, long macs, long fileBytes, double oneShotAccuracy,
-            double recalibratedAccuracy, double finetunedAccuracy, double int8Accuracy, double maskedMaxRelDiff, boolean int8BitExact,
+            double reconstructedAccuracy, double recalibratedAccuracy, double finetunedAccuracy, double int8Accuracy, double maskedMaxRelDiff, boolean int8BitExact,
             Map<String, Map<Integer, Timing>> latency) {
 
         /** Median latency in ms of {@code runtime} at {@code batch} (NaN when not measured). */
@@ -100,7 +103,8 @@ public final class StructuredStudy {
         public double accuracyOn(String runtime) {
             if (runtime.equals(INT8)) return int8Accuracy;
             if (!Double.isNaN(finetunedAccuracy)) return finetunedAccuracy;
-            return Double.isNaN(recalibratedAccuracy) ? oneShotAccuracy : recalibratedAccuracy;
+            if (!Double.isNaN(recalibratedAccuracy)) return recalibratedAccuracy;
+            return Double.isNaN(reconstructedAccuracy) ? oneShotAccuracy : reconstructedAccuracy;
         }
     }
 
@@ -128,16 +132,16 @@ public final class StructuredStudy {
             DoubleColumn ratio = DoubleColumn.create("ratio");
             LongColumn params = LongColumn.create("params"), macs = LongColumn.create("MACs"), bytes = LongColumn.create("fp32 bytes");
             DoubleColumn macRatio = DoubleColumn.create("MACs dense/pruned"), one = DoubleColumn.create("one-shot acc"),
-                    rec = DoubleColumn.create("BN-recalibrated acc"),
+                    recon = DoubleColumn.create("reconstructed acc"), rec = DoubleColumn.create("BN-recalibrated acc"),
                     ft = DoubleColumn.create("fine-tuned acc"), int8 = DoubleColumn.create("int8 acc"), diff = DoubleColumn.create("masked max rel diff");
             BooleanColumn exact = BooleanColumn.create("int8 bit-exact");
             for (Point p : all()) {
                 ratio.append(p.ratio()); params.append(p.params()); macs.append(p.macs()); macRatio.append(round((double) dense.macs() / p.macs(), 3));
-                bytes.append(p.fileBytes()); one.append(p.oneShotAccuracy()); rec.append(p.recalibratedAccuracy()); ft.append(p.finetunedAccuracy()); int8.append(p.int8Accuracy());
+                bytes.append(p.fileBytes()); one.append(p.oneShotAccuracy()); recon.append(p.reconstructedAccuracy()); rec.append(p.recalibratedAccuracy()); ft.append(p.finetunedAccuracy()); int8.append(p.int8Accuracy());
                 diff.append(p.maskedMaxRelDiff()); exact.append(p.int8BitExact());
             }
             Table t = Table.create("structured pruning of " + model + " (" + testImages + " test images; " + cpu + ", 1 thread)",
-                    ratio, params, macs, macRatio, bytes, one, rec, ft, int8, diff, exact);
+                    ratio, params, macs, macRatio, bytes, one, recon, rec, ft, int8, diff, exact);
             for (String rt : List.of(INT8, FP32, DJL)) {
                 for (int b : batches) {
                     if (Double.isNaN(dense.medianMs(rt, b))) continue;
@@ -209,7 +213,7 @@ public final class StructuredStudy {
     public record Options(double[] ratios, PlanKind plan, StructuredPruning.Criterion criterion, int roundTo, double floor,
             ImageSet calibration, int equalityImages, int bitExactImages, TrainConfig finetune, ImageSet finetuneData,
             int[] batches, int warmup, int rounds, boolean djl, ImageSet recalibration, double distillTemperature,
-            double distillStudentWeight, int steps, ImageSet taylorData, int taylorBatchSize, double batchNormL1) {
+            double distillStudentWeight, int steps, ImageSet taylorData, int taylorBatchSize, double batchNormL1, ImageSet reconstruction) {
 
         /** Whether pruned models recover by distillation from the dense model instead of plain fine-tuning. */
         public boolean distills() { return !Double.isNaN(distillTemperature); }
@@ -235,6 +239,7 @@ public final class StructuredStudy {
             private ImageSet taylorData;
             private int taylorBatchSize = 64;
             private double batchNormL1;
+            private ImageSet reconstruction;
 
             /** Fractions of each group's channels to remove, each in (0, 1). */
             public Builder setRatios(double... r) { this.ratios = r.clone(); return this; }
@@ -285,6 +290,13 @@ public final class StructuredStudy {
              * sparsifies γ before the next step's {@code BN_SCALE} ranking. Needs {@link #optFinetune}.
              */
             public Builder optBatchNormL1(double lambda) { this.batchNormL1 = lambda; return this; }
+            /**
+             * Refit every pruned model's convolutions and linear layers that lost input channels, by least
+             * squares on these training images, to reproduce the dense model's outputs
+             * ({@link dev.squeeze.prune.ChannelReconstruction}), right after pruning and before BatchNorm
+             * re-estimation and fine-tuning (a seeded subset, e.g. 512).
+             */
+            public Builder optReconstruction(ImageSet images) { this.reconstruction = images; return this; }
             /** Time DJL/libtorch too (default true). */
             public Builder optDjl(boolean djl) { this.djl = djl; return this; }
 
@@ -320,14 +332,14 @@ public final class StructuredStudy {
                 TrainConfig ft = batchNormL1 > 0 ? finetune.toBuilder().addHook(dev.squeeze.prune.SparsityRegularization.batchNormScales(batchNormL1)).build() : finetune;
                 return new Options(ratios.clone(), plan, criterion, roundTo, floor, calibration, equalityImages, bitExactImages, ft,
                         finetuneData, batches.clone(), warmup, rounds, djl, recalibration, distillTemperature, distillStudentWeight,
-                        steps, taylorData, taylorBatchSize, batchNormL1);
+                        steps, taylorData, taylorBatchSize, batchNormL1, reconstruction);
             }
         }
     }
 
     /** A model being measured: kept open until the interleaved latency run. */
     private record Candidate(double ratio, String plan, Network net, Int8Model int8, long params, long macs, long fileBytes,
-            double oneShot, double recalibrated, double finetuned, double int8Accuracy, double maskedDiff, boolean bitExact) {}
+            double oneShot, double reconstructed, double recalibrated, double finetuned, double int8Accuracy, double maskedDiff, boolean bitExact) {}
 
     /** Runs the study; {@code net} ends with the weights it started with (pruned models are new networks). */
     public static Result run(Network net, ImageSet test, Preprocessing preprocessing, Options o) {
@@ -338,7 +350,7 @@ public final class StructuredStudy {
         float[] checkImages = new BatchMaker(test, preprocessing.withAugmentation(0, false)).batch(0, Math.min(o.equalityImages(), test.size()));
         List<Candidate> candidates = new ArrayList<>();
         try {
-            candidates.add(measure(net, null, null, 0, "dense", test, preprocessing, o, 0.0, o.finetune()));
+            candidates.add(measure(net, null, null, null, 0, "dense", test, preprocessing, o, 0.0, o.finetune()));
             restore(net, original); // fine-tuning the dense baseline changed it; plans start from the given weights
             // The given weights' Taylor scores serve every one-shot plan (the study restores them after each use).
             Map<String, float[]> taylor = o.criterion() == StructuredPruning.Criterion.TAYLOR && o.steps() == 1 ? taylorScores(net, preprocessing, o) : null;
@@ -355,17 +367,19 @@ public final class StructuredStudy {
                 double diff = maskedDifference(net, small, plan, checkImages, Math.min(o.equalityImages(), test.size()));
                 System.err.println(String.format(Locale.ROOT, "[%d/%d] %s: pruned vs masked max relative difference %.2e",
                         i + 1, o.ratios().length, plan.describe(), diff));
-                candidates.add(measure(small, net, plan, ratio, plan.describe(), test, preprocessing, o, diff, o.finetune()));
+                candidates.add(measure(small, net, net, plan, ratio, plan.describe(), test, preprocessing, o, diff, o.finetune()));
             }
             Map<Candidate, Map<String, Map<Integer, Timing>>> latency = latencies(candidates, test, preprocessing, o);
             List<Point> points = new ArrayList<>();
             for (Candidate c : candidates) {
-                points.add(new Point(c.ratio(), c.plan(), c.params(), c.macs(), c.fileBytes(), c.oneShot(), c.recalibrated(), c.finetuned(), c.int8Accuracy(),
+                points.add(new Point(c.ratio(), c.plan(), c.params(), c.macs(), c.fileBytes(), c.oneShot(), c.reconstructed(), c.recalibrated(), c.finetuned(), c.int8Accuracy(),
                         c.maskedDiff(), c.bitExact(), latency.get(c)));
             }
             String recipe = o.finetune() == null ? "none" : o.finetune() + " on " + o.finetuneData().size() + " images"
                     + (o.distills() ? String.format(Locale.ROOT, "; pruned models distilled from the dense model (T %s, α %s; the dense baseline fine-tuned plainly)",
                             o.distillTemperature(), o.distillStudentWeight()) : "")
+                    + (o.reconstruction() != null ? "; pruned models refitted by least-squares channel reconstruction on " + o.reconstruction().size()
+                            + " images of " + o.reconstruction().name() + " before BatchNorm re-estimation" : "")
                     + (o.batchNormL1() > 0 ? String.format(Locale.ROOT, "; L1 penalty %s on BatchNorm scales (network slimming)", o.batchNormL1()) : "")
                     + (o.steps() > 1 ? String.format(Locale.ROOT, "; pruned in %d steps, epochs per step %s", o.steps(),
                             Arrays.toString(epochShares(o.finetune().epochs(), o.steps()))) : "");
@@ -401,14 +415,21 @@ public final class StructuredStudy {
                 diff = Math.max(diff, d);
                 System.err.println(String.format(Locale.ROOT, "[%d/%d] %s: %,d parameters, pruned vs masked max relative difference %.2e",
                         index + 1, o.ratios().length, plan.describe(), small.trainableParameters(), d));
-                if (current != net) current.close();
-                current = small;
                 TrainConfig share = epochs[k - 1] == 0 ? null : o.finetune().toBuilder().setEpochs(epochs[k - 1]).build();
                 if (k == steps) {
-                    Candidate c = measure(current, net, plan, ratio, plan.describe(), test, prep, o, diff, share);
-                    current = net; // the candidate owns it now
-                    return c;
+                    Network source = current; // the model the plan was made on, which reconstruction reads
+                    current = small;
+                    try {
+                        Candidate c = measure(current, net, source, plan, ratio, plan.describe(), test, prep, o, diff, share);
+                        current = net; // the candidate owns it now
+                        return c;
+                    } finally {
+                        if (source != net) source.close();
+                    }
                 }
+                if (o.reconstruction() != null) reconstruct(current, small, plan, prep, o);
+                if (current != net) current.close();
+                current = small;
                 if (o.recalibration() != null) Training.recalibrateBatchNorm(current, o.recalibration(), prep, 0, 64);
                 if (share != null) recover(current, net, o, share);
             }
@@ -423,6 +444,12 @@ public final class StructuredStudy {
         int[] e = new int[steps];
         for (int k = 0; k < steps; k++) e[k] = epochs / steps + (k >= steps - epochs % steps ? 1 : 0);
         return e;
+    }
+
+    /** Least-squares channel reconstruction of {@code small} against {@code source}, its fit table printed as progress. */
+    private static void reconstruct(Network source, Network small, StructuredPruning.Plan plan, Preprocessing prep, Options o) {
+        Table fit = ChannelReconstruction.reconstruct(source, small, plan, o.reconstruction(), prep, ChannelReconstruction.Options.defaults());
+        System.err.println(fit.print());
     }
 
     private static Map<String, float[]> taylorScores(Network net, Preprocessing prep, Options o) {
@@ -482,9 +509,10 @@ public final class StructuredStudy {
      * Sizes, accuracies, int8 model and checks of one model (fine-tuning {@code m} in place when asked).
      *
      * @param dense the unpruned model as given, the teacher when {@code o} distills; null for the dense point itself
+     * @param source the model {@code plan} was made on ({@code dense}, or an iterative step's), whose outputs reconstruction matches
      * @param finetune the recipe {@code m} is fine-tuned with (null: none), {@code o}'s or an iterative step's share of it
      */
-    private static Candidate measure(Network m, Network dense, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
+    private static Candidate measure(Network m, Network dense, Network source, StructuredPruning.Plan plan, double ratio, String describe, ImageSet test,
             Preprocessing prep, Options o, double maskedDiff, TrainConfig finetune) {
         long macs;
         try (FloatExecutor f = FloatExecutor.of(Fusion.of(m), Int8Executor.Options.singleThread(1))) {
@@ -492,6 +520,11 @@ public final class StructuredStudy {
         }
         long bytes = fileBytes(m);
         double one = FastEvaluation.evaluate(m, test, prep).accuracy();
+        double recon = Double.NaN;
+        if (o.reconstruction() != null && plan != null) {
+            reconstruct(source, m, plan, prep, o);
+            recon = FastEvaluation.evaluate(m, test, prep).accuracy();
+        }
         double rec = Double.NaN;
         if (o.recalibration() != null && plan != null) {
             // Pruned channels change what every later BatchNorm sees; its running statistics are stale.
@@ -517,9 +550,9 @@ public final class StructuredStudy {
         try (Int8Executor ex = Int8Executor.of(int8, Int8Executor.Options.singleThread(n))) {
             exact = Arrays.equals(IntegerReference.run(int8, x, n), ex.runCodes(x, n));
         }
-        System.err.println(String.format(Locale.ROOT, "  %s: %,d params, %.1f MMAC/image, %,d bytes; accuracy one-shot %.4f, BatchNorm re-estimated %.4f, fine-tuned %.4f, int8 %.4f; int8 bit-exact %s",
-                describe, m.trainableParameters(), macs / 1e6, bytes, one, rec, ft, int8Acc, exact));
-        return new Candidate(ratio, describe, m, int8, m.trainableParameters(), macs, bytes, one, rec, ft, int8Acc, maskedDiff, exact);
+        System.err.println(String.format(Locale.ROOT, "  %s: %,d params, %.1f MMAC/image, %,d bytes; accuracy one-shot %.4f, reconstructed %.4f, BatchNorm re-estimated %.4f, fine-tuned %.4f, int8 %.4f; int8 bit-exact %s",
+                describe, m.trainableParameters(), macs / 1e6, bytes, one, recon, rec, ft, int8Acc, exact));
+        return new Candidate(ratio, describe, m, int8, m.trainableParameters(), macs, bytes, one, recon, rec, ft, int8Acc, maskedDiff, exact);
     }
 
     /** Bytes of {@code net} saved as an fp32 {@code .sqz} (written to a temporary file, then deleted). */

@@ -2,6 +2,7 @@ package dev.squeeze.cli;
 
 import static dev.squeeze.cli.CliFixtures.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -94,7 +95,8 @@ class StructuredPruneCommandTest {
                 List.of("--steps", "prune", "--structured", "--steps", "0", "--out", out),
                 List.of("--taylor-images", "prune", "--structured", "--criterion", "taylor", "--taylor-images", "0", "--out", out),
                 List.of("--bn-l1", "prune", "--structured", "--bn-l1", "-1", "--finetune-epochs", "1", "--out", out),
-                List.of("--bn-l1", "prune", "--structured", "--bn-l1", "1e-4", "--out", out))) {
+                List.of("--bn-l1", "prune", "--structured", "--bn-l1", "1e-4", "--out", out),
+                List.of("--reconstruct", "prune", "--structured", "--reconstruct", "-5", "--out", out))) {
             String[] argv = c.subList(1, c.size()).toArray(String[]::new);
             CliFixtures.Result r = cli(argv);
             assertEquals(2, r.code(), String.join(" ", argv) + ": " + r.all());
@@ -152,5 +154,23 @@ class StructuredPruneCommandTest {
         assertTrue(p.get("params").getAsLong() < dense.get("params").getAsLong(), p + " vs " + dense);
         assertTrue(p.get("masked_equal_max_rel_diff").getAsDouble() <= 1e-5, p.toString());
         assertTrue(Double.isFinite(p.get("finetuned_accuracy").getAsDouble()), p.toString());
+    }
+
+    @Test
+    void channelReconstructionInEachOfTwoStepsIsRecorded() throws IOException {
+        Path out = tmp.resolve("reconstructed");
+        CliFixtures.Result r = cli("prune", "--structured", "--model-file", bnCnnFile().toString(), "--ratio", "0.5",
+                "--reconstruct", "16", "--steps", "2", "--finetune-epochs", "1", "--repeats", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.all().contains("reconstruct [1/"), r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("prune.json"))).getAsJsonObject();
+        assertEquals(16, j.getAsJsonObject("data").getAsJsonObject("reconstruction").get("images").getAsInt());
+        String recipe = j.get("finetune_recipe").getAsString();
+        assertTrue(recipe.contains("least-squares channel reconstruction on 16 images"), recipe);
+        JsonObject dense = j.getAsJsonObject("dense"), p = j.getAsJsonArray("points").get(0).getAsJsonObject();
+        assertFalse(dense.has("reconstructed_accuracy"), dense.toString());
+        assertTrue(Double.isFinite(p.get("reconstructed_accuracy").getAsDouble()), p.toString());
+        // The masked check compares the sliced model, before any refit changes its weights.
+        assertTrue(p.get("masked_equal_max_rel_diff").getAsDouble() <= 1e-5, p.toString());
     }
 }
