@@ -100,10 +100,11 @@ public final class ChannelReconstruction {
      *
      * @param dense the model {@code plan} was made for, unchanged
      * @param pruned {@code StructuredPruning.apply(dense, plan)}
-     * @param images the images whose features are matched (a few hundred training images suffice)
-     * @return per refitted node: inputs kept of before, samples, and the relative error of its output on
-     *     those samples with the sliced weights and after the refit: ‖XW − Y‖ over ‖Y − mean‖ (over ‖Y‖ for
-     *     a node with neither bias nor BatchNorm after it)
+     * @param images at least 5; one in five is held out to check each refit (a few hundred training images suffice)
+     * @return per node whose input lost channels: inputs before and kept, samples, and the relative error of its
+     *     output on the held-out images' samples, with the sliced weights and with the refit made without them:
+     *     ‖XW − Y‖ over ‖Y − mean‖ (over ‖Y‖ for a node with neither bias nor BatchNorm after it); and whether
+     *     the weights were refitted (only when that held-out error is lower)
      */
     public static Table reconstruct(Network dense, Network pruned, StructuredPruning.Plan plan, ImageSet images, Preprocessing preprocessing,
             Options options) {
@@ -111,13 +112,17 @@ public final class ChannelReconstruction {
             throw new IllegalArgumentException("the plan was made for " + plan.groups().architecture().name() + ", not for the dense model "
                     + dense.architecture().name() + "; pass the model StructuredPruning.apply pruned");
         }
-        if (images.size() < 1) throw new IllegalArgumentException("channel reconstruction needs at least one image; " + images.name() + " is empty");
+        if (images.size() < 5) {
+            throw new IllegalArgumentException("channel reconstruction needs at least 5 images (one in five is held out to check each refit); "
+                    + images.name() + " has " + images.size() + "; pass a few hundred training images");
+        }
         List<Target> targets = targets(dense, pruned, plan);
         StringColumn node = StringColumn.create("node");
         IntColumn before = IntColumn.create("inputs before"), kept = IntColumn.create("inputs kept"), samples = IntColumn.create("samples");
-        DoubleColumn sliced = DoubleColumn.create("error sliced"), fitted = DoubleColumn.create("error refitted");
+        DoubleColumn sliced = DoubleColumn.create("held-out error sliced"), fitted = DoubleColumn.create("held-out error refitted");
+        StringColumn weights = StringColumn.create("weights");
         Table table = Table.create("channel reconstruction: " + plan.describe() + " on " + images.size() + " images of " + images.name(),
-                node, before, kept, samples, sliced, fitted);
+                node, before, kept, samples, sliced, fitted, weights);
         if (targets.isEmpty()) return table;
         BatchMaker maker = new BatchMaker(images, preprocessing.withAugmentation(0, false));
         int n = images.size(), batches = (n + options.batchSize() - 1) / options.batchSize();
@@ -153,11 +158,14 @@ public final class ChannelReconstruction {
             samples.append((int) errors[2]);
             sliced.append(errors[0]);
             fitted.append(errors[1]);
-            System.err.println(String.format(Locale.ROOT, "reconstruct [%d/%d] %s: %d of %d input channels, %,d samples, relative error %.4f → %.4f (%.1f s)",
-                    k, targets.size(), t.name(), t.inputShape()[0], inputsBefore, (int) errors[2], errors[0], errors[1], (System.nanoTime() - t0) / 1e9));
+            weights.append(errors[3] == 1 ? "refitted" : "sliced (the refit was worse on held-out images)");
+            System.err.println(String.format(Locale.ROOT, "reconstruct [%d/%d] %s: %d of %d input channels, %,d samples, held-out relative error %.4f sliced, %.4f refitted: %s (%.1f s)",
+                    k, targets.size(), t.name(), t.inputShape()[0], inputsBefore, (int) errors[2], errors[0], errors[1],
+                    errors[3] == 1 ? "refitted" : "kept the sliced weights", (System.nanoTime() - t0) / 1e9));
         }
-        pruned.provenance().put("channel_reconstruction", String.format(Locale.ROOT, "%d nodes refitted by least squares on %d images of %s, %d positions each, ridge %s, seed %d",
-                targets.size(), n, images.name(), options.positions(), options.ridge(), options.seed()));
+        long refitted = weights.asList().stream().filter("refitted"::equals).count();
+        pruned.provenance().put("channel_reconstruction", String.format(Locale.ROOT, "%d of %d nodes refitted by least squares on %d images of %s, %d positions each, ridge %s, seed %d",
+                refitted, targets.size(), n, images.name(), options.positions(), options.ridge(), options.seed()));
         return table;
     }
 
@@ -280,53 +288,98 @@ public final class ChannelReconstruction {
         return out;
     }
 
-    /**
-     * Accumulates XᵀX, XᵀY and Σy² over the batches, solves the ridge system in float64 and writes the
-     * weights; returns the relative errors with the sliced and the refitted weights, and the sample count.
-     */
-    private static double[] refit(Network pruned, Target t, BatchMaker maker, int n, Options options, int[][] positions, float[][] wanted) {
-        int d = t.columns(), o = t.outputs();
-        Set<String> name = Set.of(t.name());
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray gram = m.zeros(new Shape(d, d), DataType.FLOAT64), cross = m.zeros(new Shape(d, o), DataType.FLOAT64);
-            double yy = 0;
-            double[] ySum = new double[o];
-            long samples = 0;
-            for (int b = 0; b < positions.length; b++) {
-                int from = b * options.batchSize(), count = Math.min(options.batchSize(), n - from);
-                float[] in = forward(pruned, name, true, maker.batch(from, count), count).get(t.name());
-                int rows = positions[b].length;
-                double[] yd = new double[wanted[b].length];
-                for (int i = 0; i < yd.length; i++) { yd[i] = wanted[b][i]; yy += yd[i] * yd[i]; ySum[i % o] += yd[i]; }
-                try (NDManager bm = m.newSubManager()) {
-                    NDArray x = bm.create(design(in, t, positions[b]), new Shape(rows, d));
-                    NDArray y = bm.create(yd, new Shape(rows, o));
-                    NDArray xt = x.transpose();
-                    gram.addi(xt.matMul(x));
-                    cross.addi(xt.matMul(y));
-                }
-                samples += rows;
+    /** XᵀX, XᵀY, Σy² and per-output Σy over some samples, in float64. */
+    private static final class Moments {
+        final NDArray gram, cross;
+        final double[] ySum;
+        double yy;
+        long samples;
+
+        Moments(NDManager m, int d, int o) {
+            gram = m.zeros(new Shape(d, d), DataType.FLOAT64);
+            cross = m.zeros(new Shape(d, o), DataType.FLOAT64);
+            ySum = new double[o];
+        }
+
+        void add(NDManager m, double[] x, float[] y, int rows, int d, int o) {
+            if (rows == 0) return;
+            double[] yd = new double[rows * o];
+            for (int i = 0; i < yd.length; i++) { yd[i] = y[i]; yy += yd[i] * yd[i]; ySum[i % o] += yd[i]; }
+            try (NDManager bm = m.newSubManager()) {
+                NDArray xa = bm.create(x, new Shape(rows, d)), xt = xa.transpose();
+                gram.addi(xt.matMul(xa));
+                cross.addi(xt.matMul(bm.create(yd, new Shape(rows, o))));
             }
-            // With an intercept the error is measured around the targets' means: a BatchNorm after the node
-            // removes any constant, so only the varying part has to be reproduced.
-            double scale = yy;
-            if (t.intercept()) for (double v : ySum) scale -= v * v / samples;
+            samples += rows;
+        }
+
+        /** ‖Y‖², or with an intercept ‖Y − mean‖²: a BatchNorm after the node removes any constant, only the varying part counts. */
+        double scale(boolean intercept) {
+            double s = yy;
+            if (intercept) for (double v : ySum) s -= v * v / samples;
+            return s;
+        }
+
+        /** The ridge solution: (XᵀX + λI)⁻¹XᵀY, λ = ridge × mean diagonal over the weight columns (the intercept is not shrunk). */
+        NDArray solve(NDManager m, Target t, double ridge) {
+            int d = t.columns();
             double[] g = gram.toDoubleArray();
             double mean = 0;
             for (int i = 0; i < t.weights(); i++) mean += g[i * d + i];
             mean /= t.weights();
-            NDArray w0 = m.create(slicedWeights(pruned, t, g, cross.toDoubleArray(), samples), new Shape(d, o));
-            double before = error(gram, cross, w0, yy, scale);
-            double[] ridge = new double[d * d];
-            for (int i = 0; i < t.weights(); i++) ridge[i * d + i] = Math.max(options.ridge() * mean, 1e-12); // the intercept is not shrunk
-            NDArray w = gram.add(m.create(ridge, new Shape(d, d))).inverse().matMul(cross);
-            double after = error(gram, cross, w, yy, scale);
-            if (!(after <= before) || !Double.isFinite(after)) {
-                // Worse on its own samples only through a singular system: keep the sliced weights.
-                return new double[] {before, before, samples};
+            double[] reg = new double[d * d];
+            for (int i = 0; i < t.weights(); i++) reg[i * d + i] = Math.max(ridge * mean, 1e-12);
+            return gram.add(m.create(reg, new Shape(d, d))).inverse().matMul(cross);
+        }
+
+        Moments plus(NDManager m, Moments other, int d, int o) {
+            Moments all = new Moments(m, d, o);
+            all.gram.addi(gram).addi(other.gram);
+            all.cross.addi(cross).addi(other.cross);
+            for (int j = 0; j < o; j++) all.ySum[j] = ySum[j] + other.ySum[j];
+            all.yy = yy + other.yy;
+            all.samples = samples + other.samples;
+            return all;
+        }
+    }
+
+    /** Whether image {@code index} is held out to check the refit: one in five. */
+    private static boolean heldOut(int index) { return index % 5 == 4; }
+
+    /**
+     * Fits on four images in five and measures, on the fifth, the relative error with the sliced weights
+     * and with that fit. Only when the fit is better there are the weights replaced, by the fit on all
+     * the samples; a fit that only memorises its samples (too few images for the inputs) keeps the sliced
+     * weights. Returns the held-out errors, the sample count and 1 when refitted.
+     */
+    private static double[] refit(Network pruned, Target t, BatchMaker maker, int n, Options options, int[][] positions, float[][] wanted) {
+        int d = t.columns(), o = t.outputs(), per = t.positionsPerImage();
+        Set<String> name = Set.of(t.name());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Moments fit = new Moments(m, d, o), held = new Moments(m, d, o);
+            for (int b = 0; b < positions.length; b++) {
+                int from = b * options.batchSize(), count = Math.min(options.batchSize(), n - from);
+                float[] in = forward(pruned, name, true, maker.batch(from, count), count).get(t.name());
+                int[] sampled = positions[b];
+                int heldRows = 0;
+                for (int p : sampled) if (heldOut(from + p / per)) heldRows++;
+                int[] fitPos = new int[sampled.length - heldRows], heldPos = new int[heldRows];
+                float[] fitY = new float[fitPos.length * o], heldY = new float[heldRows * o];
+                for (int r = 0, f = 0, h = 0; r < sampled.length; r++) {
+                    if (heldOut(from + sampled[r] / per)) { System.arraycopy(wanted[b], r * o, heldY, h * o, o); heldPos[h++] = sampled[r]; }
+                    else { System.arraycopy(wanted[b], r * o, fitY, f * o, o); fitPos[f++] = sampled[r]; }
+                }
+                fit.add(m, design(in, t, fitPos), fitY, fitPos.length, d, o);
+                held.add(m, design(in, t, heldPos), heldY, heldPos.length, d, o);
             }
-            write(pruned, t, w.toDoubleArray());
-            return new double[] {before, after, samples};
+            NDArray sliced = m.create(slicedWeights(pruned, t, fit.gram.toDoubleArray(), fit.cross.toDoubleArray(), fit.samples), new Shape(d, o));
+            double scale = held.scale(t.intercept());
+            double before = error(held.gram, held.cross, sliced, held.yy, scale);
+            double after = error(held.gram, held.cross, fit.solve(m, t, options.ridge()), held.yy, scale);
+            long samples = fit.samples + held.samples;
+            if (!(after < before)) return new double[] {before, after, samples, 0};
+            write(pruned, t, fit.plus(m, held, d, o).solve(m, t, options.ridge()).toDoubleArray());
+            return new double[] {before, after, samples, 1};
         }
     }
 
