@@ -46,7 +46,7 @@ public final class Main {
                         [--sparsity 0.5,0.8,0.9,0.95] [--finetune-epochs N] [--budget B] [--test-limit N] [--out DIR]
                         unstructured pruning, one-shot and fine-tuned (default model: the pretrained CIFAR-10 ResNet18)
               prune     --structured [--ratio 0.3,0.5,0.7] [--plan uniform|global] [--criterion l1|l2|bn-scale|taylor [--taylor-images N]]
-                        [--round-to 8] [--reconstruct IMAGES] [--recalibrate IMAGES] [--finetune-epochs N [--recover finetune|distill [--temperature T] [--alpha A]]
+                        [--round-to 8] [--reconstruct IMAGES] [--recalibrate IMAGES] [--finetune-epochs N [--lr X] [--recover finetune|distill [--temperature T] [--alpha A]]
                         [--steps K] [--bn-l1 LAMBDA]] [--check-images N] [--exact-images N] [--budget B] [--out DIR]
                         whole channels removed: params, MACs, latency per runtime; pruned = masked checked on N test images
               import    --onnx FILE [--name N] [--out DIR]    an fp32 ONNX model as a trainable .sqz (e.g. ../shared/models/resnet18-cifar10.onnx)

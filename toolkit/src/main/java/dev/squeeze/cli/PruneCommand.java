@@ -39,10 +39,16 @@ final class PruneCommand {
             "test-limit", "seed", "out",
             // --structured (StructuredPruneCommand)
             "ratio", "recalibrate", "criterion", "round-to", "plan", "floor", "repeats", "check-images", "exact-images", "recover", "temperature", "alpha",
-            "steps", "bn-l1", "taylor-images", "reconstruct");
+            "steps", "bn-l1", "taylor-images", "reconstruct", "lr");
+
+    /** Options only {@code --structured} reads: given without it they would be ignored, so they are refused. */
+    static final List<String> STRUCTURED_ONLY = OPTIONS.subList(OPTIONS.indexOf("ratio"), OPTIONS.size());
 
     static int run(Args a) {
         if (a.flag("structured")) return StructuredPruneCommand.run(a);
+        for (String o : STRUCTURED_ONLY) {
+            if (a.has(o)) throw new Args.UsageException("prune: --" + o + " is an option of structured pruning; add --structured, or drop --" + o);
+        }
         Budget budget = a.parsed("budget", "quick", Budget::parse);
         List<PruneStudy.Method> methods = a.parsed("method", "global-l1",
                 v -> Arrays.stream(v.split(",")).map(String::trim).map(PruneStudy.Method::parse).toList());

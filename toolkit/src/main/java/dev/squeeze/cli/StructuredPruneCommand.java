@@ -13,6 +13,7 @@ import dev.squeeze.report.PruneStudy;
 import dev.squeeze.report.StructuredStudy;
 import dev.squeeze.train.Budget;
 import dev.squeeze.train.Progress;
+import dev.squeeze.train.TrainConfig;
 import dev.squeeze.util.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,6 +76,10 @@ final class StructuredPruneCommand {
             return x;
         });
         if (bnL1 > 0 && epochs == 0) throw new Args.UsageException("prune --structured: --bn-l1 acts during fine-tuning; add --finetune-epochs N (N ≥ 1)");
+        // --lr X: the fine-tuning learning rate (default the recipe's, 0.01); a reconstructed model starts close to
+        // the dense one and keeps more of it with a smaller step.
+        Float lr = a.has("lr") ? a.positiveFloat("lr", 0) : null;
+        if (lr != null && epochs == 0) throw new Args.UsageException("prune --structured: --lr sets the fine-tuning learning rate; add --finetune-epochs N (N ≥ 1)");
         int taylorImages = a.intValue("taylor-images", budget == Budget.QUICK ? 64 : 512);
         // --reconstruct N: least-squares channel reconstruction on N training images right after pruning (0: none, the default).
         int reconstructImages = a.nonNegativeInt("reconstruct", 0);
@@ -117,8 +122,9 @@ final class StructuredPruneCommand {
                 ImageSet ftData = null;
                 if (epochs > 0) {
                     ftData = PruneStudy.finetuneData(train, budget, seed);
-                    options.optFinetune(PruneStudy.finetuneRecipe(budget, prep, seed).toBuilder().setEpochs(epochs)
-                            .optProgress(Progress.console()).build(), ftData);
+                    TrainConfig recipe = PruneStudy.finetuneRecipe(budget, prep, seed);
+                    if (lr != null) recipe = recipe.toBuilder().setOptimizer(recipe.optimizer().withLearningRate(lr)).build();
+                    options.optFinetune(recipe.toBuilder().setEpochs(epochs).optProgress(Progress.console()).build(), ftData);
                     if (distill) options.optDistillFromDense(temperature, alpha);
                     if (bnL1 > 0) options.optBatchNormL1(bnL1);
                 }

@@ -96,7 +96,11 @@ class StructuredPruneCommandTest {
                 List.of("--taylor-images", "prune", "--structured", "--criterion", "taylor", "--taylor-images", "0", "--out", out),
                 List.of("--bn-l1", "prune", "--structured", "--bn-l1", "-1", "--finetune-epochs", "1", "--out", out),
                 List.of("--bn-l1", "prune", "--structured", "--bn-l1", "1e-4", "--out", out),
-                List.of("--reconstruct", "prune", "--structured", "--reconstruct", "-5", "--out", out))) {
+                List.of("--reconstruct", "prune", "--structured", "--reconstruct", "-5", "--out", out),
+                List.of("--lr", "prune", "--structured", "--lr", "0", "--finetune-epochs", "1", "--out", out),
+                // structured-only options without --structured would be ignored: refused instead
+                List.of("--reconstruct", "prune", "--reconstruct", "512", "--out", out),
+                List.of("--ratio", "prune", "--ratio", "0.3", "--out", out))) {
             String[] argv = c.subList(1, c.size()).toArray(String[]::new);
             CliFixtures.Result r = cli(argv);
             assertEquals(2, r.code(), String.join(" ", argv) + ": " + r.all());
