@@ -123,6 +123,16 @@ public final class ChannelReconstruction {
         StringColumn weights = StringColumn.create("weights");
         Table table = Table.create("channel reconstruction: " + plan.describe() + " on " + images.size() + " images of " + images.name(),
                 node, before, kept, samples, sliced, fitted, weights);
+        for (String unreachable : unreachable(dense, pruned, targets)) {
+            // Convolutions inside a concat's branches (ShuffleNetV2 units) are not reachable by the input taps: said, not skipped silently.
+            node.append(unreachable);
+            before.append(inputChannels(dense, unreachable));
+            kept.append(inputChannels(pruned, unreachable));
+            samples.append(0);
+            sliced.append(Double.NaN);
+            fitted.append(Double.NaN);
+            weights.append("sliced (inside a concat branch, which input taps do not reach)");
+        }
         if (targets.isEmpty()) return table;
         BatchMaker maker = new BatchMaker(images, preprocessing.withAugmentation(0, false));
         int n = images.size(), batches = (n + options.batchSize() - 1) / options.batchSize();
@@ -170,6 +180,26 @@ public final class ChannelReconstruction {
     }
 
     /** The pruned model's convolution (not grouped) and linear nodes whose input has fewer channels than the dense model's, in forward order. */
+    /** Dense convolutions (not grouped) and linear layers whose input lost channels but that {@link #targets} cannot refit. */
+    private static List<String> unreachable(Network dense, Network pruned, List<Target> targets) {
+        Set<String> reached = new HashSet<>();
+        for (Target t : targets) reached.add(t.name());
+        List<String> out = new ArrayList<>();
+        for (NodeNames.Node nd : NodeNames.weightedNodes(pruned.architecture())) {
+            boolean mixes = nd.layer() instanceof Layer.Linear || nd.layer() instanceof Layer.Conv2d c && c.groups() == 1;
+            if (mixes && !reached.contains(nd.name()) && inputChannels(pruned, nd.name()) < inputChannels(dense, nd.name())) out.add(nd.name());
+        }
+        return out;
+    }
+
+    /** Input channels (conv) or features (linear) of a weighted node. */
+    private static int inputChannels(Network net, String node) {
+        for (NodeNames.Node nd : NodeNames.weightedNodes(net.architecture())) {
+            if (nd.name().equals(node)) return nd.layer() instanceof Layer.Conv2d c ? c.in() : ((Layer.Linear) nd.layer()).in();
+        }
+        throw new IllegalArgumentException("no weighted node " + node + " in " + net.architecture().name());
+    }
+
     private static List<Target> targets(Network dense, Network pruned, StructuredPruning.Plan plan) {
         FeatureTaps denseTaps = FeatureTaps.of(dense.architecture()), prunedTaps = FeatureTaps.of(pruned.architecture());
         Map<String, Layer> layers = new LinkedHashMap<>();

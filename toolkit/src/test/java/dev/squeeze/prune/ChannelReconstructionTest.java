@@ -143,6 +143,30 @@ class ChannelReconstructionTest {
     }
 
     @Test
+    void convolutionsInsideConcatBranchesAreListedAsNotRefitted() {
+        Architecture arch = dev.squeeze.model.Zoo.shuffleNetV2(new int[] {3, 16, 16}, 10);
+        try (Network dense = Network.create(arch, 7)) {
+            ChannelGroups groups = ChannelGroups.of(arch);
+            StructuredPruning.Plan plan = StructuredPruning.uniform(dense, groups, 0.5, StructuredPruning.Criterion.L2, 8);
+            try (Network small = StructuredPruning.apply(dense, plan)) {
+                Table t = ChannelReconstruction.reconstruct(dense, small, plan, images(10, 3), StructuredPruningTest.PREP,
+                        ChannelReconstruction.Options.defaults());
+                List<String> nodes = t.stringColumn("node").asList();
+                // The head's linear layer reads the pruned 1×1 head conv and is reachable; the branch convolutions are not.
+                assertTrue(nodes.contains("fc"), t.print());
+                int unreachable = 0;
+                for (int r = 0; r < t.rowCount(); r++) {
+                    if (t.stringColumn("weights").get(r).contains("inside a concat branch")) {
+                        unreachable++;
+                        assertTrue(t.intColumn("inputs kept").get(r) < t.intColumn("inputs before").get(r), t.print());
+                    }
+                }
+                assertTrue(unreachable > 0, t.print());
+            }
+        }
+    }
+
+    @Test
     void tooFewImagesIsOneErrorSayingHowMany() {
         Architecture arch = StructuredPruningTest.tiny();
         try (Network dense = Network.create(arch, 5)) {
