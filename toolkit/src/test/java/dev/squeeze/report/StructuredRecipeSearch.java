@@ -34,7 +34,7 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * java -cp toolkit/target/test-classes:toolkit/target/classes:toolkit/target/lib/* dev.squeeze.report.StructuredRecipeSearch \
- *     RATIO VARIANT...      VARIANT = PLAN:RECOVERY:LR[:bBATCH][:sSTEPS]   PLAN = uniform | taylor | global<floor>   RECOVERY = ft | kd<T>a<alpha>
+ *     RATIO VARIANT...      VARIANT = PLAN:RECOVERY:LR[:bBATCH][:sSTEPS][:rIMAGES][:nr][:e0]   PLAN = uniform | taylor | global<floor>   RECOVERY = ft | kd<T>a<alpha>
  * }</pre>
  * e.g. {@code 0.3 uniform:ft:0.01 uniform:kd4a0.5:0.01 uniform:kd4a0:0.01}. Prints one line per variant
  * with the validation accuracy, and the test accuracy only with {@code -Dtest.too=true}.
@@ -58,12 +58,13 @@ public final class StructuredRecipeSearch {
             String[] f = args[v].split(":");
             float lr = Float.parseFloat(f[2]);
             int batch = 128, steps = 1, reconstruct = 0;
-            boolean train = true;
+            boolean train = true, recalibrate = true;
             for (int k = 3; k < f.length; k++) {
                 if (f[k].startsWith("b")) batch = Integer.parseInt(f[k].substring(1));
                 else if (f[k].startsWith("s")) steps = Integer.parseInt(f[k].substring(1));
                 else if (f[k].startsWith("r")) reconstruct = Integer.parseInt(f[k].substring(1));
                 else if (f[k].equals("e0")) train = false;
+                else if (f[k].equals("nr")) recalibrate = false;
                 else throw new IllegalArgumentException("unknown variant field " + f[k] + " in " + args[v]);
             }
             long t0 = System.nanoTime();
@@ -92,7 +93,8 @@ public final class StructuredRecipeSearch {
                     }
                     if (current != dense) current.close();
                     current = next;
-                    Training.recalibrateBatchNorm(current, trainSet.subset(1024, s, true), p.preprocessing(), 0, 64);
+                    // nr: keep the BatchNorm statistics (reconstruction already moved each mean by its fitted offset)
+                    if (recalibrate) Training.recalibrateBatchNorm(current, trainSet.subset(1024, s, true), p.preprocessing(), 0, 64);
                     System.out.printf(Locale.ROOT, "  step %d before fine-tuning: validation %.4f%n", s,
                             FastEvaluation.evaluate(current, validation, p.preprocessing()).accuracy());
                     if (!train) continue;
