@@ -58,6 +58,13 @@ class ChannelReconstructionTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no prunable group produced by " + node + ":\n" + groups.table().print()));
     }
 
+    /** The tiny ResNet with random BatchNorm statistics, so that BatchNorm offsets matter. */
+    static Network tinyDense(long seed) {
+        Network net = Network.create(StructuredPruningTest.tiny(), seed);
+        StructuredPruningTest.randomiseBatchNorm(net, seed + 1);
+        return net;
+    }
+
     /** Rows {@code from..from+count} of a parameter become copies of rows {@code 0..count}. */
     static void duplicateRows(Network net, String param, int rows, int from, int count) {
         float[] v = net.parameter(param).values();
@@ -69,8 +76,7 @@ class ChannelReconstructionTest {
     @Test
     void recordedInputsAreWhatTheNodeReads() {
         Architecture arch = StructuredPruningTest.tiny();
-        try (Network net = Network.create(arch, 1)) {
-            StructuredPruningTest.randomiseBatchNorm(net, 2);
+        try (Network net = tinyDense(1)) {
             int n = 3;
             float[] x = StructuredPruningTest.input(n, arch.inputShape(), 9);
             String node = "layer1.0.conv2";
@@ -113,8 +119,7 @@ class ChannelReconstructionTest {
     @Test
     void aRemovedChannelThatCopiesAKeptOneIsReconstructedExactly() {
         Architecture arch = StructuredPruningTest.tiny();
-        try (Network dense = Network.create(arch, 3)) {
-            StructuredPruningTest.randomiseBatchNorm(dense, 4);
+        try (Network dense = tinyDense(3)) {
             ChannelGroups groups = ChannelGroups.of(arch);
             ChannelGroups.Group g = groupProducedBy(groups, "layer1.0.conv1");
             assertEquals(16, g.channels());
@@ -183,8 +188,7 @@ class ChannelReconstructionTest {
     @Test
     void everyRefitIsCloserToTheDenseModelThanSlicing() {
         Architecture arch = StructuredPruningTest.tiny();
-        try (Network dense = Network.create(arch, 5)) {
-            StructuredPruningTest.randomiseBatchNorm(dense, 6);
+        try (Network dense = tinyDense(5)) {
             ChannelGroups groups = ChannelGroups.of(arch);
             StructuredPruning.Plan plan = StructuredPruning.uniform(dense, groups, 0.5, StructuredPruning.Criterion.L2, 8);
             int n = 32;
