@@ -294,7 +294,8 @@ public final class StructuredStudy {
              * Refit every pruned model's convolutions and linear layers that lost input channels, by least
              * squares on these training images, to reproduce the dense model's outputs
              * ({@link dev.squeeze.prune.ChannelReconstruction}), right after pruning and before BatchNorm
-             * re-estimation and fine-tuning (a seeded subset, e.g. 512).
+             * re-estimation and fine-tuning (a seeded subset, e.g. 512). Re-estimating BatchNorm after it lowered
+             * accuracy on ResNet18 (the refit already moves each mean): leave {@link #optRecalibration} out with it.
              */
             public Builder optReconstruction(ImageSet images) { this.reconstruction = images; return this; }
             /** Time DJL/libtorch too (default true). */
@@ -379,7 +380,8 @@ public final class StructuredStudy {
                     + (o.distills() ? String.format(Locale.ROOT, "; pruned models distilled from the dense model (T %s, α %s; the dense baseline fine-tuned plainly)",
                             o.distillTemperature(), o.distillStudentWeight()) : "")
                     + (o.reconstruction() != null ? "; pruned models refitted by least-squares channel reconstruction on " + o.reconstruction().size()
-                            + " images of " + o.reconstruction().name() + " before BatchNorm re-estimation" : "")
+                            + " images of " + o.reconstruction().name() + (o.recalibration() != null ? ", then BatchNorm statistics re-estimated"
+                                    : ", BatchNorm statistics kept (the refit moved their means)") : "")
                     + (o.batchNormL1() > 0 ? String.format(Locale.ROOT, "; L1 penalty %s on BatchNorm scales (network slimming)", o.batchNormL1()) : "")
                     + (o.steps() > 1 ? String.format(Locale.ROOT, "; pruned in %d steps, epochs per step %s", o.steps(),
                             Arrays.toString(epochShares(o.finetune().epochs(), o.steps()))) : "");
