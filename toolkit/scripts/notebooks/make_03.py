@@ -26,6 +26,7 @@ import dev.squeeze.model.*;
 import dev.squeeze.train.*;
 import dev.squeeze.prune.*;
 import dev.squeeze.quant.*;
+import dev.squeeze.ir.*;
 import dev.squeeze.export.*;
 import dev.squeeze.measure.*;
 import dev.squeeze.report.*;

@@ -27,6 +27,7 @@ import dev.squeeze.model.*;
 import dev.squeeze.train.*;
 import dev.squeeze.prune.*;
 import dev.squeeze.quant.*;
+import dev.squeeze.ir.*;
 import dev.squeeze.exec.*;
 import dev.squeeze.export.*;
 import dev.squeeze.measure.*;
@@ -107,7 +108,7 @@ int checkImages = 8;
 float[] x8 = new BatchMaker(test, prep.withAugmentation(0, false)).batch(0, checkImages);
 double maskedDiff = StructuredStudy.maskedDifference(net, small, plan, x8, checkImages);
 long denseMacs, smallMacs;
-try (var d = FloatExecutor.of(FusedGraph.of(net)); var s = FloatExecutor.of(FusedGraph.of(small))) {
+try (var d = FloatExecutor.of(Fusion.of(net)); var s = FloatExecutor.of(Fusion.of(small))) {
     denseMacs = d.macsPerImage();
     smallMacs = s.macsPerImage();
 }
