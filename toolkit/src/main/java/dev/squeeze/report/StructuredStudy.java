@@ -448,10 +448,9 @@ public final class StructuredStudy {
         return e;
     }
 
-    /** Least-squares channel reconstruction of {@code small} against {@code source}, its fit table printed as progress. */
+    /** Least-squares channel reconstruction of {@code small} against {@code source} (its progress lines name every layer's fit). */
     private static void reconstruct(Network source, Network small, StructuredPruning.Plan plan, Preprocessing prep, Options o) {
-        Table fit = ChannelReconstruction.reconstruct(source, small, plan, o.reconstruction(), prep, ChannelReconstruction.Options.defaults());
-        System.err.println(fit.print());
+        ChannelReconstruction.reconstruct(source, small, plan, o.reconstruction(), prep, ChannelReconstruction.Options.defaults());
     }
 
     private static Map<String, float[]> taylorScores(Network net, Preprocessing prep, Options o) {
