@@ -171,7 +171,11 @@ System.out.println(String.format("pruned and reconstructed on %d training images
 """)
 md(r"""
 Then `Training.fit` with the recipe of notebook 03 (SGD lr 0.01, momentum 0.9, weight decay 5e-4, cosine, crop +
-flip) fine-tunes the small model: nothing needs masking, the pruned channels no longer exist. FINETUNE_NOTE
+flip) fine-tunes the small model: nothing needs masking, the pruned channels no longer exist. After
+reconstruction a gentler step keeps more: on ResNet18 at ratio 0.3 this plain recipe lost 1.74 points on the
+validation images, one epoch of distillation from the dense model at lr 0.002 only 0.74 — from a terminal,
+`./squeeze prune --structured --ratio 0.3 --reconstruct 512 --finetune-epochs 1 --recover distill --alpha 0 --lr 0.002`
+(85.46 % on all test images, 0.92 points below the dense model).
 """)
 code(r"""
 Training.fit(small, finetuneData, null, PruneStudy.finetuneRecipe(env.budget(), prep, env.seed()).toBuilder()
