@@ -175,7 +175,7 @@ flip) fine-tunes the small model: nothing needs masking, the pruned channels no 
 reconstruction a gentler step keeps more: on ResNet18 at ratio 0.3 this plain recipe lost 1.74 points on the
 validation images, one epoch of distillation from the dense model at lr 0.002 only 0.74 — from a terminal,
 `./squeeze prune --structured --ratio 0.3 --reconstruct 512 --finetune-epochs 1 --recover distill --alpha 0 --lr 0.002`
-(85.46 % on all test images, 0.92 points below the dense model).
+(85.46 % on all test images, 0.92 points below the pretrained model).
 """)
 code(r"""
 Training.fit(small, finetuneData, null, PruneStudy.finetuneRecipe(env.budget(), prep, env.seed()).toBuilder()
