@@ -18,6 +18,12 @@ public interface Progress {
 
     void epochFinished(EpochStats stats, int epochs);
 
+    /**
+     * Something the user should know that did not stop the run, e.g. a batch that had to be recomputed.
+     * Printed to stderr by default, also by {@link #silent()}: silencing progress does not hide warnings.
+     */
+    default void warning(String line) { System.err.println(line); }
+
     /** Prints to stderr in a terminal, stdout otherwise (notebook kernels show stdout as the cell's output). */
     static Progress console() {
         boolean tty = System.console() != null && System.getenv("JPY_PARENT_PID") == null
@@ -66,6 +72,11 @@ public interface Progress {
                     Double.isNaN(s.testAccuracy()) ? "" : String.format(Locale.ROOT, "  test acc %.4f", s.testAccuracy()),
                     s.learningRate(), s.imagesPerSecond(), s.seconds());
             out.println((redraw ? "\r" : "") + line + (redraw ? "          " : ""));
+            out.flush();
+        }
+
+        @Override public void warning(String line) {
+            out.println((redraw ? "\r" : "") + line);
             out.flush();
         }
 

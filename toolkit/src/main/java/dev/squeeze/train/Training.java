@@ -64,12 +64,14 @@ public final class Training {
         List<EpochStats> history = new ArrayList<>();
         Evaluation last = null;
         int step = 0;
+        int recomputed = 0;
         Progress progress = config.progress();
         // The block is already initialised (seeded, PyTorch-style) by Network.create; the DJL trainer
         // only drives forward/backward/step, so its initializer is never called.
         try (Trainer trainer = net.djlModel().newTrainer(djl);
              TrainingState state = new TrainingState(net, config.epochs(), batches);
              dev.squeeze.model.FeatureRecording recording = taps.isEmpty() ? null : net.recordFeatures(taps)) {
+            Map<String, NDArray> params = trainedParameters(net);
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
                 int[] order = ImageSet.permutation(n, rnd);
                 state.at(epoch, step, false);
@@ -86,25 +88,42 @@ public final class Training {
                     try (NDManager m = trainer.getManager().newSubManager()) {
                         NDArray x = m.create(FloatBuffer.wrap(xbuf, 0, count * per), new Shape(count, in[0], in[1], in[2]));
                         NDArray y = m.create(FloatBuffer.wrap(ybuf, 0, count), new Shape(count));
-                        NDArray loss;
-                        NDArray logits;
-                        ObjectiveInput input;
-                        try (GradientCollector gc = trainer.newGradientCollector()) {
-                            logits = trainer.forward(new NDList(x)).singletonOrThrow();
-                            input = new ObjectiveInput(x, y, logits, epoch, step,
-                                    java.util.Arrays.copyOfRange(order, from, from + count),
-                                    recording == null ? Map.of() : recording.features());
-                            loss = objective.loss(input);
-                            if (loss.getShape().size() != 1) {
-                                throw new IllegalStateException("objective " + objective.describe() + " returned shape "
-                                        + loss.getShape() + "; Objective.loss must return a scalar (the batch mean)");
+                        NDArray loss = null;
+                        NDArray logits = null;
+                        ObjectiveInput input = null;
+                        float l;
+                        for (int attempt = 1; ; attempt++) {
+                            try (GradientCollector gc = trainer.newGradientCollector()) {
+                                logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                                input = new ObjectiveInput(x, y, logits, epoch, step,
+                                        java.util.Arrays.copyOfRange(order, from, from + count),
+                                        recording == null ? Map.of() : recording.features());
+                                loss = objective.loss(input);
+                                if (loss.getShape().size() != 1) {
+                                    throw new IllegalStateException("objective " + objective.describe() + " returned shape "
+                                            + loss.getShape() + "; Objective.loss must return a scalar (the batch mean)");
+                                }
+                                gc.backward(loss);
                             }
-                            gc.backward(loss);
-                        }
-                        float l = loss.getFloat();
-                        if (!Float.isFinite(l)) {
-                            throw new IllegalStateException("Training diverged: loss is " + l + " at epoch " + (epoch + 1)
-                                    + ", batch " + (b + 1) + " with " + oc + "; lower the learning rate");
+                            l = loss.getFloat();
+                            String fault = Float.isFinite(l) ? nonFinite(params, true) : "the loss is " + l;
+                            if (fault == null) break;
+                            String where = " at epoch " + (epoch + 1) + ", batch " + (b + 1) + " with " + oc;
+                            String weights = nonFinite(params, false);
+                            if (attempt == 2 || weights != null) {
+                                throw new IllegalStateException("Training diverged: " + fault + where + " (terms: " + termValues(input)
+                                        + (weights != null ? "; " + weights + " already"
+                                        : "; the weights are finite and a second pass over the batch gave the same") + "); lower the learning rate");
+                            }
+                            // A fault with finite weights is retried once: libtorch's oneDNN kernels have
+                            // given intermittent NaN gradient channels with 2 threads (ConvGradientCheck), and
+                            // a second pass over the same batch then comes back finite. Real divergence
+                            // repeats and fails above. BatchNorm running statistics see the batch twice.
+                            progress.warning("Squeeze: " + fault + where + " although the weights are finite; recomputing the batch once"
+                                    + " (an intermittent libtorch kernel fault does this: ./squeeze doctor checks conv gradients)");
+                            zeroGradients(params.values());
+                            zeroGradients(extra);
+                            recomputed++;
                         }
                         state.at(epoch, step, true);
                         for (TrainingHook h : hooks) h.beforeStep(state);
@@ -153,7 +172,62 @@ public final class Training {
         net.provenance().put("train_data", train.name());
         net.provenance().put("train_recipe", config.toString());
         net.provenance().put("train_seed", Long.toString(config.seed()));
+        if (recomputed > 0) net.provenance().put("train_recomputed_batches", Integer.toString(recomputed));
         return new TrainResult(history, last, config, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The network's trained parameters by path name ({@code layer1.0.conv1.weight}), in order. */
+    private static Map<String, NDArray> trainedParameters(Network net) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        var names = net.parameterNames().iterator();
+        for (var p : net.djlModel().getBlock().getParameters()) {
+            String name = names.next();
+            if (p.getValue().requiresGradient()) out.put(name, p.getValue().getArray());
+        }
+        return out;
+    }
+
+    /**
+     * {@code null} when every gradient (or weight) is finite, else "the gradient of NAME is not finite"
+     * (or "the weights of NAME are not finite") for the first one that is not. One reduction per array and a single read back: NaN and ±inf
+     * survive a sum.
+     */
+    static String nonFinite(Map<String, NDArray> params, boolean gradients) {
+        if (params.isEmpty()) return null;
+        NDArray[] sums = new NDArray[params.size()];
+        int i = 0;
+        for (NDArray w : params.values()) {
+            NDArray a = gradients ? w.getGradient() : w;
+            sums[i++] = a.sum();
+        }
+        float[] values;
+        try (NDArray stacked = ai.djl.ndarray.NDArrays.stack(new NDList(sums))) {
+            values = stacked.toFloatArray();
+        } finally {
+            for (NDArray s : sums) s.close();
+        }
+        i = 0;
+        for (String name : params.keySet()) {
+            if (!Float.isFinite(values[i++])) return gradients ? "the gradient of " + name + " is not finite" : "the weights of " + name + " are not finite";
+        }
+        return null;
+    }
+
+    /** Sets every gradient to 0 in place (not by multiplying by 0: NaN × 0 is NaN). */
+    private static void zeroGradients(java.util.Collection<NDArray> weights) {
+        for (NDArray w : weights) {
+            try (NDArray g = w.getGradient()) { g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f); }
+        }
+    }
+
+    private static String termValues(ObjectiveInput input) {
+        if (input == null || input.terms().isEmpty()) return "none reported";
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, NDArray> t : input.terms().entrySet()) {
+            if (sb.length() > 0) sb.append(", ");
+            sb.append(t.getKey()).append(' ').append(t.getValue().getFloat());
+        }
+        return sb.toString();
     }
 
     private static Optimizer optimizer(OptimizerConfig oc, Tracker lr) {

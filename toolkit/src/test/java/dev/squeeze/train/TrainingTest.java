@@ -52,6 +52,60 @@ class TrainingTest {
         }
     }
 
+    /**
+     * Cross-entropy plus a term that is 0 in the forward pass but whose gradient is NaN (√0's infinite slope
+     * times 0) at the chosen steps: the shape of libtorch's intermittent NaN gradient channels, with a
+     * finite loss. It fires once per listed step, or on every pass over it when {@code repeat};
+     * {@code faults} counts how many times it fired.
+     */
+    static Objective nanGradientAt(java.util.Set<Integer> steps, boolean repeat, int[] faults) {
+        java.util.Set<Integer> fired = new java.util.HashSet<>();
+        return new Objective() {
+            @Override public ai.djl.ndarray.NDArray loss(ObjectiveInput in) {
+                ai.djl.ndarray.NDArray ce = Objective.crossEntropy().loss(in);
+                if (!steps.contains(in.step()) || !(fired.add(in.step()) || repeat)) return ce;
+                faults[0]++;
+                return ce.add(in.logits().mul(0f).abs().sqrt().sum().mul(0f));
+            }
+        };
+    }
+
+    /**
+     * A NaN gradient with finite weights is recomputed once, and the run goes on exactly as a run without
+     * the fault (the model has no BatchNorm, so the second pass leaves no trace): same weights to the bit.
+     * The count lands in the provenance.
+     */
+    @Test
+    void aOneOffNanGradientIsRecomputedAndTheRunIsUnchanged() {
+        ImageSet train = synthetic(96, 1);
+        float[][] weights = new float[2][];
+        int[] faults = {0};
+        for (int k = 0; k < 2; k++) {
+            try (Network net = Network.create(Zoo.kerasStudent(new int[] {1, 12, 12}, 3), 5)) {
+                TrainConfig c = config(9, null);
+                if (k == 1) c = c.toBuilder().optObjective(nanGradientAt(java.util.Set.of(3, 10), false, faults)).build();
+                Training.fit(net, train, null, c);
+                weights[k] = net.parameter("conv1.weight").values();
+                assertEquals(k == 1 ? "2" : null, net.provenance().get("train_recomputed_batches"));
+            }
+        }
+        assertEquals(2, faults[0]);
+        assertArrayEquals(weights[0], weights[1]);
+    }
+
+    /** A NaN gradient that comes back on the second pass stops the run, naming the parameter, the batch and the terms. */
+    @Test
+    void aRepeatedNanGradientStopsTheRunNamingTheParameter() {
+        ImageSet train = synthetic(96, 1);
+        try (Network net = Network.create(Zoo.kerasStudent(new int[] {1, 12, 12}, 3), 5)) {
+            TrainConfig c = config(9, null).toBuilder().optObjective(nanGradientAt(java.util.Set.of(4), true, new int[1])).build();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Training.fit(net, train, null, c));
+            assertTrue(e.getMessage().startsWith("Training diverged: the gradient of "), e.getMessage());
+            assertTrue(e.getMessage().contains(" is not finite at epoch 1, batch 5 "), e.getMessage());
+            assertTrue(e.getMessage().contains("a second pass over the batch gave the same"), e.getMessage());
+        }
+    }
+
     @Test
     void sameSeedReproducesTheRun() {
         ImageSet train = synthetic(96, 1);
