@@ -189,7 +189,9 @@ public record Architecture(String name, int[] inputShape, List<Layer> layers) {
             }
             case Layer.ChannelShuffle c -> {
                 need(s, 3, l, where);
-                if (s[0] % c.groups() != 0) throw mismatch(where, l, "input channels " + s[0], "a multiple of " + c.groups());
+                if (c.explicit() ? c.order().length != s[0] : s[0] % c.groups() != 0) {
+                    throw mismatch(where, l, "input channels " + s[0], c.explicit() ? "the " + c.order().length + " it permutes" : "a multiple of " + c.groups());
+                }
                 yield s;
             }
             case Layer.Relu r -> s;

@@ -77,7 +77,15 @@ public final class ArchitectureJson {
                 o.add("branches", branches);
             }
             case Layer.ChannelSlice c -> { o.addProperty("op", "channel_slice"); o.addProperty("from", c.from()); o.addProperty("to", c.to()); }
-            case Layer.ChannelShuffle c -> { o.addProperty("op", "channel_shuffle"); o.addProperty("groups", c.groups()); }
+            case Layer.ChannelShuffle c -> {
+                o.addProperty("op", "channel_shuffle");
+                o.addProperty("groups", c.groups());
+                if (c.explicit()) {
+                    com.google.gson.JsonArray order = new com.google.gson.JsonArray();
+                    for (int v : c.order()) order.add(v);
+                    o.add("order", order);
+                }
+            }
             case Layer.Residual r -> {
                 o.addProperty("op", "residual");
                 o.add("body", layers(r.body()));
@@ -114,7 +122,9 @@ public final class ArchitectureJson {
                 yield new Layer.Concat(branches);
             }
             case "channel_slice" -> new Layer.ChannelSlice(i(o, "from"), i(o, "to"));
-            case "channel_shuffle" -> new Layer.ChannelShuffle(i(o, "groups"));
+            case "channel_shuffle" -> o.has("order")
+                    ? Layer.ChannelShuffle.permutation(new com.google.gson.Gson().fromJson(o.get("order"), int[].class))
+                    : new Layer.ChannelShuffle(i(o, "groups"));
             case "residual" -> new Layer.Residual(parseLayers(o.getAsJsonArray("body")), parseLayers(o.getAsJsonArray("shortcut")));
             default -> throw new IllegalArgumentException("unknown op '" + op + "'");
         };

@@ -69,6 +69,16 @@ public final class DjlBlocks {
                     c.branches().stream().map(b -> b.isEmpty() ? (Block) new LambdaBlock(x -> x) : sequence(b)).toList());
             case Layer.ChannelSlice c -> new LambdaBlock(
                     xs -> new NDList(xs.singletonOrThrow().get(":, " + c.from() + ":" + c.to())), "channel-slice");
+            case Layer.ChannelShuffle c when c.explicit() -> {
+                long[] order = java.util.Arrays.stream(c.order()).asLongStream().toArray();
+                yield new LambdaBlock(xs -> {
+                    NDArray x = xs.singletonOrThrow();
+                    // index_select on the channel axis: differentiable, so a pruned ShuffleNet fine-tunes. The
+                    // index belongs to x's manager (the batch's), which frees it.
+                    NDArray idx = x.getManager().create(order);
+                    return new NDList(x.get(new ai.djl.ndarray.index.NDIndex(":, {}", idx)));
+                }, "channel-permutation");
+            }
             case Layer.ChannelShuffle c -> new LambdaBlock(xs -> {
                 NDArray x = xs.singletonOrThrow();
                 Shape sh = x.getShape();

@@ -115,10 +115,67 @@ public sealed interface Layer {
     /**
      * ShuffleNet's channel shuffle: {@code [N, g·k, H, W]} viewed as {@code [N, g, k, H, W]}, the two
      * channel axes transposed, viewed back; output channel {@code j·g + i} is input channel {@code i·k + j}.
+     *
+     * <p>With an explicit {@code order} (groups 1) it is any channel permutation: output channel {@code j}
+     * is input channel {@code order[j]} (ONNX {@code Gather} on axis 1). Structured pruning needs this: a
+     * shuffle of a pruned tensor keeps every surviving channel where the shuffle sent it, which is no longer
+     * a {@code g}-group shuffle once the two halves lose different channels.
+     *
+     * @param groups g ≥ 1; 1 with an explicit order
+     * @param order null for the g-group shuffle, else a permutation of {@code 0..C-1}
      */
-    record ChannelShuffle(int groups) implements Layer {
-        public ChannelShuffle { positive("ChannelShuffle.groups", groups); }
-        public String describe() { return "channel-shuffle " + groups; }
+    record ChannelShuffle(int groups, int[] order) implements Layer {
+        public ChannelShuffle {
+            positive("ChannelShuffle.groups", groups);
+            if (order != null) {
+                if (groups != 1) throw new IllegalArgumentException("ChannelShuffle with an explicit order takes groups 1, got " + groups);
+                order = order.clone();
+                boolean[] seen = new boolean[order.length];
+                for (int c : order) {
+                    if (c < 0 || c >= order.length || seen[c]) {
+                        throw new IllegalArgumentException("ChannelShuffle.order must be a permutation of 0.." + (order.length - 1)
+                                + ", got " + java.util.Arrays.toString(order));
+                    }
+                    seen[c] = true;
+                }
+            }
+        }
+
+        /** The g-group shuffle. */
+        public ChannelShuffle(int groups) { this(groups, null); }
+
+        /** A permutation: output channel {@code j} is input channel {@code order[j]}. */
+        public static ChannelShuffle permutation(int[] order) { return new ChannelShuffle(1, order); }
+
+        /** Whether this is an explicit permutation rather than a g-group shuffle. */
+        public boolean explicit() { return order != null; }
+
+        @Override public int[] order() { return order == null ? null : order.clone(); }
+
+        /** For each output channel of a {@code channels}-wide input, the input channel it comes from. */
+        public int[] sources(int channels) {
+            if (order != null) {
+                if (order.length != channels) throw new IllegalArgumentException(describe() + " permutes " + order.length + " channels, not " + channels);
+                return order.clone();
+            }
+            if (channels % groups != 0) throw new IllegalArgumentException(describe() + " needs a multiple of " + groups + " channels, got " + channels);
+            int k = channels / groups;
+            int[] src = new int[channels];
+            for (int i = 0; i < groups; i++) for (int j = 0; j < k; j++) src[j * groups + i] = i * k + j;
+            return src;
+        }
+
+        public String describe() { return order == null ? "channel-shuffle " + groups : "channel-permutation " + order.length; }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof ChannelShuffle c && c.groups == groups && java.util.Arrays.equals(c.order, order);
+        }
+
+        @Override public int hashCode() { return 31 * groups + java.util.Arrays.hashCode(order); }
+
+        @Override public String toString() {
+            return order == null ? "ChannelShuffle[groups=" + groups + "]" : "ChannelShuffle[order=" + java.util.Arrays.toString(order) + "]";
+        }
     }
 
     private static void positive(String field, int v) {

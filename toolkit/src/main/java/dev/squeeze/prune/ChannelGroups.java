@@ -29,14 +29,17 @@ import tech.tablesaw.api.Table;
  *   <li>{@code add} ties its two inputs space by space into one (the body's output, the shortcut's output
  *       or the block's input, and everything after the add);</li>
  *   <li>{@code concat} lays its inputs' spaces end to end: a consumer of the concat is a member of every
- *       branch's space, at that space's channel offset ({@link Member#offset()});</li>
- *   <li>{@code slice} and {@code shuffle} address channels by position, so the spaces they read are fixed
- *       and their output is a new, fixed space;</li>
+ *       branch's space, at that space's channel offset ({@link Member#positions()});</li>
+ *   <li>{@code slice} and {@code shuffle} move channels without changing them: a slice's output is channels
+ *       {@code [from, to)} of its input's, a shuffle's is its input's in another order, and a consumer
+ *       after them is a member of each group at the channels where that group's channels ended up
+ *       ({@link Member#positions()}: scattered after a shuffle, partial after a split). Pruning then
+ *       moves the slice's bounds and turns the shuffle into a permutation of the survivors;</li>
  *   <li>a grouped (not depthwise) convolution fixes its input and output spaces.</li>
  * </ul>
  * A space is a <em>group</em>: removing channel {@code c} of a group removes output channel {@code c}
- * of every producer, channel {@code offset + c} of every BatchNorm and depthwise conv and input channel
- * {@code offset + c} of every consumer ({@code offset} is 0 except after a concat). The model's input and output (logits) spaces are fixed. A fixed group is marked unprunable
+ * of every producer, channel {@code position(c)} of every BatchNorm and depthwise conv and input channel
+ * {@code position(c)} of every consumer ({@code c} itself unless a concat, slice or shuffle lies between). The model's input and output (logits) spaces are fixed. A fixed group is marked unprunable
  * with the reason, never mis-pruned; an op kind without a rule here fixes every space it touches and
  * says so.
  */
@@ -58,13 +61,60 @@ public final class ChannelGroups {
      * One node in one group.
      *
      * @param featuresPerChannel for a linear consumer after flatten, the {@code H·W} features each channel became; else 1
-     * @param offset where the group's channel 0 sits among the node's channels (its input channels for a
-     *     consumer, its channels for a BatchNorm or depthwise conv): 0 unless the node reads a concat
+     * @param positions for each channel {@code c} of the group, the node's channel that holds it (its input
+     *     channel for a consumer, its channel for a BatchNorm or depthwise conv), or −1 when the node does not
+     *     see it: {@code offset + c} for a node reading a concat, scattered after a channel shuffle, partial
+     *     after a channel slice
      */
-    public record Member(String node, Role role, Layer layer, int featuresPerChannel, int offset) {}
+    public record Member(String node, Role role, Layer layer, int featuresPerChannel, int[] positions) {
+        public Member { positions = positions.clone(); }
 
-    /** One group's channels inside a node's input or output, starting at channel {@code offset}. */
-    public record Segment(Group group, int offset) {}
+        /** The node's channel holding group channel {@code c}, or −1. */
+        public int position(int c) { return positions[c]; }
+
+        /** Whether the node sees every channel of the group, at consecutive channels. */
+        public boolean contiguous() { return ChannelGroups.contiguous(positions); }
+
+        @Override public int[] positions() { return positions.clone(); }
+    }
+
+    /**
+     * One occurrence of a group's channels inside a node's input or output: group channel {@code c} is the
+     * node's channel {@code position(c)}, or absent (−1). Consecutive ({@code offset + c}) unless a channel
+     * slice or shuffle lies between the node and the group's producer.
+     */
+    public record Segment(Group group, int[] positions) {
+        public Segment { positions = positions.clone(); }
+
+        /** The group's channels at {@code offset, offset + 1, …}. */
+        public Segment(Group group, int offset) { this(group, java.util.stream.IntStream.range(offset, offset + group.channels()).toArray()); }
+
+        public int position(int c) { return positions[c]; }
+
+        /** How many of the node's channels this segment covers. */
+        public int width() { return (int) java.util.Arrays.stream(positions).filter(p -> p >= 0).count(); }
+
+        /** The first node channel it covers. */
+        public int offset() { return java.util.Arrays.stream(positions).filter(p -> p >= 0).min().orElse(-1); }
+
+        @Override public int[] positions() { return positions.clone(); }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Segment x && x.group.equals(group) && java.util.Arrays.equals(x.positions, positions);
+        }
+
+        @Override public int hashCode() { return 31 * group.id() + java.util.Arrays.hashCode(positions); }
+
+        @Override public String toString() {
+            return "Segment[group " + group.id() + (ChannelGroups.contiguous(positions) ? " at " + offset() : " at " + java.util.Arrays.toString(positions)) + "]";
+        }
+    }
+
+    /** Every entry present and each one more than the last. */
+    static boolean contiguous(int[] positions) {
+        for (int c = 0; c < positions.length; c++) if (positions[c] < 0 || (c > 0 && positions[c] != positions[c - 1] + 1)) return false;
+        return true;
+    }
 
     /** One set of tied channels. */
     public record Group(int id, int channels, List<Member> members, boolean prunable, String reason) {
@@ -81,15 +131,24 @@ public final class ChannelGroups {
     private final Architecture architecture;
     private final List<Group> groups;
     private final Map<String, List<Segment>> outputSegments; // conv, linear, BatchNorm → its output channels' groups
-    private final Map<String, List<Segment>> inputSegments;  // conv, linear → its input channels' groups
+    private final Map<String, List<Segment>> inputSegments;  // conv, linear, slice, shuffle → its input channels' groups
+    private final List<String> positional;                   // slice and shuffle nodes, in model order
 
     private ChannelGroups(Architecture architecture, List<Group> groups, Map<String, List<Segment>> outputSegments,
-            Map<String, List<Segment>> inputSegments) {
+            Map<String, List<Segment>> inputSegments, List<String> positional) {
         this.architecture = architecture;
         this.groups = groups;
         this.outputSegments = outputSegments;
         this.inputSegments = inputSegments;
+        this.positional = List.copyOf(positional);
     }
+
+    /**
+     * The channel slices and shuffles, in model order (the order of their layers in the architecture):
+     * they address channels by position, so pruning moves a slice's bounds and turns a shuffle into an
+     * explicit permutation of the surviving channels. {@link #inputSegmentsOf} gives what each one reads.
+     */
+    public List<String> positionalNodes() { return positional; }
 
     /** The groups of {@code arch}, in order of first appearance. */
     public static ChannelGroups of(Architecture arch) { return of(ModelGraph.of(arch)); }
@@ -97,12 +156,12 @@ public final class ChannelGroups {
     /** Walks {@code graph}'s nodes in topological order, applying each op kind's rule; groups in order of first appearance. */
     public static ChannelGroups of(ModelGraph graph) {
         Spaces s = new Spaces();
-        Map<String, List<Integer>> spacesOf = new HashMap<>();
+        Map<String, Layout> layoutOf = new HashMap<>();
         for (GraphNode n : graph.nodes()) {
-            List<List<Integer>> in = n.inputs().stream().map(spacesOf::get).toList();
-            spacesOf.put(n.name(), s.visit(n, in));
+            List<Layout> in = n.inputs().stream().map(layoutOf::get).toList();
+            layoutOf.put(n.name(), s.visit(n, in));
         }
-        for (int out : spacesOf.get(graph.output().name())) s.fix(out, "the model's output (class logits)");
+        s.fixAll(layoutOf.get(graph.output().name()), "the model's output (class logits)");
         return s.finish(graph.architecture());
     }
 
@@ -134,16 +193,19 @@ public final class ChannelGroups {
         return s;
     }
 
-    /** The groups of {@code node}'s input channels in channel order (several when it reads a concat). */
+    /**
+     * The groups of {@code node}'s input channels (a conv, linear, slice or shuffle node), one segment per
+     * occurrence of a group (several when it reads a concat or a shuffle's output).
+     */
     public List<Segment> inputSegmentsOf(String node) {
         List<Segment> s = inputSegments.get(node);
-        if (s == null) throw new IllegalArgumentException("no conv or linear node named '" + node + "'; nodes: " + inputSegments.keySet());
+        if (s == null) throw new IllegalArgumentException("no conv, linear, slice or shuffle node named '" + node + "'; nodes: " + inputSegments.keySet());
         return s;
     }
 
     private static Group single(String node, List<Segment> segments, String side) {
         if (segments.size() != 1) {
-            throw new IllegalArgumentException(node + "'s " + side + " channels span " + segments.size() + " groups (it reads a concat): "
+            throw new IllegalArgumentException(node + "'s " + side + " channels span " + segments.size() + " groups (it reads a concat or a shuffle): "
                     + segments.stream().map(x -> "group " + x.group().id() + " at " + x.offset()).toList() + "; use " + side + "SegmentsOf");
         }
         return segments.get(0).group();
@@ -158,10 +220,16 @@ public final class ChannelGroups {
             ch.append(g.channels());
             prunable.append(g.prunable() ? "yes" : "no");
             members.append(String.join(", ", g.members().stream().map(m -> m.node() + ":" + m.role().name().toLowerCase(java.util.Locale.ROOT)
-                    + (m.offset() != 0 ? "@" + m.offset() : "")).toList()));
+                    + placement(m.positions())).toList()));
             reason.append(g.reason());
         }
         return Table.create("channel groups of " + architecture.name(), id, ch, prunable, members, reason);
+    }
+
+    /** "" at channel 0, "@k" from channel k, "@scattered" / "@partial" after a shuffle or a slice. */
+    private static String placement(int[] positions) {
+        if (contiguous(positions)) return positions.length == 0 || positions[0] == 0 ? "" : "@" + positions[0];
+        return java.util.Arrays.stream(positions).anyMatch(p -> p < 0) ? "@partial" : "@scattered";
     }
 
     @Override public String toString() {
@@ -169,14 +237,56 @@ public final class ChannelGroups {
     }
 
     /**
-     * Union-find over channel spaces, collecting members as the graph's nodes are visited. A tensor is
-     * the list of its spaces in channel order; a space's channel count is fixed when it is opened.
+     * A tensor's channels in order: channel {@code p} is channel {@code channel[p]} of space {@code space[p]}.
+     * Concats, slices and shuffles rearrange these references and open no space.
+     */
+    private record Layout(int[] space, int[] channel) {
+        static Layout whole(int space, int width) {
+            int[] s = new int[width], c = new int[width];
+            java.util.Arrays.fill(s, space);
+            for (int i = 0; i < width; i++) c[i] = i;
+            return new Layout(s, c);
+        }
+
+        int width() { return space.length; }
+
+        Layout slice(int from, int to) {
+            return new Layout(java.util.Arrays.copyOfRange(space, from, to), java.util.Arrays.copyOfRange(channel, from, to));
+        }
+
+        Layout permuted(int[] sources) {
+            int[] s = new int[sources.length], c = new int[sources.length];
+            for (int j = 0; j < sources.length; j++) {
+                s[j] = space[sources[j]];
+                c[j] = channel[sources[j]];
+            }
+            return new Layout(s, c);
+        }
+
+        static Layout concat(List<Layout> parts) {
+            int n = parts.stream().mapToInt(Layout::width).sum(), at = 0;
+            int[] s = new int[n], c = new int[n];
+            for (Layout l : parts) {
+                System.arraycopy(l.space, 0, s, at, l.width());
+                System.arraycopy(l.channel, 0, c, at, l.width());
+                at += l.width();
+            }
+            return new Layout(s, c);
+        }
+    }
+
+    /**
+     * Union-find over channel spaces, collecting members as the graph's nodes are visited. A space is a
+     * set of channels opened by a producer (a conv's or linear layer's outputs, the model's input); tied
+     * spaces have the same width and channel {@code c} of one is channel {@code c} of the other. A tensor
+     * is a {@link Layout} over spaces.
      */
     private static final class Spaces {
         final List<Integer> parent = new ArrayList<>(), channels = new ArrayList<>();
         final List<String> fixedReason = new ArrayList<>();
         final List<List<Member>> members = new ArrayList<>();
-        final Map<String, List<Integer>> outSpaces = new LinkedHashMap<>(), inSpaces = new LinkedHashMap<>();
+        final Map<String, Layout> outSpaces = new LinkedHashMap<>(), inSpaces = new LinkedHashMap<>();
+        final List<String> positional = new ArrayList<>();
 
         int space(int c) {
             parent.add(parent.size());
@@ -209,28 +319,47 @@ public final class ChannelGroups {
             if (fixedReason.get(r) == null) fixedReason.set(r, reason);
         }
 
-        void fixAll(List<Integer> spaces, String reason) { for (int s : spaces) fix(s, reason); }
+        void fixAll(Layout t, String reason) { for (int s : t.space()) fix(s, reason); }
 
-        int total(List<Integer> spaces) { return spaces.stream().mapToInt(s -> channels.get(find(s))).sum(); }
+        /**
+         * For each occurrence of a space in {@code t}, in order of first appearance: the space and, per
+         * channel of it, the tensor channel holding it (−1 where the tensor lacks it). A channel that appears
+         * twice (a tensor concatenated with itself) opens a second occurrence.
+         */
+        List<Map.Entry<Integer, int[]>> occurrences(Layout t) {
+            List<Map.Entry<Integer, int[]>> out = new ArrayList<>();
+            for (int p = 0; p < t.width(); p++) {
+                int r = find(t.space()[p]), c = t.channel()[p];
+                int[] at = null;
+                for (Map.Entry<Integer, int[]> e : out) {
+                    if (e.getKey() == r && e.getValue()[c] < 0) { at = e.getValue(); break; }
+                }
+                if (at == null) {
+                    at = new int[channels.get(r)];
+                    java.util.Arrays.fill(at, -1);
+                    out.add(Map.entry(r, at));
+                }
+                at[c] = p;
+            }
+            return out;
+        }
 
-        /** Adds {@code node} to every space of {@code spaces}, each at its channel offset. */
-        void join(List<Integer> spaces, String node, Role role, Layer layer, int featuresPerChannel) {
-            int offset = 0;
-            for (int s : spaces) {
-                members.get(find(s)).add(new Member(node, role, layer, featuresPerChannel, offset));
-                offset += channels.get(find(s));
+        /** Adds {@code node} to every space {@code t} holds, with the channels where it holds them. */
+        void join(Layout t, String node, Role role, Layer layer, int featuresPerChannel) {
+            for (Map.Entry<Integer, int[]> e : occurrences(t)) {
+                members.get(e.getKey()).add(new Member(node, role, layer, featuresPerChannel, e.getValue()));
             }
         }
 
-        /** Applies the rule of {@code n}'s op kind to its inputs' spaces; returns its output's spaces. */
-        List<Integer> visit(GraphNode n, List<List<Integer>> inputs) {
-            List<Integer> in = inputs.isEmpty() ? List.of() : inputs.get(0);
+        /** Applies the rule of {@code n}'s op kind to its inputs' layouts; returns its output's layout. */
+        Layout visit(GraphNode n, List<Layout> inputs) {
+            Layout in = inputs.isEmpty() ? null : inputs.get(0);
             String name = n.name();
             switch (n.op()) {
                 case ModelGraph.INPUT -> {
                     int s = space(n.channels());
                     fix(s, "the model's input (image channels)");
-                    return List.of(s);
+                    return Layout.whole(s, n.channels());
                 }
                 case ModelGraph.CONV -> {
                     Layer.Conv2d c = (Layer.Conv2d) n.layer();
@@ -242,23 +371,25 @@ public final class ChannelGroups {
                     }
                     join(in, name, Role.CONSUMER, c, 1);
                     int o = space(c.out());
-                    join(List.of(o), name, Role.PRODUCER, c, 1);
+                    Layout out = Layout.whole(o, c.out());
+                    join(out, name, Role.PRODUCER, c, 1);
                     if (c.groups() > 1) {
                         String why = name + " is a grouped convolution (" + c.groups() + " groups): its channels cannot be removed independently";
                         fixAll(in, why);
                         fix(o, why);
                     }
-                    outSpaces.put(name, List.of(o));
-                    return List.of(o);
+                    outSpaces.put(name, out);
+                    return out;
                 }
                 case ModelGraph.LINEAR -> {
                     Layer.Linear f = (Layer.Linear) n.layer();
-                    join(in, name, Role.CONSUMER, f, f.in() / total(in));
+                    join(in, name, Role.CONSUMER, f, f.in() / in.width());
                     inSpaces.put(name, in);
                     int o = space(f.out());
-                    join(List.of(o), name, Role.PRODUCER, f, 1);
-                    outSpaces.put(name, List.of(o));
-                    return List.of(o);
+                    Layout out = Layout.whole(o, f.out());
+                    join(out, name, Role.PRODUCER, f, 1);
+                    outSpaces.put(name, out);
+                    return out;
                 }
                 case ModelGraph.BATCH_NORM -> {
                     join(in, name, Role.BATCH_NORM, n.layer(), 1);
@@ -270,46 +401,45 @@ public final class ChannelGroups {
                     return in;
                 }
                 case ModelGraph.ADD -> {
-                    List<Integer> body = inputs.get(0), shortcut = inputs.get(1);
-                    if (body.size() == shortcut.size()) {
-                        boolean aligned = true;
-                        for (int i = 0; i < body.size(); i++) aligned &= channels.get(find(body.get(i))).equals(channels.get(find(shortcut.get(i))));
-                        if (aligned) {
-                            for (int i = 0; i < body.size(); i++) union(body.get(i), shortcut.get(i));
-                            return body;
-                        }
+                    Layout body = inputs.get(0), shortcut = inputs.get(1);
+                    boolean aligned = body.width() == shortcut.width();
+                    for (int p = 0; aligned && p < body.width(); p++) {
+                        aligned = body.channel()[p] == shortcut.channel()[p]
+                                && channels.get(find(body.space()[p])).equals(channels.get(find(shortcut.space()[p])));
                     }
-                    String why = "meets " + name + ", an add whose inputs are concatenated from groups of different widths";
+                    if (aligned) {
+                        for (int p = 0; p < body.width(); p++) union(body.space()[p], shortcut.space()[p]);
+                        return body;
+                    }
+                    String why = "meets " + name + ", an add whose two inputs do not hold the same channels of equally wide groups at each position";
                     fixAll(body, why);
                     fixAll(shortcut, why);
                     return body;
                 }
                 case ModelGraph.CONCAT -> {
-                    List<Integer> out = new ArrayList<>();
-                    for (List<Integer> b : inputs) out.addAll(b);
-                    return out;
+                    return Layout.concat(inputs);
                 }
                 case ModelGraph.SLICE -> {
-                    String what = n.layer().describe();
-                    fixAll(in, "is split by channel position (" + what + ")");
-                    int o = space(n.channels());
-                    fix(o, "comes from a channel split (" + what + ")");
-                    return List.of(o);
+                    // Channels [from, to) of the input: the same channels, fewer of them. Pruning moves the bounds.
+                    Layer.ChannelSlice c = (Layer.ChannelSlice) n.layer();
+                    inSpaces.put(name, in);
+                    positional.add(name);
+                    return in.slice(c.from(), c.to());
                 }
                 case ModelGraph.SHUFFLE -> {
-                    int groups = ((Layer.ChannelShuffle) n.layer()).groups();
-                    fixAll(in, "goes through a channel shuffle (" + groups + " groups), which ties channels by position");
-                    int o = space(n.channels());
-                    fix(o, "comes out of a channel shuffle (" + groups + " groups), which moves channels by position");
-                    return List.of(o);
+                    // The same channels in another order; pruning turns it into a permutation of the survivors.
+                    Layer.ChannelShuffle c = (Layer.ChannelShuffle) n.layer();
+                    inSpaces.put(name, in);
+                    positional.add(name);
+                    return in.permuted(c.sources(in.width()));
                 }
                 default -> {
                     // An op kind without a rule: keep every channel it touches rather than guess.
                     String why = name + " is a '" + n.op() + "' op, for which ChannelGroups has no channel rule";
-                    for (List<Integer> i : inputs) fixAll(i, why);
+                    for (Layout i : inputs) fixAll(i, why);
                     int o = space(n.channels());
                     fix(o, why);
-                    return List.of(o);
+                    return Layout.whole(o, n.channels());
                 }
             }
         }
@@ -324,18 +454,20 @@ public final class ChannelGroups {
                 String reason = fixedReason.get(r);
                 groups.add(new Group(groups.size(), channels.get(r), members.get(r), reason == null, reason == null ? "" : reason));
             }
-            return new ChannelGroups(arch, Collections.unmodifiableList(groups), segments(outSpaces, ids, groups), segments(inSpaces, ids, groups));
+            return new ChannelGroups(arch, Collections.unmodifiableList(groups), segments(outSpaces, ids, groups),
+                    segments(inSpaces, ids, groups), positional);
         }
 
-        private Map<String, List<Segment>> segments(Map<String, List<Integer>> spaces, Map<Integer, Integer> ids, List<Group> groups) {
+        private Map<String, List<Segment>> segments(Map<String, Layout> layouts, Map<Integer, Integer> ids, List<Group> groups) {
             Map<String, List<Segment>> out = new LinkedHashMap<>();
-            spaces.forEach((node, list) -> {
+            layouts.forEach((node, layout) -> {
                 List<Segment> segs = new ArrayList<>();
-                int offset = 0;
-                for (int s : list) {
-                    Group g = groups.get(ids.get(find(s)));
-                    segs.add(new Segment(g, offset));
-                    offset += g.channels();
+                for (Map.Entry<Integer, int[]> e : occurrences(layout)) {
+                    Integer id = ids.get(e.getKey());
+                    if (id == null) { // a space nobody joined (the model's input read only by a slice): a group of no members
+                        throw new IllegalStateException(node + " reads channels that belong to no group");
+                    }
+                    segs.add(new Segment(groups.get(id), e.getValue()));
                 }
                 out.put(node, List.copyOf(segs));
             });

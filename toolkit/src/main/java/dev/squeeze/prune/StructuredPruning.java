@@ -71,12 +71,14 @@ public final class StructuredPruning {
 
         /**
          * The kept channels of a node's input or output that spans {@code segments} (several groups when it
-         * reads a concat), as indices into its channels before pruning, ascending.
+         * reads a concat or a shuffle), as indices into its channels before pruning, ascending.
          */
         public int[] kept(List<ChannelGroups.Segment> segments) {
             List<Integer> out = new ArrayList<>();
-            for (ChannelGroups.Segment s : segments) for (int c : kept(s.group().id())) out.add(s.offset() + c);
-            return out.stream().mapToInt(Integer::intValue).toArray();
+            for (ChannelGroups.Segment s : segments) {
+                for (int c : kept(s.group().id())) if (s.position(c) >= 0) out.add(s.position(c));
+            }
+            return out.stream().mapToInt(Integer::intValue).sorted().toArray();
         }
 
         /** Per group: channels before and after, and its members. */
@@ -383,7 +385,8 @@ public final class StructuredPruning {
         if (!old.equals(groups.architecture())) {
             throw new IllegalArgumentException("the plan was made for " + groups.architecture() + ", not " + old);
         }
-        Architecture small = new Architecture(old.name(), old.inputShape(), rebuild(old.layers(), NodeNames.weightedNodes(old).iterator(), plan));
+        Architecture small = new Architecture(old.name(), old.inputShape(), rebuild(old.layers(), NodeNames.weightedNodes(old).iterator(),
+                groups.positionalNodes().iterator(), plan));
         Network out = Network.create(small, 0);
         try {
             List<NodeNames.Node> nodes = NodeNames.weightedNodes(old);
@@ -397,7 +400,7 @@ public final class StructuredPruning {
         }
     }
 
-    private static List<Layer> rebuild(List<Layer> layers, java.util.Iterator<NodeNames.Node> names, Plan plan) {
+    private static List<Layer> rebuild(List<Layer> layers, java.util.Iterator<NodeNames.Node> names, java.util.Iterator<String> positional, Plan plan) {
         ChannelGroups g = plan.groups();
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
@@ -419,24 +422,62 @@ public final class StructuredPruning {
                     String n = names.next().name();
                     out.add(new Layer.BatchNorm(plan.kept(g.outputSegmentsOf(n)).length));
                 }
+                case Layer.ChannelSlice c -> {
+                    // The surviving channels of [from, to) are those of the pruned input between the survivors before from and before to.
+                    String n = positional.next();
+                    int[] kept = plan.kept(g.inputSegmentsOf(n));
+                    int from = (int) Arrays.stream(kept).filter(k -> k < c.from()).count(), to = (int) Arrays.stream(kept).filter(k -> k < c.to()).count();
+                    if (to == from) {
+                        throw new IllegalArgumentException(n + " (" + c.describe() + ") would keep no channel: the plan removes every channel it reads;"
+                                + " prune less (a lower ratio or a per-group floor)");
+                    }
+                    out.add(new Layer.ChannelSlice(from, to));
+                }
+                case Layer.ChannelShuffle c -> {
+                    List<ChannelGroups.Segment> in = g.inputSegmentsOf(positional.next());
+                    out.add(prunedShuffle(c, plan.kept(in), channels(in)));
+                }
                 case Layer.Concat c -> {
-                    // A concat's width follows its branches'; whatever reads it by channel position (a
-                    // slice, a shuffle) fixes the groups it reads (ChannelGroups), so positions stand.
+                    // A concat's width follows its branches'.
                     List<List<Layer>> branches = new ArrayList<>();
-                    for (List<Layer> b : c.branches()) branches.add(rebuild(b, names, plan));
+                    for (List<Layer> b : c.branches()) branches.add(rebuild(b, names, positional, plan));
                     out.add(new Layer.Concat(branches));
                 }
                 case Layer.Residual r -> {
-                    List<Layer> body = rebuild(r.body(), names, plan);
-                    List<Layer> shortcut = rebuild(r.shortcut(), names, plan);
+                    List<Layer> body = rebuild(r.body(), names, positional, plan);
+                    List<Layer> shortcut = rebuild(r.shortcut(), names, positional, plan);
                     out.add(new Layer.Residual(body, shortcut));
                 }
-                // Activations, pooling, flatten, channel slices and shuffles: no weights; a slice's or a
-                // shuffle's channels sit in unprunable groups (ChannelGroups), so their positions stand.
+                // Activations, pooling, flatten: no weights, no channel positions.
                 default -> out.add(l);
             }
         }
         return out;
+    }
+
+    /**
+     * The shuffle of a pruned tensor: every surviving channel goes where the shuffle sent it, the others
+     * are gone. Output channel {@code j} of the original comes from input channel {@code src[j]}, and it
+     * survives when that one does; the new op sends each survivor to its rank among the surviving outputs.
+     * That is a g-group shuffle again only when both halves kept the same channels; otherwise an explicit
+     * permutation.
+     *
+     * @param keptIn the shuffle's surviving input channels, ascending (indices before pruning)
+     * @param width the shuffle's input channels before pruning
+     */
+    static Layer.ChannelShuffle prunedShuffle(Layer.ChannelShuffle shuffle, int[] keptIn, int width) {
+        int[] src = shuffle.sources(width);
+        int[] rank = new int[width];
+        Arrays.fill(rank, -1);
+        for (int i = 0; i < keptIn.length; i++) rank[keptIn[i]] = i;
+        int[] order = new int[keptIn.length];
+        int n = 0;
+        for (int j = 0; j < width; j++) if (rank[src[j]] >= 0) order[n++] = rank[src[j]];
+        if (!shuffle.explicit()) {
+            int g = shuffle.groups();
+            if (order.length % g == 0 && Arrays.equals(order, new Layer.ChannelShuffle(g).sources(order.length))) return new Layer.ChannelShuffle(g);
+        }
+        return Layer.ChannelShuffle.permutation(order);
     }
 
     private static void copySliced(Network from, Network to, NodeNames.Node node, Plan plan) {
@@ -498,10 +539,10 @@ public final class StructuredPruning {
      */
     static double[] scores(Network net, ChannelGroups.Group g, Criterion criterion, Map<String, float[]> elementScores) {
         double[] total = new double[g.channels()];
-        int counted = 0;
         boolean bnOnly = criterion == Criterion.BN_SCALE && g.members().stream().anyMatch(m -> m.role() == ChannelGroups.Role.BATCH_NORM);
         boolean taylor = criterion == Criterion.TAYLOR;
         java.util.function.Function<String, float[]> values = taylor ? elementScores::get : p -> net.parameter(p).values();
+        int[] counted = new int[g.channels()];
         for (ChannelGroups.Member m : g.members()) {
             if (bnOnly && m.role() != ChannelGroups.Role.BATCH_NORM) continue;
             boolean square = criterion == Criterion.L2;
@@ -509,19 +550,23 @@ public final class StructuredPruning {
             switch (m.role()) {
                 case BATCH_NORM -> {
                     float[] gamma = values.apply(m.node() + ".weight");
-                    for (int c = 0; c < s.length; c++) s[c] = norm(gamma[m.offset() + c], square);
-                    if (taylor) { // β's first-order term too: Torch-Pruning scores a BatchNorm channel by weight and bias
-                        float[] beta = values.apply(m.node() + ".bias");
-                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(beta[m.offset() + c]);
+                    float[] beta = taylor ? values.apply(m.node() + ".bias") : null; // Torch-Pruning scores a BatchNorm channel by weight and bias
+                    for (int c = 0; c < s.length; c++) {
+                        int p = m.position(c);
+                        if (p < 0) continue;
+                        s[c] = norm(gamma[p], square);
+                        if (beta != null) s[c] += Math.abs(beta[p]);
                     }
                 }
                 case PRODUCER, DEPTHWISE -> {
                     float[] w = values.apply(m.node() + ".weight");
                     int per = w.length / rows(m.layer());
-                    for (int c = 0; c < s.length; c++) for (int i = 0; i < per; i++) s[c] += norm(w[(m.offset() + c) * per + i], square);
-                    if (taylor && hasBias(m.layer())) {
-                        float[] b = values.apply(m.node() + ".bias");
-                        for (int c = 0; c < s.length; c++) s[c] += Math.abs(b[m.offset() + c]);
+                    float[] b = taylor && hasBias(m.layer()) ? values.apply(m.node() + ".bias") : null;
+                    for (int c = 0; c < s.length; c++) {
+                        int p = m.position(c);
+                        if (p < 0) continue;
+                        for (int i = 0; i < per; i++) s[c] += norm(w[p * per + i], square);
+                        if (b != null) s[c] += Math.abs(b[p]);
                     }
                 }
                 case CONSUMER -> {
@@ -529,21 +574,35 @@ public final class StructuredPruning {
                     if (m.layer() instanceof Layer.Conv2d conv) {
                         int kk = conv.kernel() * conv.kernel(), inPer = conv.in() / conv.groups();
                         for (int o = 0; o < conv.out(); o++) {
-                            for (int c = 0; c < s.length; c++) for (int t = 0; t < kk; t++) s[c] += norm(w[(o * inPer + m.offset() + c) * kk + t], square);
+                            for (int c = 0; c < s.length; c++) {
+                                int p = m.position(c);
+                                if (p >= 0) for (int t = 0; t < kk; t++) s[c] += norm(w[(o * inPer + p) * kk + t], square);
+                            }
                         }
                     } else if (m.layer() instanceof Layer.Linear lin) {
                         int per = m.featuresPerChannel();
                         for (int o = 0; o < lin.out(); o++) {
-                            for (int c = 0; c < s.length; c++) for (int t = 0; t < per; t++) s[c] += norm(w[o * lin.in() + (m.offset() + c) * per + t], square);
+                            for (int c = 0; c < s.length; c++) {
+                                int p = m.position(c);
+                                if (p >= 0) for (int t = 0; t < per; t++) s[c] += norm(w[o * lin.in() + p * per + t], square);
+                            }
                         }
                     }
                 }
             }
-            double[] ns = normalised(s);
-            for (int c = 0; c < total.length; c++) total[c] += ns[c];
-            counted++;
+            // Each member's scores over their mean on the channels it sees; a channel's score is the average
+            // over the members that see it (after a slice, a consumer sees part of a group).
+            double sum = 0;
+            int seen = 0;
+            for (int c = 0; c < s.length; c++) if (m.position(c) >= 0) { sum += s[c]; seen++; }
+            double mean = seen == 0 ? 0 : sum / seen;
+            for (int c = 0; c < total.length; c++) {
+                if (m.position(c) < 0) continue;
+                total[c] += mean > 0 ? s[c] / mean : s[c];
+                counted[c]++;
+            }
         }
-        for (int c = 0; c < total.length; c++) total[c] /= Math.max(1, counted);
+        for (int c = 0; c < total.length; c++) total[c] /= Math.max(1, counted[c]);
         return total;
     }
 
@@ -576,8 +635,11 @@ public final class StructuredPruning {
     private static void zeroRows(Network net, String param, ChannelGroups.Member member, boolean[] pruned) {
         NamedTensor t = net.parameter(param);
         float[] v = t.values();
-        int per = v.length / rows(member.layer()), at = member.offset();
-        for (int c = 0; c < pruned.length; c++) if (pruned[c]) Arrays.fill(v, (at + c) * per, (at + c + 1) * per, 0f);
+        int per = v.length / rows(member.layer());
+        for (int c = 0; c < pruned.length; c++) {
+            int at = member.position(c);
+            if (pruned[c] && at >= 0) Arrays.fill(v, at * per, (at + 1) * per, 0f);
+        }
         net.setParameter(param, v);
     }
 
@@ -592,7 +654,7 @@ public final class StructuredPruning {
     }
 
     private static int channels(List<ChannelGroups.Segment> segments) {
-        return segments.stream().mapToInt(x -> x.group().channels()).sum();
+        return segments.stream().mapToInt(ChannelGroups.Segment::width).sum();
     }
 
     private static boolean hasBias(Layer l) {

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
  * walker before the graph-based rules replaced it): the graph-based rules must find the same groups,
  * member by member, with the same channel counts, prunable flags and reasons.
  *
- * <p>The one intended difference is ShuffleNetV2's: the tree walker fixed every channel next to a
- * concat ("not followed yet"); the graph's rules lay a concat's inputs end to end, so (a) the stem,
- * which only feeds the first unit's two branches, becomes prunable, and (b) the groups that stay fixed
- * do so because a channel shuffle reads them by position, and say that instead. {@link #intended}
- * applies exactly these edits to the record; nothing else may differ.
+ * <p>ShuffleNetV2 is left out of the comparison on purpose: the tree walker fixed every channel next to
+ * a concat ("not followed yet"), while the graph's rules now follow concats, channel splits and shuffles,
+ * so almost all of its groups changed (its 37 prunable groups are checked in
+ * {@code StructuredPruningTest.shuffleNetV2IsPrunedThroughItsChannelShufflesAndSplits}). Every other
+ * model must match the record line for line.
  */
 class ChannelGroupsRecordTest {
     static final String RECORD = "channel-groups-tree-walker.txt";
@@ -66,20 +66,15 @@ class ChannelGroupsRecordTest {
         }
     }
 
-    /** The record, with ShuffleNetV2's intended differences (see the class comment) applied. */
+    /** The record without ShuffleNetV2's lines (see the class comment). */
     static List<String> intended(List<String> recorded) {
-        String notYet = " (channel offsets through concat are not followed yet)";
-        return recorded.stream().map(line -> !line.startsWith("shufflenetv2\t") ? line : line
-                .replace("\tfixed\tfeeds a concat's branches" + notYet + "\t", "\tprunable\t\t")
-                .replace("feeds a concat" + notYet, "goes through a channel shuffle (2 groups), which ties channels by position")
-                .replace("is a concat's output" + notYet, "comes out of a channel shuffle (2 groups), which moves channels by position"))
-                .toList();
+        return recorded.stream().filter(line -> !line.startsWith("shufflenetv2\t")).toList();
     }
 
     @Test
     void everyZooModelHasTheRecordedGroups() throws IOException {
         List<String> now = new ArrayList<>();
-        for (Architecture a : models()) now.addAll(describe(ChannelGroups.of(a)));
+        for (Architecture a : models()) if (!a.name().equals("shufflenetv2")) now.addAll(describe(ChannelGroups.of(a)));
         List<String> before = recorded();
         if (before == null) {
             Path p = Path.of("target", RECORD);
@@ -88,8 +83,7 @@ class ChannelGroupsRecordTest {
                     + ": check it and copy it to src/test/resources/dev/squeeze/prune/");
         }
         List<String> want = intended(before);
-        assertEquals(1, java.util.stream.IntStream.range(0, before.size()).filter(i -> want.get(i).contains("\tprunable\t") != before.get(i).contains("\tprunable\t")).count(),
-                "one group changes its prunable flag: ShuffleNetV2's stem");
+        assertTrue(want.size() < before.size() && want.size() > 100, "the record holds ShuffleNetV2 and the other models: " + want.size() + " of " + before.size());
         assertEquals(String.join("\n", want), String.join("\n", now));
     }
 }

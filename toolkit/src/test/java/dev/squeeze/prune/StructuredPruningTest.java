@@ -163,49 +163,69 @@ class StructuredPruningTest {
         }
     }
 
+    /**
+     * ShuffleNetV2 through its channel splits and shuffles: every unit's output channels are followed
+     * through the shuffle into the next units (where a split hands half of them to each branch), so every
+     * group but the image channels and the logits can be pruned; the pruned model's slices move and its
+     * shuffles become explicit permutations of the survivors, and it reproduces the masked model.
+     */
     @Test
-    void shuffleNetV2LeavesEveryChannelASplitOrShuffleReadsByPositionAndSaysWhy() {
+    void shuffleNetV2IsPrunedThroughItsChannelShufflesAndSplits() {
         Architecture arch = Zoo.get("shufflenetv2", new int[] {3, 32, 32}, 10);
         ChannelGroups g = ChannelGroups.of(arch);
-        // What can go: the middle of each unit's branch2 (1×1 conv → depthwise → 1×1 conv), the 1024
-        // channels before the classifier and the stem, which only feeds the first unit's two branches
-        // (through branch1's depthwise conv); 16 units + 2.
-        assertEquals(18, g.prunable().size(), g.table().print());
-        assertTrue(g.outputGroupOf("stage3.2.branch2.conv1").prunable());
-        assertEquals(g.outputGroupOf("stage3.2.branch2.conv1"), g.inputGroupOf("stage3.2.branch2.conv3"));
-        // What stays, each with its reason.
+        // Stem, 1024-channel head, and per unit its branch2 middle and output (first units: branch1's output too): 2 + 13·2 + 3·3.
+        assertEquals(37, g.prunable().size(), g.table().print());
+        List<ChannelGroups.Group> fixed = g.groups().stream().filter(x -> !x.prunable()).toList();
+        assertEquals(2, fixed.size(), g.table().print());
+        assertTrue(fixed.get(0).reason().contains("input") && fixed.get(1).reason().contains("output"), fixed.toString());
         ChannelGroups.Group unitOut = g.outputGroupOf("stage3.2.branch2.conv3");
-        assertFalse(unitOut.prunable());
-        assertTrue(unitOut.reason().contains("shuffle"), unitOut.reason());
-        assertTrue(g.outputGroupOf("conv1").prunable(), "the stem feeds the first unit's branches, not the concat");
-        assertEquals(g.outputGroupOf("conv1"), g.inputGroupOf("stage2.0.branch2.conv1"));
+        assertTrue(unitOut.prunable(), unitOut.reason());
+        // The shuffle interleaves the unit's output with the kept half; the next unit's split sends half of
+        // it on unchanged and half into branch2, whose first conv therefore reads part of this group.
+        ChannelGroups.Member reader = unitOut.members().stream().filter(m -> m.node().equals("stage3.3.branch2.conv1")).findFirst().orElseThrow();
+        assertEquals(ChannelGroups.Role.CONSUMER, reader.role());
+        long seen = java.util.Arrays.stream(reader.positions()).filter(p -> p >= 0).count();
+        assertTrue(seen > 0 && seen < unitOut.channels(), "a split reads part of the group: " + java.util.Arrays.toString(reader.positions()));
+        assertTrue(g.inputSegmentsOf("stage3.0.branch1.conv1").size() > 1, "the next stage reads a shuffle of several groups");
         assertEquals(g.outputGroupOf("conv1"), g.inputGroupOf("stage2.0.branch1.conv2"), "through branch1's depthwise conv");
-        assertFalse(g.inputGroupOf("stage3.0.branch1.conv1").prunable(), "a later stage reads a shuffle's output");
-        for (ChannelGroups.Group group : g.groups()) {
-            if (group.prunable()) continue;
-            String r = group.reason();
-            assertTrue(r.contains("concat") || r.contains("split") || r.contains("shuffle") || r.contains("input") || r.contains("output"),
-                    "group " + group.id() + ": " + r);
-        }
         try (Network net = Network.create(arch, 7)) {
             randomiseBatchNorm(net, 3);
             StructuredPruning.Plan plan = StructuredPruning.uniform(net, g, 0.5, StructuredPruning.Criterion.L1, 8);
             try (Network small = StructuredPruning.apply(net, plan)) {
-                assertTrue(small.trainableParameters() < net.trainableParameters());
-                // Concats, slices and shuffles see the same channel counts as before.
-                var before = arch.summary();
-                var after = small.architecture().summary();
-                for (int i = 0; i < before.size(); i++) {
-                    if (before.get(i).layer().startsWith("concat") || before.get(i).layer().startsWith("channel-shuffle")) {
-                        assertEquals(before.get(i).outputShape(), after.get(i).outputShape(), before.get(i).toString());
-                    }
-                }
-                assertEquals(arch.layers().stream().filter(l -> l instanceof Layer.Concat).map(l -> ((Layer.Concat) l).branches().get(0))
-                        .filter(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice).toList(),
-                        small.architecture().layers().stream().filter(l -> l instanceof Layer.Concat).map(l -> ((Layer.Concat) l).branches().get(0))
-                        .filter(b -> !b.isEmpty() && b.get(0) instanceof Layer.ChannelSlice).toList(), "the kept halves are untouched");
+                assertTrue(small.trainableParameters() < 0.4 * net.trainableParameters(),
+                        small.trainableParameters() + " of " + net.trainableParameters() + " parameters");
+                List<Layer> shuffles = small.architecture().layers().stream().filter(l -> l instanceof Layer.ChannelShuffle).toList();
+                assertEquals(16, shuffles.size());
+                assertTrue(shuffles.stream().anyMatch(l -> ((Layer.ChannelShuffle) l).explicit()), "halves that lost different channels need a permutation");
+                assertEquals(small.architecture(), dev.squeeze.model.ArchitectureJson.fromJson(dev.squeeze.model.ArchitectureJson.toJson(small.architecture())),
+                        "the permutations survive the model file's architecture");
                 StructuredPruning.mask(net, plan);
                 assertSameOutput(net, small, 3);
+            }
+        }
+    }
+
+    /** A plan that leaves a split nothing to read is refused, naming the slice. */
+    @Test
+    void aSliceThatWouldKeepNoChannelIsRefused() {
+        Architecture arch = new Architecture("split-net", new int[] {3, 8, 8}, List.of(
+                new Layer.Conv2d(3, 8, 3, 1, 1, 1, false), new Layer.BatchNorm(8), new Layer.Relu(),
+                new Layer.Concat(List.of(List.of(new Layer.ChannelSlice(0, 4)),
+                        List.of(new Layer.ChannelSlice(4, 8), new Layer.Conv2d(4, 4, 1, 1, 0, 1, false), new Layer.BatchNorm(4), new Layer.Relu()))),
+                new Layer.ChannelShuffle(2), new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(8, 10, true)));
+        ChannelGroups g = ChannelGroups.of(arch);
+        ChannelGroups.Group stem = g.outputGroupOf("conv1");
+        try (Network net = Network.create(arch, 3)) {
+            StructuredPruning.Plan plan = new StructuredPruning.Plan(g, Map.of(stem.id(), new int[] {0, 1, 2}), "keep 0..2");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.apply(net, plan));
+            assertTrue(e.getMessage().contains("channels 4..8") && e.getMessage().contains("keep no channel"), e.getMessage());
+            StructuredPruning.Plan ok = new StructuredPruning.Plan(g, Map.of(stem.id(), new int[] {1, 2, 5, 7}), "keep 1, 2, 5, 7");
+            try (Network small = StructuredPruning.apply(net, ok)) {
+                assertEquals(new Layer.ChannelSlice(2, 4), ((Layer.Concat) small.architecture().layers().get(3)).branches().get(1).get(0));
+                // Shuffled [s0 o0 s1 o1 s2 o2 s3 o3] without s0, s3: the survivors [s1 s2 o0 o1 o2 o3] go to [o0 s1 o1 s2 o2 o3].
+                assertEquals(Layer.ChannelShuffle.permutation(new int[] {2, 0, 3, 1, 4, 5}), small.architecture().layers().get(4));
+                StructuredPruning.mask(net, ok);
+                assertSameOutput(net, small, 2);
             }
         }
     }
