@@ -133,15 +133,23 @@ public final class ChannelGroups {
     private final Map<String, List<Segment>> outputSegments; // conv, linear, BatchNorm → its output channels' groups
     private final Map<String, List<Segment>> inputSegments;  // conv, linear, slice, shuffle → its input channels' groups
     private final List<String> positional;                   // slice and shuffle nodes, in model order
+    private final List<String> warnings;
 
     private ChannelGroups(Architecture architecture, List<Group> groups, Map<String, List<Segment>> outputSegments,
-            Map<String, List<Segment>> inputSegments, List<String> positional) {
+            Map<String, List<Segment>> inputSegments, List<String> positional, List<String> warnings) {
         this.architecture = architecture;
         this.groups = groups;
         this.outputSegments = outputSegments;
         this.inputSegments = inputSegments;
         this.positional = List.copyOf(positional);
+        this.warnings = List.copyOf(warnings);
     }
+
+    /**
+     * One line per node whose op kind has no channel rule: its channels were kept rather than guessed.
+     * {@link #of} also prints each on stderr, so a model that prunes less than expected says why.
+     */
+    public List<String> warnings() { return warnings; }
 
     /**
      * The channel slices and shuffles, in model order (the order of their layers in the architecture):
@@ -162,7 +170,9 @@ public final class ChannelGroups {
             layoutOf.put(n.name(), s.visit(n, in));
         }
         s.fixAll(layoutOf.get(graph.output().name()), "the model's output (class logits)");
-        return s.finish(graph.architecture());
+        ChannelGroups groups = s.finish(graph.architecture());
+        for (String w : groups.warnings()) System.err.println("Squeeze: warning: " + graph.architecture().name() + ": " + w);
+        return groups;
     }
 
     public Architecture architecture() { return architecture; }
@@ -287,6 +297,7 @@ public final class ChannelGroups {
         final List<List<Member>> members = new ArrayList<>();
         final Map<String, Layout> outSpaces = new LinkedHashMap<>(), inSpaces = new LinkedHashMap<>();
         final List<String> positional = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
 
         int space(int c) {
             parent.add(parent.size());
@@ -434,8 +445,9 @@ public final class ChannelGroups {
                     return in.permuted(c.sources(in.width()));
                 }
                 default -> {
-                    // An op kind without a rule: keep every channel it touches rather than guess.
+                    // An op kind without a rule: keep every channel it touches rather than guess, and say so.
                     String why = name + " is a '" + n.op() + "' op, for which ChannelGroups has no channel rule";
+                    warnings.add(why + "; every channel it reads or writes is kept");
                     for (Layout i : inputs) fixAll(i, why);
                     int o = space(n.channels());
                     fix(o, why);
@@ -455,7 +467,7 @@ public final class ChannelGroups {
                 groups.add(new Group(groups.size(), channels.get(r), members.get(r), reason == null, reason == null ? "" : reason));
             }
             return new ChannelGroups(arch, Collections.unmodifiableList(groups), segments(outSpaces, ids, groups),
-                    segments(inSpaces, ids, groups), positional);
+                    segments(inSpaces, ids, groups), positional, warnings);
         }
 
         private Map<String, List<Segment>> segments(Map<String, Layout> layouts, Map<Integer, Integer> ids, List<Group> groups) {

@@ -28,9 +28,11 @@ class ChannelGroupsTest {
                 .map(n -> n.inputs().contains("hardswish1") ? new GraphNode(n.name(), n.op(), List.of("gelu1"), n.outputShape(), n.layer()) : n)
                 .toList();
         ChannelGroups g = ChannelGroups.of(ModelGraph.of(arch, nodes));
+        assertTrue(ChannelGroups.of(arch).warnings().isEmpty(), "the same model with hard-swish has a rule for every op");
         for (ChannelGroups.Group group : List.of(g.outputGroupOf("conv1"), g.inputGroupOf("conv2"))) {
             assertFalse(group.prunable(), g.table().print());
             assertEquals("gelu1 is a 'gelu' op, for which ChannelGroups has no channel rule", group.reason());
+            assertEquals(List.of("gelu1 is a 'gelu' op, for which ChannelGroups has no channel rule; every channel it reads or writes is kept"), g.warnings());
         }
         assertNotEquals(g.outputGroupOf("conv1"), g.inputGroupOf("conv2"), "no channel correspondence is assumed across it");
         // Groups it does not touch keep their rules.
