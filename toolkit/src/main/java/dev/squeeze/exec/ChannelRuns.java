@@ -19,12 +19,13 @@ record ChannelRuns(int[] partChannels, int outChannels, int plane, int[] part, i
         return new ChannelRuns(new int[] {channels}, to - from, plane, new int[] {0}, new int[] {from}, new int[] {0}, new int[] {to - from});
     }
 
-    /** ShuffleNet's shuffle of {@code channels = groups · k}: output channel {@code j·groups + i} is input channel {@code i·k + j}. */
-    static ChannelRuns shuffle(int channels, int groups, int plane) {
-        int k = channels / groups;
-        int[] from = new int[channels];
-        for (int i = 0; i < groups; i++) for (int j = 0; j < k; j++) from[j * groups + i] = i * k + j;
-        return merged(new int[] {channels}, new int[channels], from, plane);
+    /**
+     * A channel permutation of a {@code [sources.length, plane]} tensor: output channel {@code j} is input
+     * channel {@code sources[j]} (ShuffleNet's g-group shuffle or an explicit permutation, see
+     * {@code Layer.ChannelShuffle.sources}).
+     */
+    static ChannelRuns permute(int[] sources, int plane) {
+        return merged(new int[] {sources.length}, new int[sources.length], sources, plane);
     }
 
     /** The parts stacked along channels in order. */

@@ -87,11 +87,28 @@ public sealed interface ExecOp {
         }
     }
 
-    /** ShuffleNet's channel shuffle: output channel {@code j·groups + i} is input channel {@code i·k + j} ({@code k = C/groups}); same grid. */
-    record ChannelShuffle(String name, int groups) implements ExecOp {
+    /**
+     * A channel permutation, same grid: output channel {@code j} is input channel {@code sources[j]}.
+     * ShuffleNet's g-group shuffle and the explicit permutations of a pruned ShuffleNet both come as their
+     * source indices ({@code Layer.ChannelShuffle.sources}), so the executor has one code path for both.
+     */
+    record ChannelShuffle(String name, int[] sources) implements ExecOp {
         public ChannelShuffle {
-            if (groups < 1) throw new IllegalArgumentException("ChannelShuffle " + name + " needs ≥ 1 group, got " + groups);
+            sources = sources.clone();
+            boolean[] seen = new boolean[sources.length];
+            for (int c : sources) {
+                if (c < 0 || c >= sources.length || seen[c]) {
+                    throw new IllegalArgumentException("ChannelShuffle " + name + ": sources must be a permutation of 0.." + (sources.length - 1)
+                            + ", got " + java.util.Arrays.toString(sources) + "; build them with Layer.ChannelShuffle.sources(channels)");
+                }
+                seen[c] = true;
+            }
         }
+
+        @Override public int[] sources() { return sources.clone(); }
+
+        /** The channels it permutes (its input's and output's). */
+        public int channels() { return sources.length; }
     }
 
     /**

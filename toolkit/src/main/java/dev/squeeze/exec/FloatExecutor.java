@@ -226,10 +226,14 @@ public final class FloatExecutor implements AutoCloseable {
                 return gather(new MoveStep(name, "channel_slice", parts, ChannelRuns.slice(x.c, l.from(), l.to(), x.h * x.w)), parts, x.h, x.w);
             }
             case FusedOp.ChannelShuffle sh -> {
-                int g = sh.layer().groups();
-                if (x.c % g != 0) throw mismatch(op, "a multiple of " + g + " channels", x);
+                // sources(), not groups(): an explicit permutation (a pruned ShuffleNet's) has groups 1 and would run as the identity
+                Layer.ChannelShuffle l = sh.layer();
+                if (l.explicit() ? l.order().length != x.c : x.c % l.groups() != 0) {
+                    throw mismatch(op, l.explicit() ? l.order().length + " channels (the permutation's length)"
+                            : "a multiple of " + l.groups() + " channels", x);
+                }
                 Tensor[] parts = {x.t};
-                return gather(new MoveStep(name, "channel_shuffle", parts, ChannelRuns.shuffle(x.c, g, x.h * x.w)), parts, x.h, x.w);
+                return gather(new MoveStep(name, "channel_shuffle", parts, ChannelRuns.permute(l.sources(x.c), x.h * x.w)), parts, x.h, x.w);
             }
             case FusedOp.Add a -> {
                 // the shortcut first, so that a body ending in a convolution can add it in that convolution's epilogue

@@ -267,8 +267,8 @@ public final class Int8Executor implements AutoCloseable {
                 return gather(s, x.h, x.w, x.grid);
             }
             case ExecOp.ChannelShuffle sh -> {
-                if (x.c % sh.groups() != 0) throw mismatch(op, "a multiple of " + sh.groups() + " channels", x);
-                MoveStep s = new MoveStep(op.name(), "channel_shuffle", new Tensor[] {x.t}, ChannelRuns.shuffle(x.c, sh.groups(), x.h * x.w), null);
+                if (x.c != sh.channels()) throw mismatch(op, sh.channels() + " channels (the permutation's length)", x);
+                MoveStep s = new MoveStep(op.name(), "channel_shuffle", new Tensor[] {x.t}, ChannelRuns.permute(sh.sources(), x.h * x.w), null);
                 return gather(s, x.h, x.w, x.grid);
             }
             case ExecOp.Concat cat -> {

@@ -61,7 +61,7 @@ public final class Int8ModelAdapter {
                     yield new ExecOp.Concat(name, branches, c.branchGrids(), c.rescales(), c.output());
                 }
                 case Int8Op.ChannelSlice s -> new ExecOp.ChannelSlice(name, s.layer().from(), s.layer().to());
-                case Int8Op.ChannelShuffle s -> new ExecOp.ChannelShuffle(name, s.layer().groups());
+                case Int8Op.ChannelShuffle s -> new ExecOp.ChannelShuffle(name, s.sources());
                 case Int8Op.Add a -> new ExecOp.Residual(name, convert(a.body(), k, m), convert(a.shortcut(), k, m), a.leftShift(), a.aRescale(),
                         a.bRescale(), stage(a.requantization()), a.output());
                 case Int8Op.QuantizeInput q -> throw new IllegalArgumentException("Int8ModelAdapter: quantize-input op inside the graph");

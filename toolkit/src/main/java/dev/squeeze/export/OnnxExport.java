@@ -47,7 +47,9 @@ import java.util.Map;
  * in branch order (an empty branch contributes the input itself), ChannelSlice → {@code Slice} with
  * {@code starts [from]}, {@code ends [to]}, {@code axes [1]}, ChannelShuffle → {@code Reshape [N, g, C/g, H, W]}
  * → {@code Transpose(perm = [0, 2, 1, 3, 4])} → {@code Reshape [N, C, H, W]} (torchvision's ShuffleNetV2
- * pattern; the batch is written as 0, "copy the input's", so it stays symbolic).
+ * pattern; the batch is written as 0, "copy the input's", so it stays symbolic), and an explicit channel
+ * permutation (a pruned ShuffleNet's {@code ChannelShuffle.permutation}) → {@code Gather(axis = 1)} with
+ * its source channels as a constant int64 initializer {@code <node>.indices}.
  * Names: a conv, linear or BatchNorm node is called what {@code NodeNames} calls it ({@code conv1},
  * {@code layer2.0.downsample.0}, {@code stage2.0.branch2.conv1}) and its initializers what PyTorch's
  * {@code state_dict} calls them ({@code <node>.weight}, {@code .bias}, {@code .running_mean},
@@ -98,8 +100,8 @@ import java.util.Map;
  *       {@code (q − zp)·s_b / s_out} lies within rounding of a half step, which includes exact ties when
  *       the ratio is a simple fraction (ORT rounds half to even, Squeeze's fixed point half up);</li>
  *   <li>a channel slice and a channel shuffle are the fp32 form's {@code Slice} and
- *       Reshape–Transpose–Reshape between a {@code DequantizeLinear} and a {@code QuantizeLinear} on the
- *       same grid: they move codes exactly;</li>
+ *       Reshape–Transpose–Reshape (an explicit permutation: {@code Gather}) between a
+ *       {@code DequantizeLinear} and a {@code QuantizeLinear} on the same grid: they move codes exactly;</li>
  *   <li>a grid narrower than its storage type (e.g. narrow-range int8 [−127, 127], or fewer than 8
  *       bits) gets a {@code Clip} to the grid's real range before its {@code QuantizeLinear} where
  *       the values can leave that range (not after pools or flatten, whose outputs stay in their
@@ -292,7 +294,7 @@ public final class OnnxExport {
                 case Layer.GlobalAvgPool gp -> g.op("GlobalAveragePool", name, List.of(x), name);
                 case Layer.Flatten f -> g.op("Flatten", name, List.of(x), name, Attr.i("axis", 1));
                 case Layer.ChannelSlice c -> channelSlice(g, x, c, name);
-                case Layer.ChannelShuffle c -> channelShuffle(g, x, s, c.groups(), name);
+                case Layer.ChannelShuffle c -> channelShuffle(g, x, s, c, name);
                 case Layer.Concat c -> {
                     List<String> outs = new ArrayList<>();
                     for (int b = 0; b < c.branches().size(); b++) {
@@ -363,11 +365,19 @@ public final class OnnxExport {
     /**
      * The channel shuffle as torchvision's ShuffleNetV2 exports it: {@code Reshape [N, g, C/g, H, W]} →
      * {@code Transpose [0, 2, 1, 3, 4]} → {@code Reshape [N, C, H, W]}, the batch written as 0 (copy the
-     * input's batch: the dimension stays symbolic).
+     * input's batch: the dimension stays symbolic). An explicit permutation has no such pattern (and
+     * groups 1, which the reshapes would turn into the identity): it is {@code Gather(x, indices, axis = 1)},
+     * {@code indices[j]} the input channel of output channel {@code j}.
      *
      * @param s the per-example input shape {@code [C, H, W]}
      */
-    private static String channelShuffle(Graph g, String x, int[] s, int groups, String name) {
+    private static String channelShuffle(Graph g, String x, int[] s, Layer.ChannelShuffle c, String name) {
+        if (c.explicit()) {
+            long[] sources = Arrays.stream(c.sources(s[0])).asLongStream().toArray();
+            String indices = g.initializer(Onnx.int64s(name + ".indices", new long[] {sources.length}, sources));
+            return g.op("Gather", name, List.of(x, indices), name, Attr.i("axis", 1));
+        }
+        int groups = c.groups();
         String split = g.initializer(Onnx.int64s(name + ".shape", new long[] {5}, new long[] {0, groups, s[0] / groups, s[1], s[2]}));
         String back = g.initializer(Onnx.int64s(name + ".shape_back", new long[] {4}, new long[] {0, s[0], s[1], s[2]}));
         String y = g.op("Reshape", name + ".reshape", List.of(x, split), name + ".reshape");
@@ -578,7 +588,7 @@ public final class OnnxExport {
                     if (x.rank != 4) throw new IllegalStateException("Int8 channel-shuffle op " + cs.id() + " gets a rank-" + x.rank + " tensor");
                     TensorShape sh = cs.inputShape();
                     yield quantize(channelShuffle(g, dq(x, p + ".channel_shuffle"), new int[] {sh.channels(), sh.height(), sh.width()},
-                            cs.layer().groups(), p + ".channel_shuffle"), cs.output(), p, 4, Range.IN_GRID);
+                            cs.layer(), p + ".channel_shuffle"), cs.output(), p, 4, Range.IN_GRID);
                 }
                 case Int8Op.Add a -> {
                     Q body = sequence(a.body(), x);

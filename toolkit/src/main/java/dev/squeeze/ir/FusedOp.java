@@ -80,7 +80,11 @@ public sealed interface FusedOp {
         public String describe() { return layer.describe(); }
     }
 
-    /** ShuffleNet's channel shuffle ({@link Layer.ChannelShuffle}); keeps its input's grid. */
+    /**
+     * ShuffleNet's channel shuffle or an explicit channel permutation ({@link Layer.ChannelShuffle}: every
+     * consumer reads it through {@code layer.sources(channels)}, never {@code groups()} alone, which is 1
+     * for a permutation); keeps its input's grid.
+     */
     record ChannelShuffle(int id, Layer.ChannelShuffle layer) implements FusedOp {
         public boolean producesNewRange() { return false; }
         public String describe() { return layer.describe(); }

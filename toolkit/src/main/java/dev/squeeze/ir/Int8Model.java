@@ -23,8 +23,10 @@ import java.util.Set;
  *   8 bytes   magic "SQZINT8\0"
  *   4 bytes   format version (little-endian int): 2, or 3 for a model that uses what version 3 added
  *             (lookup, concat, channel_slice and channel_shuffle ops; the relu6 and hard_swish activations;
- *             a requantization's "clamp_max" below the output qmax). The writer picks the oldest version
- *             that holds the model, so a model without these still opens in a Squeeze that reads only 2.
+ *             a requantization's "clamp_max" below the output qmax), or 4 for a model with a channel_shuffle
+ *             that carries an explicit permutation ("layer": [1], "order": [source channel of each output
+ *             channel]; a pruned ShuffleNet's). The writer picks the oldest version that holds the model,
+ *             so a model without these still opens in a Squeeze that reads only 2 (or 3).
  *             Version 1 files were run with double-rounding requantization and are refused: re-export them.
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"format":"squeeze-int8", "name", "input_shape":[C,H,W], "provenance":{...},
@@ -41,14 +43,16 @@ import java.util.Set;
  */
 public final class Int8Model {
     /**
-     * Newest version of the file format this class writes and reads (it reads 2 and 3). 2: the
+     * Newest version of the file format this class writes and reads (it reads 2 to 4). 2: the
      * multipliers are applied with one rounding ({@link Requantizer}); version 1 files assumed gemmlowp's
      * double rounding, so running them now would change up to one step on some outputs — they are
      * refused with a message to re-export. 3: adds the ops and activations of MobileNetV2/ShuffleNetV2
      * (see the format above); a Squeeze that reads only version 2 refuses such a file with "upgrade
-     * Squeeze", and this one refuses an op kind it does not know the same way.
+     * Squeeze", and this one refuses an op kind it does not know the same way. 4: a channel_shuffle may
+     * carry an explicit "order"; a version-3 reader would ignore it and run the identity, so it must
+     * refuse the file instead (it does: the version is above the ones it reads).
      */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
 
     private final String name;
     private final List<Int8Op> ops;

@@ -55,9 +55,12 @@ final class Int8ModelFile {
     /**
      * The oldest format that holds {@code m}: 2 unless it uses what version 3 added (lookup, concat,
      * channel_slice and channel_shuffle ops, the relu6 and hard_swish activations), so a model without
-     * them still opens in a Squeeze that reads only version 2.
+     * them still opens in a Squeeze that reads only version 2; 4 when a channel_shuffle carries an explicit
+     * "order" (a pruned ShuffleNet's permutation). A version-3 reader does not know "order" and would read
+     * such an op as a shuffle of 1 group, the identity, so the file must be one it refuses.
      */
     static int version(Int8Model m) {
+        for (Int8Op op : m.flatOps()) if (op instanceof Int8Op.ChannelShuffle c && c.layer().explicit()) return 4;
         for (Int8Op op : m.flatOps()) {
             Activation a = switch (op) {
                 case Int8Op.Conv c -> c.activation();
@@ -137,6 +140,8 @@ final class Int8ModelFile {
             }
             case Int8Op.ChannelShuffle c -> {
                 o.add("layer", ints(c.layer().groups()));
+                // Absent for the g-group shuffle, so those ops encode as in version 3.
+                if (c.layer().explicit()) o.add("order", ints(c.layer().order()));
                 o.add("out", grid(c.output()));
             }
             case Int8Op.Add a -> {
@@ -407,7 +412,10 @@ final class Int8ModelFile {
             }
             case "channel_shuffle" -> {
                 int[] l = intArray(arr(o, "layer"), 1);
-                yield new Int8Op.ChannelShuffle(integer(o, "id"), new Layer.ChannelShuffle(l[0]), in, grid(o, "out"));
+                // "order" (version 4): an explicit permutation, whose "layer" is [1]; without it the g-group shuffle.
+                Layer.ChannelShuffle layer = o.has("order") ? new Layer.ChannelShuffle(l[0], intArray(arr(o, "order")))
+                        : new Layer.ChannelShuffle(l[0]);
+                yield new Int8Op.ChannelShuffle(integer(o, "id"), layer, in, grid(o, "out"));
             }
             default -> throw new UnknownKind(kind);
         };

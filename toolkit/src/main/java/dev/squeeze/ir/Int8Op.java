@@ -335,14 +335,21 @@ public sealed interface Int8Op {
         public String kind() { return "channel_slice"; }
     }
 
-    /** Channel shuffle of codes, same grid: output channel {@code j·g + i} is input channel {@code i·k + j} ({@code k = C/g}). */
+    /**
+     * Channel permutation of codes, same grid: output channel {@code j} is input channel {@link #sources()}{@code [j]}
+     * — for ShuffleNet's g-group shuffle output channel {@code j·g + i} is input channel {@code i·k + j}
+     * ({@code k = C/g}), for an explicit permutation (a pruned ShuffleNet's) {@code order[j]}.
+     */
     record ChannelShuffle(int id, Layer.ChannelShuffle layer, TensorShape inputShape, QuantParams output) implements Int8Op {
         public ChannelShuffle {
-            if (inputShape.channels() % layer.groups() != 0) {
-                throw new IllegalArgumentException("Int8 channel-shuffle op " + id + ": " + inputShape.channels()
-                        + " channels are not a multiple of " + layer.groups() + " groups");
+            try {
+                layer.sources(inputShape.channels());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Int8 channel-shuffle op " + id + " on input " + inputShape + ": " + e.getMessage(), e);
             }
         }
+        /** For each output channel, the input channel it comes from. */
+        public int[] sources() { return layer.sources(inputShape.channels()); }
         public TensorShape outputShape() { return inputShape; }
         public String describe() { return layer.describe(); }
         public String kind() { return "channel_shuffle"; }

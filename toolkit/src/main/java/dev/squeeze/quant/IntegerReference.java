@@ -399,16 +399,19 @@ public final class IntegerReference {
         return y;
     }
 
-    /** See {@link Int8Op.ChannelShuffle}: output channel {@code j·g + i} is input channel {@code i·k + j}. */
+    /**
+     * See {@link Int8Op.ChannelShuffle}: output channel {@code j} is input channel {@code sources[j]} (for the
+     * g-group shuffle, output channel {@code j·g + i} is input channel {@code i·k + j}; for an explicit
+     * permutation, {@code order[j]}).
+     */
     private static int[] channelShuffle(Int8Op.ChannelShuffle op, int[] x, int batch) {
         TensorShape in = op.inputShape();
-        int g = op.layer().groups(), k = in.channels() / g, plane = in.plane();
+        int[] sources = op.sources();
+        int plane = in.plane();
         int[] y = new int[x.length];
         for (int n = 0; n < batch; n++) {
             int base = n * in.size();
-            for (int i = 0; i < g; i++) {
-                for (int j = 0; j < k; j++) System.arraycopy(x, base + (i * k + j) * plane, y, base + (j * g + i) * plane, plane);
-            }
+            for (int j = 0; j < sources.length; j++) System.arraycopy(x, base + sources[j] * plane, y, base + j * plane, plane);
         }
         return y;
     }

@@ -67,6 +67,15 @@ final class QatBlocks {
                 // Both keep their input's grid: moving codes around needs no fake quantization.
                 case FusedOp.ChannelSlice s -> seq.add(new LambdaBlock(
                         xs -> new NDList(xs.singletonOrThrow().get(":, " + s.layer().from() + ":" + s.layer().to())), "channel-slice"));
+                case FusedOp.ChannelShuffle s when s.layer().explicit() -> {
+                    // A pruned ShuffleNet's permutation (groups 1): index_select on the channel axis, as DjlBlocks
+                    // builds it, so QAT fine-tunes through it. The index belongs to x's (the batch's) manager.
+                    long[] order = java.util.Arrays.stream(s.layer().order()).asLongStream().toArray();
+                    seq.add(new LambdaBlock(xs -> {
+                        NDArray x = xs.singletonOrThrow();
+                        return new NDList(x.get(new ai.djl.ndarray.index.NDIndex(":, {}", x.getManager().create(order))));
+                    }, "channel-permutation"));
+                }
                 case FusedOp.ChannelShuffle s -> {
                     int groups = s.layer().groups();
                     seq.add(new LambdaBlock(xs -> {

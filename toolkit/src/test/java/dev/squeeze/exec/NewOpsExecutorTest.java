@@ -17,6 +17,7 @@ import dev.squeeze.ir.FusedOp;
 import dev.squeeze.quant.Int8Converter;
 import dev.squeeze.ir.Int8Model;
 import dev.squeeze.ir.Int8Op;
+import dev.squeeze.quant.Int8Fixtures;
 import dev.squeeze.quant.IntegerReference;
 import dev.squeeze.quant.QConfig;
 import dev.squeeze.ir.QScheme;
@@ -223,6 +224,14 @@ class NewOpsExecutorTest {
                 int plane = x.h * x.w, from = s.layer().from(), to = s.layer().to();
                 yield new T(java.util.Arrays.copyOfRange(x.v, from * plane, to * plane), to - from, x.h, x.w);
             }
+            case FusedOp.ChannelShuffle s when s.layer().explicit() -> {
+                // an explicit permutation: y[j] = x[order[j]]
+                int[] order = s.layer().order();
+                int plane = x.h * x.w;
+                float[] y = new float[x.v.length];
+                for (int oc = 0; oc < x.c; oc++) System.arraycopy(x.v, order[oc] * plane, y, oc * plane, plane);
+                yield new T(y, x.c, x.h, x.w);
+            }
             case FusedOp.ChannelShuffle s -> {
                 // [g, k] channel axes transposed: y[j, i] = x[i, j]
                 int g = s.layer().groups(), k = x.c / g, plane = x.h * x.w;
@@ -288,6 +297,48 @@ class NewOpsExecutorTest {
 
     @Test void shufflenetv2MatchesDjl() { FloatExecutorTest.checkModel(Zoo.get("shufflenetv2", new int[] {3, 32, 32}, 10), true); }
 
+    // ---- explicit channel permutation (a pruned ShuffleNet's ChannelShuffle.permutation) ---------------
+
+    /** The float executor against DJL (which runs the permutation as index_select) on the permuted net. */
+    @Test void permutedNetMatchesDjl() { FloatExecutorTest.checkModel(Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION), true); }
+
+    /**
+     * The float executor on the permuted net against the definition (y[j] = x[order[j]]) and against the
+     * same weights with the identity permutation: the permutation must change the logits (a permutation
+     * run as a shuffle of its 1 group would be the identity), and DJL must see the same change.
+     */
+    @Test
+    void floatExecutorAppliesAnExplicitPermutation() {
+        Architecture permuted = Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION), identity = Int8Fixtures.permutedNet(Int8Fixtures.IDENTITY);
+        FusedGraph g = FusedGraph.of(permuted, randomParams(permuted, 31)), id = FusedGraph.of(identity, randomParams(identity, 31));
+        assertTrue(g.flatOps().stream().anyMatch(o -> o instanceof FusedOp.ChannelShuffle s && s.layer().explicit() && s.layer().groups() == 1));
+        int batch = 3, per = 3 * 12 * 12;
+        float[] x = scaled(FloatExecutorTest.random(batch * per, new SplittableRandom(32)), 2);
+        float[] want = new float[batch * 10];
+        for (int n = 0; n < batch; n++) {
+            T y = eval(g.ops(), new T(java.util.Arrays.copyOfRange(x, n * per, (n + 1) * per), 3, 12, 12));
+            System.arraycopy(y.v, 0, want, n * 10, 10);
+        }
+        for (FloatKernels k : FloatExecutorTest.impls()) {
+            try (FloatExecutor ex = FloatExecutor.of(g, k, new Int8Executor.Options(1, 1));
+                 FloatExecutor plain = FloatExecutor.of(id, k, new Int8Executor.Options(1, 1))) {
+                float[] got = ex.run(x, batch), unpermuted = plain.run(x, batch);
+                double e = FloatExecutorTest.relErr(got, want, 0, want.length);
+                assertTrue(e <= FloatExecutorTest.MODEL_TOL, k.name() + ": rel err " + e + " against the definition\n" + ex.describe());
+                double d = FloatExecutorTest.relErr(unpermuted, want, 0, want.length);
+                assertTrue(d > 100 * FloatExecutorTest.MODEL_TOL, k.name() + ": the permutation changes the logits by only " + d);
+            }
+        }
+        try (dev.squeeze.model.Network a = dev.squeeze.model.Network.create(permuted, 33);
+             dev.squeeze.model.Network b = dev.squeeze.model.Network.create(identity, 33)) {
+            for (int i = 0; i < a.parameters().size(); i++) {
+                assertArrayEquals(a.parameters().get(i).values(), b.parameters().get(i).values(), "same seed, same weights");
+            }
+            float[] la = a.logits(x, batch), lb = b.logits(x, batch);
+            assertTrue(FloatExecutorTest.relErr(la, lb, 0, la.length) > 100 * FloatExecutorTest.MODEL_TOL, "DJL ignores the permutation");
+        }
+    }
+
     @Test
     void floatConcatBranchesMustAgreeOnHeightAndWidth() {
         Architecture arch = new Architecture("bad", new int[] {8, 8, 8}, List.of(conv(8, 8, 1, 1, 1)));
@@ -320,6 +371,26 @@ class NewOpsExecutorTest {
             for (int p = 0; p < plane; p++) y[(j * groups + i) * plane + p] = x[(i * k + j) * plane + p];
         }
         return y;
+    }
+
+    /** y[j] = x[sources[j]], channel by channel: the definition of an explicit permutation. */
+    static int[] permuteRef(int[] x, int[] sources, int plane) {
+        int[] y = new int[x.length];
+        for (int j = 0; j < sources.length; j++) System.arraycopy(x, sources[j] * plane, y, j * plane, plane);
+        return y;
+    }
+
+    /** A uniformly random permutation of 0..n−1 that is not the identity. */
+    static int[] randomPermutation(int n, SplittableRandom r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        if (java.util.stream.IntStream.range(0, n).allMatch(i -> p[i] == i)) return randomPermutation(n, r);
+        return p;
     }
 
     static QuantParams randomGrid(SplittableRandom r) {
@@ -367,6 +438,8 @@ class NewOpsExecutorTest {
                     rescales.add(Requantizer.of(m, out));
                 }
                 int total = C + 8 + 4 + 2, groups = new int[] {2, 4, 5, 10}[r.nextInt(4)], from = r.nextInt(8), to = from + 1 + r.nextInt(total - from);
+                // every other seed an explicit permutation (a pruned ShuffleNet's), drawn apart so r's draws stay as they were
+                int[] sources = seed % 2 == 0 ? new Layer.ChannelShuffle(groups).sources(total) : randomPermutation(total, new SplittableRandom(seed));
                 // the formulas, image by image
                 int batch = 1 + r.nextInt(3);
                 byte[] codes = RandomLayers.codes(r, batch * C * plane, in.qmin(), in.qmax());
@@ -380,7 +453,7 @@ class NewOpsExecutorTest {
                     for (int i = 0; i < b2.length; i++) b2[i] = table[b2[i] - in.qmin()];
                     int[] cat = concatRef(List.of(xn, java.util.Arrays.copyOfRange(c1, n * 8 * plane, (n + 1) * 8 * plane), b2,
                             sliceRef(xn, plane, s3, s3 + 2)), List.of(in.zeroPoint(), g1.zeroPoint(), g2.zeroPoint(), in.zeroPoint()), rescales);
-                    int[] y = sliceRef(shuffleRef(cat, total, groups, plane), plane, from, to);
+                    int[] y = sliceRef(seed % 2 == 0 ? shuffleRef(cat, total, groups, plane) : permuteRef(cat, sources, plane), plane, from, to);
                     System.arraycopy(y, 0, want, n * y.length, y.length);
                 }
                 for (Int8Kernels k : impls) {
@@ -391,7 +464,7 @@ class NewOpsExecutorTest {
                                     List.of(new ExecOp.ChannelSlice("slice 1..5", 1, 5), new ExecOp.Lookup("table", in, table, g2)),
                                     List.of(new ExecOp.ChannelSlice("split", s3, s3 + 2))),
                                     grids, rescales, out),
-                            new ExecOp.ChannelShuffle("shuffle", groups),
+                            new ExecOp.ChannelShuffle("shuffle", sources),
                             new ExecOp.ChannelSlice("slice", from, to));
                     for (int threads : new int[] {1, 2}) {
                         Int8Executor.splitMacs = threads > 1 ? 0 : saved;
@@ -437,9 +510,11 @@ class NewOpsExecutorTest {
         List<ExecOp> slice = List.of(new ExecOp.ChannelSlice("s", 2, 5));
         e = assertThrows(IllegalArgumentException.class, () -> Int8Executor.of(new int[] {4, 3, 3}, g, slice));
         assertTrue(e.getMessage().contains("≥ 5 channels"), e.getMessage());
-        List<ExecOp> shuffle = List.of(new ExecOp.ChannelShuffle("sh", 3));
+        List<ExecOp> shuffle = List.of(new ExecOp.ChannelShuffle("sh", new int[] {2, 0, 1}));
         e = assertThrows(IllegalArgumentException.class, () -> Int8Executor.of(new int[] {4, 3, 3}, g, shuffle));
-        assertTrue(e.getMessage().contains("multiple of 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("3 channels (the permutation's length)") && e.getMessage().contains("'sh'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ExecOp.ChannelShuffle("twice", new int[] {0, 2, 2}));
+        assertTrue(e.getMessage().contains("permutation of 0..2") && e.getMessage().contains("[0, 2, 2]"), e.getMessage());
     }
 
     /**
@@ -574,6 +649,53 @@ class NewOpsExecutorTest {
         } finally {
             Int8Executor.splitMacs = saved;
             Int8Executor.splitCodes = savedCodes;
+        }
+    }
+
+    /**
+     * The permuted net converted to int8: both kernel sets at 1 and 2 threads bit for bit against
+     * {@link IntegerReference}; the reference's permutation op moves exactly the codes the definition names
+     * (output channel j is input channel order[j], read from its taps); and the identity permutation with
+     * the same weights and grids gives other output codes, so a permutation run as the identity would fail here.
+     */
+    @Test
+    void convertedPermutedNetMatchesIntegerReference() {
+        Architecture arch = Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION);
+        long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
+        try {
+            Int8Executor.splitMacs = 0; // at 2 threads every step splits
+            Int8Executor.splitCodes = 0;
+            int checked = 0;
+            for (long seed = 41; seed < 44; seed++) checked += checkConverted(arch, seed, 3, new int[] {1, 2});
+            assertEquals(3 * 2 * Int8KernelsTest.impls().size(), checked);
+        } finally {
+            Int8Executor.splitMacs = saved;
+            Int8Executor.splitCodes = savedCodes;
+        }
+        SplittableRandom r = new SplittableRandom(41);
+        FusedGraph g = FusedGraph.of(arch, randomParams(arch, 41));
+        Map<Integer, QuantParams> grids = grids(g, r);
+        Int8Model m = Int8Converter.convert(g, grids, QConfig.x86(), Map.of());
+        Int8Op.ChannelShuffle perm = (Int8Op.ChannelShuffle) m.ops().stream().filter(o -> o instanceof Int8Op.ChannelShuffle).findFirst().orElseThrow();
+        assertArrayEquals(Int8Fixtures.PERMUTATION, perm.sources());
+        int batch = 2;
+        float[] x = new float[batch * m.inputShape().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 0.8);
+        List<IntegerReference.Tap> taps = IntegerReference.runWithTaps(m, x, batch);
+        int at = 0;
+        while (taps.get(at).opId() != perm.id()) at++;
+        int[] before = taps.get(at - 1).codes(), after = taps.get(at).codes();
+        int plane = perm.inputShape().plane(), c = perm.inputShape().channels();
+        for (int n = 0; n < batch; n++) {
+            int[] image = java.util.Arrays.copyOfRange(before, n * c * plane, (n + 1) * c * plane);
+            assertArrayEquals(permuteRef(image, Int8Fixtures.PERMUTATION, plane), java.util.Arrays.copyOfRange(after, n * c * plane, (n + 1) * c * plane));
+        }
+        Architecture identity = Int8Fixtures.permutedNet(Int8Fixtures.IDENTITY);
+        Int8Model same = Int8Converter.convert(FusedGraph.of(identity, randomParams(identity, 41)), grids, QConfig.x86(), Map.of());
+        assertTrue(!java.util.Arrays.equals(IntegerReference.run(m, x, batch), IntegerReference.run(same, x, batch)),
+                "the permutation changes no output code");
+        try (Int8Executor ex = Int8ModelAdapter.executor(same, Int8Kernels.scalar(), new Int8Executor.Options(1, batch))) {
+            assertTrue(!java.util.Arrays.equals(IntegerReference.run(m, x, batch), ex.runCodes(x, batch)), "executor: permutation ignored");
         }
     }
 

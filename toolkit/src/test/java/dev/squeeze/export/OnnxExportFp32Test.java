@@ -143,6 +143,49 @@ class OnnxExportFp32Test {
         }
     }
 
+    /**
+     * A pruned ShuffleNet's explicit channel permutation exports as {@code Gather(axis = 1)} with the source
+     * channels as an int64 initializer (no Reshape–Transpose–Reshape, whose 1 group would be the identity)
+     * and matches Squeeze's forward pass in ORT; the same weights with the identity permutation give other
+     * logits, so a file that dropped the permutation would fail.
+     */
+    @Test
+    void explicitChannelPermutationExportsAsGatherAndMatchesSqueeze() throws Exception {
+        Architecture arch = dev.squeeze.quant.Int8Fixtures.permutedNet(dev.squeeze.quant.Int8Fixtures.PERMUTATION);
+        try (Network net = ExportFixtures.network(arch, 21)) {
+            Path f = OnnxExport.fp32(net, dir.resolve("permuted.onnx"));
+            double worst = check(net, f, 3, 22);
+            System.out.println("[onnx-fp32] permuted net: worst |ort - squeeze| / max(1, |logit|) = " + worst);
+            OnnxReader.Model m = OnnxReader.read(f);
+            assertEquals(1, m.count("Gather"));
+            assertEquals(0, m.count("Transpose"));
+            assertEquals(0, m.count("Reshape"));
+            OnnxReader.Node gather = m.nodes().stream().filter(n -> n.opType().equals("Gather")).findFirst().orElseThrow();
+            assertEquals("channel_shuffle1", gather.name());
+            assertEquals(1, gather.attributes().get("axis").value());
+            OnnxReader.Initializer indices = m.initializer(gather.inputs().get(1));
+            assertEquals(Onnx.INT64, indices.dataType());
+            assertArrayEquals(new long[] {8}, indices.dims());
+            java.nio.LongBuffer b = java.nio.ByteBuffer.wrap(indices.raw()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+            long[] got = new long[b.remaining()];
+            b.get(got);
+            assertArrayEquals(java.util.Arrays.stream(dev.squeeze.quant.Int8Fixtures.PERMUTATION).asLongStream().toArray(), got);
+
+            Architecture identity = dev.squeeze.quant.Int8Fixtures.permutedNet(dev.squeeze.quant.Int8Fixtures.IDENTITY);
+            try (Network plain = ExportFixtures.network(identity, 21)) {
+                float[] x = ExportFixtures.randomInput(3 * 3 * 12 * 12, 22);
+                float[] ort;
+                try (Ort o = new Ort(f)) {
+                    ort = o.run(x, 3, 3, 12, 12);
+                }
+                float[] unpermuted = plain.logits(x, 3);
+                double d = 0;
+                for (int i = 0; i < ort.length; i++) d = Math.max(d, Math.abs(ort[i] - unpermuted[i]) / Math.max(1, Math.abs(unpermuted[i])));
+                assertTrue(d > 100 * TOL, "the permutation changes the logits by only " + d);
+            }
+        }
+    }
+
     /** Every new layer kind: hard-swish, ReLU6, identity / sliced / conv branches, a 4-group shuffle. */
     static Architecture mixedBranches() {
         return new Architecture("mixed-branches", new int[] {8, 8, 8}, List.of(

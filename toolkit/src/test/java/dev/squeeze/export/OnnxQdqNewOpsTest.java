@@ -73,6 +73,94 @@ class OnnxQdqNewOpsTest {
                 new Int8Op.ChannelShuffle(6, new Layer.ChannelShuffle(4), cat, OUT), new Int8Op.Dequantize(cat, OUT));
     }
 
+    /** {@link #ops()} with the 4-group shuffle replaced by an explicit permutation of the 16 channels (a pruned ShuffleNet's). */
+    static List<Int8Op> permutedOps(int[] order) {
+        List<Int8Op> ops = new ArrayList<>(ops());
+        Int8Op.ChannelShuffle shuffle = (Int8Op.ChannelShuffle) ops.get(2);
+        ops.set(2, new Int8Op.ChannelShuffle(shuffle.id(), Layer.ChannelShuffle.permutation(order), shuffle.inputShape(), shuffle.output()));
+        return ops;
+    }
+
+    static final int[] ORDER16 = {5, 12, 0, 9, 14, 3, 7, 1, 10, 15, 2, 8, 13, 4, 11, 6};
+
+    /**
+     * The explicit permutation in QDQ form ({@code DequantizeLinear} → {@code Gather(axis = 1)} →
+     * {@code QuantizeLinear} on one grid) moves ORT's own concat codes exactly: output channel j is channel
+     * ORDER16[j] of the concat's output tap. Against {@link IntegerReference}: as close as the concat allows.
+     */
+    @Test
+    void explicitPermutationInQdqFormMovesCodesExactlyInOnnxRuntime() throws Exception {
+        List<Int8Op> ops = permutedOps(ORDER16);
+        int batch = 3, n = IN.size(), plane = IN.plane(), channels = 16;
+        int[] codes = new int[batch * n];
+        for (int i = 0; i < codes.length; i++) codes[i] = (i * 37) % 256;
+        float[] x = new float[codes.length];
+        for (int i = 0; i < x.length; i++) x[i] = INPUT.dequantize(codes[i]);
+        Path f = Files.write(dir.resolve("permuted.onnx"), OnnxExport.qdqBytes("permuted", ops, true));
+        OnnxReader.Model m = OnnxReader.read(f);
+        assertEquals(1, m.count("Gather"));
+        assertEquals(0, m.count("Transpose"));
+        Int8Model model = new Int8Model("permuted", ops, Map.of());
+        int[] ref = IntegerReference.runQuantized(model, codes, batch);
+        int[] diff = new int[2];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setIntraOpNumThreads(1);
+            try (OrtSession s = env.createSession(f.toString(), o);
+                 OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, IN.channels(), IN.height(), IN.width()});
+                 OrtSession.Result r = s.run(Map.of(OnnxExport.INPUT, t))) {
+                int[] cat = codes(r, "op1.q"), out = codes(r, "op6.q");
+                boolean moved = false;
+                for (int b = 0; b < batch; b++) {
+                    for (int j = 0; j < channels; j++) {
+                        for (int p = 0; p < plane; p++) {
+                            int got = out[(b * channels + j) * plane + p], src = cat[(b * channels + ORDER16[j]) * plane + p];
+                            assertEquals(src, got, "image " + b + " channel " + j + " (from " + ORDER16[j] + ") position " + p);
+                            moved |= got != cat[(b * channels + j) * plane + p];
+                        }
+                    }
+                }
+                assertTrue(moved, "the permutation moved no code");
+                for (int i = 0; i < ref.length; i++) count(diff, out[i], ref[i]);
+            }
+        }
+        System.out.printf("[onnx-qdq] concat + explicit permutation vs IntegerReference: %d of %d codes differ, by at most %d%n",
+                diff[0], ref.length, diff[1]);
+        assertTrue(diff[1] <= 1 && diff[0] <= ref.length / 100, "at most one code apart on at most 1 % of codes");
+    }
+
+    /**
+     * The permuted net (conv, explicit permutation, split unit, grouped conv) calibrated and converted, in
+     * QDQ form in ONNX Runtime: every op's codes against {@link IntegerReference#runWithTaps} and the logits
+     * within 3 output steps, as for the zoo models.
+     */
+    @Test
+    void convertedPermutedNetInQdqFormRunsInOnnxRuntimeCloseToTheIntegerReference() throws Exception {
+        Preprocessing prep = Preprocessing.unitScale();
+        try (Network net = ExportFixtures.network(dev.squeeze.quant.Int8Fixtures.permutedNet(dev.squeeze.quant.Int8Fixtures.PERMUTATION), 23);
+             QuantizedNetwork q = Quantization.calibrate(net, ExportFixtures.images(32, 3, 12, 12, 24), prep, QConfig.x86())) {
+            Int8Model m = q.convert();
+            Path f = OnnxExport.int8Qdq(m, dir.resolve("permuted-int8.onnx"));
+            assertEquals(1, OnnxReader.read(f).count("Gather"));
+            int n = 4;
+            float[] x = new BatchMaker(ExportFixtures.images(n, 3, 12, 12, 25), prep).batch(0, n);
+            float[] ref = IntegerReference.logits(m, x, n), got;
+            try (Ort ort = new Ort(f)) {
+                got = ort.run(x, n, 3, 12, 12);
+            }
+            double worst = 0;
+            for (int i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]) / m.outputParams().scale());
+            List<Ort.TapDiff> taps = Ort.compareTaps(m, x, n, dir);
+            long values = taps.stream().mapToLong(Ort.TapDiff::values).sum(), differ = taps.stream().mapToLong(Ort.TapDiff::differ).sum();
+            System.out.printf("[onnx-qdq] permuted net int8 in ORT: logits within %.1f output steps of IntegerReference; %d of %d op codes differ%n",
+                    worst, differ, values);
+            taps.stream().filter(t -> t.differ() > 0).forEach(t -> System.out.println("[onnx-qdq]   " + t));
+            assertEquals(0, taps.get(0).differ(), "input codes: " + taps.get(0));
+            assertTrue(differ <= values / 100, differ + " of " + values + " codes differ");
+            assertTrue(worst <= 3, "logits differ by up to " + worst + " output steps");
+        }
+    }
+
     /** The ops' integer spec on one image's input codes {@code [C, H, W]}: the shuffled output codes. */
     static int[] reference(List<Int8Op> ops, int[] q) {
         Int8Op.Concat concat = (Int8Op.Concat) ops.get(1);

@@ -173,6 +173,29 @@ public final class Int8Fixtures {
         }
     }
 
+    /** A non-identity permutation of 8 channels: output channel j is input channel {@code PERMUTATION[j]}. */
+    public static final int[] PERMUTATION = {3, 0, 7, 1, 5, 2, 6, 4};
+
+    /** The identity permutation of 8 channels, as an explicit {@code ChannelShuffle.permutation} (groups 1). */
+    public static final int[] IDENTITY = {0, 1, 2, 3, 4, 5, 6, 7};
+
+    /**
+     * What structured pruning makes of a ShuffleNetV2 unit: conv 3→8 + BN + ReLU, an explicit channel
+     * permutation ({@code ChannelShuffle.permutation(order)}, groups 1), a split unit (slice [0, 4) | slice
+     * [4, 8) → 1×1 conv + BN + ReLU) that reads the permuted channels, a grouped conv 8→16 (groups 2, so
+     * the permutation also moves channels between groups) + BN + ReLU, pool, fc. Input {@code [3, 12, 12]}.
+     * The parameters do not depend on {@code order}: the same seed gives the same weights for every order.
+     */
+    public static Architecture permutedNet(int[] order) {
+        return new Architecture("permuted-net", new int[] {3, 12, 12}, List.of(
+                new Conv2d(3, 8, 3, 1, 1, 1, false), new BatchNorm(8), new Relu(),
+                ChannelShuffle.permutation(order),
+                new Concat(List.of(List.of(new ChannelSlice(0, 4)),
+                        List.of(new ChannelSlice(4, 8), new Conv2d(4, 4, 1, 1, 0, 1, false), new BatchNorm(4), new Relu()))),
+                new Conv2d(8, 16, 3, 2, 1, 2, false), new BatchNorm(16), new Relu(),
+                new GlobalAvgPool(), new Flatten(), new Linear(16, 10, true)));
+    }
+
     /** {@link Network#create} with random BatchNorm statistics (γ, var in [0.6, 1.4], β, mean in ±0.3) so that BN folding matters. */
     public static Network network(Architecture a, long seed) {
         Network net = Network.create(a, seed);

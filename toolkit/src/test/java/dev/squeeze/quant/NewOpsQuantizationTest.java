@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * concat (per-branch requantization onto its own grid), channel slice and shuffle (same grid): the fused
  * graph against the float network, the integer model against the fake-quant network it was converted
  * from, the integer arithmetic against a scalar recomputation of the {@link Int8Op} javadoc, and the
- * {@code .sqz8} file (version 3 for these ops).
+ * {@code .sqz8} file (version 3 for these ops, 4 for an explicit channel permutation).
  */
 class NewOpsQuantizationTest {
     @TempDir Path dir;
@@ -115,23 +115,35 @@ class NewOpsQuantizationTest {
      */
     @Test
     void fusedGraphInFloatReproducesTheNetworkForBothZooModels() {
-        for (String name : List.of("shufflenetv2", "mobilenetv2")) {
-            Architecture arch = Zoo.get(name, new int[] {3, 32, 32}, 10);
-            try (Network net = Int8Fixtures.network(arch, 2)) {
-                FusedGraph g = Fusion.of(net);
-                WeightQuantizer wq = new WeightQuantizer(QConfig.x86());
-                wq.enabled = false;
-                try (Network fused = Network.wrap(g.toArchitecture(), QatBlocks.build(g, wq,
-                        id -> new ActivationQuantizer(id, "off", QScheme.PER_TENSOR_AFFINE, new MinMaxObserver()), false))) {
-                    Quantization.copyFusedWeights(g, fused);
-                    int n = 4;
-                    float[] x = new BatchMaker(Int8Fixtures.images(n, 3, 32, 32, 5), PREP).batch(0, n);
-                    float[] want = net.logits(x, n), got = fused.logits(x, n);
-                    double scale = 0;
-                    for (float v : want) scale = Math.max(scale, Math.abs(v));
-                    for (int i = 0; i < want.length; i++) {
-                        assertEquals(want[i], got[i], 1e-3 * scale + 1e-4, name + ": fused float logit " + i);
-                    }
+        for (String name : List.of("shufflenetv2", "mobilenetv2")) fusedGraphInFloatReproducesTheNetwork(Zoo.get(name, new int[] {3, 32, 32}, 10));
+    }
+
+    /**
+     * The same for the permuted net: the QAT blocks run the explicit permutation (index_select), not a
+     * shuffle of its 1 group — which would be the identity and change the logits.
+     */
+    @Test
+    void fusedGraphInFloatReproducesTheNetworkWithAnExplicitPermutation() {
+        fusedGraphInFloatReproducesTheNetwork(Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION));
+    }
+
+    private static void fusedGraphInFloatReproducesTheNetwork(Architecture arch) {
+        String name = arch.name();
+        int[] in = arch.inputShape();
+        try (Network net = Int8Fixtures.network(arch, 2)) {
+            FusedGraph g = Fusion.of(net);
+            WeightQuantizer wq = new WeightQuantizer(QConfig.x86());
+            wq.enabled = false;
+            try (Network fused = Network.wrap(g.toArchitecture(), QatBlocks.build(g, wq,
+                    id -> new ActivationQuantizer(id, "off", QScheme.PER_TENSOR_AFFINE, new MinMaxObserver()), false))) {
+                Quantization.copyFusedWeights(g, fused);
+                int n = 4;
+                float[] x = new BatchMaker(Int8Fixtures.images(n, in[0], in[1], in[2], 5), PREP).batch(0, n);
+                float[] want = net.logits(x, n), got = fused.logits(x, n);
+                double scale = 0;
+                for (float v : want) scale = Math.max(scale, Math.abs(v));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-3 * scale + 1e-4, name + ": fused float logit " + i);
                 }
             }
         }
@@ -239,6 +251,44 @@ class NewOpsQuantizationTest {
                 Agreement a = agreement(q, m, test, 32);
                 System.out.printf("tiny QAT: worst %.2f, mean %.3f steps; argmax %d/%d (%d classes)%n",
                         a.worstSteps(), a.meanSteps(), a.argmaxAgree(), a.n(), a.classesPredicted());
+                assertTrue(a.worstSteps() <= 3 + 1e-3, "QAT: logits differ by up to " + a.worstSteps() + " output steps");
+            }
+        }
+    }
+
+    /**
+     * A pruned ShuffleNet's explicit permutation through static PTQ (fake-quant blocks), conversion, a short
+     * QAT run (gradients through the permutation) and the file: integer logits within 2 output steps of the
+     * fake-quant network's (3 after QAT), the permutation kept in the int8 op, and a version-4 file that
+     * reads back to the same model and codes.
+     */
+    @Test
+    void permutedNetQuantizesAgreesWithFakeQuantAndRoundTrips() throws Exception {
+        Architecture arch = Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION);
+        ImageSet calib = Int8Fixtures.images(64, 3, 12, 12, 31), test = Int8Fixtures.images(16, 3, 12, 12, 32);
+        try (Network net = Int8Fixtures.network(arch, 33)) {
+            try (QuantizedNetwork q = Quantization.calibrate(net, calib, PREP, CalibrationMethod.MIN_MAX)) {
+                Int8Model m = q.convert();
+                Int8Op.ChannelShuffle perm = (Int8Op.ChannelShuffle) m.flatOps().stream().filter(o -> o instanceof Int8Op.ChannelShuffle)
+                        .findFirst().orElseThrow();
+                assertEquals(ChannelShuffle.permutation(Int8Fixtures.PERMUTATION), perm.layer());
+                Agreement a = agreement(q, m, test, 16);
+                System.out.printf("permuted static: worst %.2f, mean %.3f steps; argmax %d/%d%n", a.worstSteps(), a.meanSteps(), a.argmaxAgree(), a.n());
+                assertTrue(a.worstSteps() <= 2 + 1e-3, "logits differ by up to " + a.worstSteps() + " output steps");
+                Path f = dir.resolve("permuted.sqz8");
+                m.write(f);
+                Int8Model back = Int8Model.read(f);
+                assertEquals(m, back);
+                assertEquals(4, ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN).getInt(8), "an explicit order needs version 4");
+                float[] x = new BatchMaker(test, PREP).batch(0, 4);
+                assertArrayEquals(IntegerReference.run(m, x, 4), IntegerReference.run(back, x, 4));
+            }
+            try (QuantizedNetwork q = Quantization.prepareQat(net, QConfig.x86())) {
+                Training.fit(q.network(), calib, null, TrainConfig.builder().setEpochs(1).setOptimizer(OptimizerConfig.adam(1e-3f))
+                        .optBatchSize(32).optSeed(3).optPreprocessing(PREP).optProgress(Progress.silent()).build());
+                Int8Model m = q.convert();
+                Agreement a = agreement(q, m, test, 16);
+                System.out.printf("permuted QAT: worst %.2f, mean %.3f steps%n", a.worstSteps(), a.meanSteps());
                 assertTrue(a.worstSteps() <= 3 + 1e-3, "QAT: logits differ by up to " + a.worstSteps() + " output steps");
             }
         }
@@ -451,6 +501,74 @@ class NewOpsQuantizationTest {
         assertEquals(old, Int8ModelFiles.decode(old.toBytes(), "old.sqz8"));
     }
 
+    /** quantize → explicit permutation of 8 channels → 2-group shuffle → dequantize, on {@code [8, 2, 3]}. */
+    private static Int8Model handModelWithPermutation(int[] order) {
+        TensorShape in = new TensorShape(8, 2, 3);
+        QuantParams g = QuantParams.fromRange(-1f, 1f, QScheme.PER_TENSOR_AFFINE);
+        Int8Op.ChannelShuffle perm = new Int8Op.ChannelShuffle(0, ChannelShuffle.permutation(order), in, g);
+        Int8Op.ChannelShuffle shuffle = new Int8Op.ChannelShuffle(1, new ChannelShuffle(2), in, g);
+        return new Int8Model("hand-permutation", List.of(new Int8Op.QuantizeInput(in, g), perm, shuffle, new Int8Op.Dequantize(in, g)), Map.of());
+    }
+
+    /**
+     * An explicit permutation is stored as {@code "order"} in a version-4 file (a version-3 reader would run
+     * it as a shuffle of 1 group, the identity, so it must refuse the file) and reads back to the same op
+     * and codes; a model with only g-group shuffles stays version 3 with no "order"; an "order" that is
+     * not a permutation is refused.
+     */
+    @Test
+    void fileRoundTripsAnExplicitPermutationAsVersion4() throws Exception {
+        Int8Model m = handModelWithPermutation(Int8Fixtures.PERMUTATION);
+        Path f = dir.resolve("perm.sqz8");
+        m.write(f);
+        Int8Model back = Int8Model.read(f);
+        assertEquals(m, back);
+        assertArrayEquals(Files.readAllBytes(f), back.toBytes());
+        assertEquals(4, ByteBuffer.wrap(back.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        assertEquals(4, Int8ModelFiles.version(m));
+        Int8Op.ChannelShuffle perm = (Int8Op.ChannelShuffle) back.ops().get(1);
+        assertTrue(perm.layer().explicit());
+        assertArrayEquals(Int8Fixtures.PERMUTATION, perm.layer().order());
+        assertEquals(new ChannelShuffle(2), ((Int8Op.ChannelShuffle) back.ops().get(2)).layer());
+
+        // The codes: y[j] = x[order[j]], then the 2-group shuffle (output channel 2j + i is channel 4i + j).
+        int batch = 2, plane = 6;
+        int[] codes = new int[batch * 8 * plane];
+        for (int i = 0; i < codes.length; i++) codes[i] = (i * 37 + 11) % 256;
+        int[] want = new int[codes.length];
+        for (int n = 0; n < batch; n++) {
+            for (int j = 0; j < 8; j++) {
+                int permuted = j / 2 + 4 * (j % 2); // the shuffle's source channel, in the permuted tensor
+                System.arraycopy(codes, (n * 8 + Int8Fixtures.PERMUTATION[permuted]) * plane, want, (n * 8 + j) * plane, plane);
+            }
+        }
+        assertArrayEquals(want, IntegerReference.runQuantized(back, codes, batch));
+        assertTrue(!Arrays.equals(want, IntegerReference.runQuantized(handModelWithPermutation(Int8Fixtures.IDENTITY), codes, batch)),
+                "the permutation changes the codes");
+
+        String header = header(m.toBytes());
+        assertTrue(header.contains("\"layer\":[1],\"order\":[3,0,7,1,5,2,6,4]"), header);
+        // Without an explicit permutation nothing changes: version 3 and no "order" (older readers open it).
+        byte[] old = handModelWithEveryNewOp().toBytes();
+        assertEquals(3, ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        assertTrue(!header(old).contains("order"), header(old));
+
+        byte[] all = m.toBytes();
+        int hl = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
+        byte[] payload = Arrays.copyOfRange(all, 16 + hl, all.length - 32);
+        String twice = header.replace("\"order\":[3,0,7,1,5,2,6,4]", "\"order\":[3,0,7,1,5,2,6,3]");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(frame(4, twice, payload), "bad.sqz8"));
+        assertTrue(e.getMessage().contains("bad.sqz8") && e.getMessage().contains("must be a permutation"), e.getMessage());
+        String wide = header.replace("\"order\":[3,0,7,1,5,2,6,4]", "\"order\":[3,0,7,1,5,2,6,4,8]");
+        e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(frame(4, wide, payload), "wide.sqz8"));
+        assertTrue(e.getMessage().contains("wide.sqz8") && e.getMessage().contains("permutes 9 channels, not 8"), e.getMessage());
+    }
+
+    private static String header(byte[] all) {
+        int hl = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
+        return new String(all, 16, hl, StandardCharsets.UTF_8);
+    }
+
     @Test
     void unknownOpKindAndNewerVersionAreRefusedWithReasonAndFix() {
         byte[] all = handModelWithEveryNewOp().toBytes();
@@ -466,8 +584,9 @@ class NewOpsQuantizationTest {
         assertTrue(e.getMessage().contains("future.sqz8") && e.getMessage().contains("'channel_twist'")
                 && e.getMessage().contains("newer") && e.getMessage().contains("upgrade Squeeze"), e.getMessage());
 
-        e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(frame(4, header, payload), "v4.sqz8"));
-        assertTrue(e.getMessage().contains("version 4") && e.getMessage().contains("upgrade Squeeze"), e.getMessage());
+        int newer = Int8Model.FORMAT_VERSION + 1;
+        e = assertThrows(IllegalArgumentException.class, () -> Int8ModelFiles.decode(frame(newer, header, payload), "future-version.sqz8"));
+        assertTrue(e.getMessage().contains("version " + newer) && e.getMessage().contains("upgrade Squeeze"), e.getMessage());
         assertEquals(handModelWithEveryNewOp(), Int8ModelFiles.decode(frame(3, header, payload), "same.sqz8"), "the framing is faithful");
     }
 

@@ -34,7 +34,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * {@code maxPooling2d} / {@code avgPooling2d}, {@code mmul} for dense layers, in-place ReLU /
  * LeakyReLU, ReLU6, hard-swish, {@code mean} over H and W for global average pooling, an add for residual
  * blocks, {@code concat} for concat units, an interval copy for a channel slice and reshape–permute–reshape
- * for a channel shuffle. Any {@code dev.squeeze.model.Architecture} the zoo builds is supported
+ * for a channel shuffle (a gather of the listed channels for an explicit permutation). Any
+ * {@code dev.squeeze.model.Architecture} the zoo builds is supported
  * (depthwise convolutions through {@code depthWiseConv2d}, other grouped ones group by group).
  *
  * <p>Memory: every call runs inside one ND4J workspace that learns its size on the first call and is
@@ -198,6 +199,11 @@ public final class Nd4jRuntime implements Runtime {
             // A copy, not a view: the next op may work in place, and x is still the other branches' input.
             case FusedOp.ChannelSlice c -> x -> x.get(NDArrayIndex.all(), NDArrayIndex.interval(c.layer().from(), c.layer().to()),
                     NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+            // An explicit permutation (a pruned ShuffleNet's) has groups 1: the reshapes below would make it the identity.
+            case FusedOp.ChannelShuffle c when c.layer().explicit() -> {
+                long[] sources = Arrays.stream(c.layer().order()).asLongStream().toArray();
+                yield x -> x.get(NDArrayIndex.all(), NDArrayIndex.indices(sources), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+            }
             case FusedOp.ChannelShuffle c -> x -> {
                 long n = x.size(0), ch = x.size(1), h = x.size(2), w = x.size(3);
                 int g = c.layer().groups();

@@ -71,8 +71,9 @@ class Nd4jRuntimeTest {
     }
 
     /**
-     * ShuffleNetV2's and MobileNetV2's ops — channel split, concat of branches, channel shuffle, depthwise
-     * convs (stride 1 and 2), ReLU6 and hard-swish — in a small graph whose fused ops are built here from
+     * ShuffleNetV2's and MobileNetV2's ops — channel split, concat of branches, channel shuffle, an explicit
+     * channel permutation (a pruned ShuffleNet's), depthwise convs (stride 1 and 2), ReLU6 and hard-swish —
+     * in a small graph whose fused ops are built here from
      * the network's own weights (no BatchNorm, so fusing is only pairing each conv with its activation).
      */
     @Test
@@ -88,6 +89,8 @@ class Nd4jRuntimeTest {
                         List.of(new Layer.Conv2d(8, 8, 3, 2, 1, 8, true), new Layer.Conv2d(8, 4, 1, 1, 0, 1, true), new Layer.Relu()),
                         List.of(new Layer.Conv2d(8, 6, 1, 1, 0, 1, true), new Layer.Relu(), new Layer.Conv2d(6, 6, 3, 2, 1, 6, true)))),
                 new Layer.ChannelShuffle(5),
+                // a pruned ShuffleNet's explicit permutation: channel j of the output is channel order[j] of the input
+                Layer.ChannelShuffle.permutation(new int[] {3, 7, 0, 9, 1, 5, 2, 8, 4, 6}),
                 new Layer.GlobalAvgPool(), new Layer.Flatten(), new Layer.Linear(10, 5, true)));
         try (Network net = Network.create(arch, 43)) {
             java.util.Iterator<NamedTensor> params = net.parameters().iterator();
