@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <pre>
  *   8 bytes   magic "SQZFP32\0"
- *   4 bytes   format version (little-endian int) = 2
+ *   4 bytes   format version (little-endian int) = 2, or 3 when the architecture holds an explicit
+ *             channel permutation
  *   4 bytes   header length L
  *   L bytes   UTF-8 JSON: {"architecture": ..., "provenance": {...},
  *             "parameters": [{"name","path","shape","type","trainable"}], "masks": [{"path","count"}]}
@@ -36,16 +37,35 @@ import java.util.Map;
  * </pre>
  *
  * Version 2 added the parameters' path names ({@code layer1.0.conv1.weight}) and the pruning masks;
- * version 1 files (no names, no masks) still load, by position as before.
+ * version 1 files (no names, no masks) still load, by position as before. Version 3 is version 2 whose
+ * architecture holds a channel shuffle with an explicit {@code "order"} (a structured-pruned ShuffleNet):
+ * a version-2 reader would not know the field and would run that op as the identity, so such a file
+ * must be one it refuses; files without one are still written as version 2.
  *
  * Its size is the honest "fp32 size" in every comparison.
  */
 public final class ModelFile {
     static final byte[] MAGIC = "SQZFP32\0".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 2;
+    /** The version of files whose architecture holds an explicit channel permutation (see above). */
+    static final int VERSION_PERMUTATION = 3;
     private static final Gson GSON = new GsonBuilder().create();
 
     private ModelFile() {}
+
+    /** Whether any layer, inside residual and concat branches too, is a channel shuffle with an explicit order. */
+    static boolean hasPermutation(java.util.List<Layer> layers) {
+        for (Layer l : layers) {
+            boolean found = switch (l) {
+                case Layer.ChannelShuffle c -> c.explicit();
+                case Layer.Residual r -> hasPermutation(r.body()) || hasPermutation(r.shortcut());
+                case Layer.Concat c -> c.branches().stream().anyMatch(ModelFile::hasPermutation);
+                default -> false;
+            };
+            if (found) return true;
+        }
+        return false;
+    }
 
     /** How parameter values are stored. */
     public enum Storage {
@@ -104,7 +124,7 @@ public final class ModelFile {
         header.add("masks", ms);
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * storage.bytes + maskBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(MAGIC).putInt(VERSION).putInt(h.length).put(h);
+        buf.put(MAGIC).putInt(hasPermutation(net.architecture().layers()) ? VERSION_PERMUTATION : VERSION).putInt(h.length).put(h);
         for (NamedTensor t : params) {
             for (float f : t.values()) {
                 switch (storage) {
@@ -209,9 +229,9 @@ public final class ModelFile {
         ByteBuffer buf = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.LITTLE_ENDIAN);
         buf.position(8);
         int version = buf.getInt();
-        if (version != 1 && version != VERSION) {
+        if (version < 1 || version > VERSION_PERMUTATION) {
             throw new IllegalArgumentException("Model file " + path + " has format version " + version
-                    + "; this Squeeze reads versions 1 and " + VERSION + "; upgrade Squeeze or re-save the model");
+                    + "; this Squeeze reads versions 1 to " + VERSION_PERMUTATION + "; upgrade Squeeze or re-save the model");
         }
         int hl = buf.getInt();
         JsonObject header = JsonParser.parseString(new String(all, 16, hl, StandardCharsets.UTF_8)).getAsJsonObject();

@@ -170,7 +170,7 @@ class StructuredPruningTest {
      * shuffles become explicit permutations of the survivors, and it reproduces the masked model.
      */
     @Test
-    void shuffleNetV2IsPrunedThroughItsChannelShufflesAndSplits() {
+    void shuffleNetV2IsPrunedThroughItsChannelShufflesAndSplits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         Architecture arch = Zoo.get("shufflenetv2", new int[] {3, 32, 32}, 10);
         ChannelGroups g = ChannelGroups.of(arch);
         // Stem, 1024-channel head, and per unit its branch2 middle and output (first units: branch1's output too): 2 + 13·2 + 3·3.
@@ -199,6 +199,16 @@ class StructuredPruningTest {
                 assertTrue(shuffles.stream().anyMatch(l -> ((Layer.ChannelShuffle) l).explicit()), "halves that lost different channels need a permutation");
                 assertEquals(small.architecture(), dev.squeeze.model.ArchitectureJson.fromJson(dev.squeeze.model.ArchitectureJson.toJson(small.architecture())),
                         "the permutations survive the model file's architecture");
+                // The .sqz file says version 3 (a version-2 reader would run the permutations as the identity) and loads back exactly.
+                java.nio.file.Path file = dir.resolve("small.sqz");
+                dev.squeeze.model.ModelFile.save(small, file);
+                byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                assertEquals(3, java.nio.ByteBuffer.wrap(bytes, 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
+                try (Network loaded = dev.squeeze.model.ModelFile.load(file)) {
+                    assertEquals(small.architecture(), loaded.architecture());
+                    float[] x = input(2, arch.inputShape(), 9);
+                    assertArrayEquals(small.logits(x, 2), loaded.logits(x, 2));
+                }
                 StructuredPruning.mask(net, plan);
                 assertSameOutput(net, small, 3);
             }
