@@ -639,13 +639,18 @@ class NewOpsExecutorTest {
         for (Class<?> kind : List.of(Int8Op.Concat.class, Int8Op.ChannelSlice.class, Int8Op.ChannelShuffle.class, Int8Op.Lookup.class)) {
             assertTrue(has(m.ops(), kind), "the converted net has no " + kind.getSimpleName());
         }
+        assertEquals(5 * 2 * Int8KernelsTest.impls().size(), checkConvertedSplitting(arch, 7, 12));
+    }
+
+    /** {@link #checkConverted} for seeds {@code [from, to)} on 3 images at 1 and 2 threads, with every step split at 2 threads. */
+    private static int checkConvertedSplitting(Architecture arch, long from, long to) {
         long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
         try {
             Int8Executor.splitMacs = 0; // at 2 threads every step splits
             Int8Executor.splitCodes = 0;
             int checked = 0;
-            for (long seed = 7; seed < 12; seed++) checked += checkConverted(arch, seed, 3, new int[] {1, 2});
-            assertEquals(5 * 2 * Int8KernelsTest.impls().size(), checked);
+            for (long seed = from; seed < to; seed++) checked += checkConverted(arch, seed, 3, new int[] {1, 2});
+            return checked;
         } finally {
             Int8Executor.splitMacs = saved;
             Int8Executor.splitCodes = savedCodes;
@@ -661,17 +666,7 @@ class NewOpsExecutorTest {
     @Test
     void convertedPermutedNetMatchesIntegerReference() {
         Architecture arch = Int8Fixtures.permutedNet(Int8Fixtures.PERMUTATION);
-        long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
-        try {
-            Int8Executor.splitMacs = 0; // at 2 threads every step splits
-            Int8Executor.splitCodes = 0;
-            int checked = 0;
-            for (long seed = 41; seed < 44; seed++) checked += checkConverted(arch, seed, 3, new int[] {1, 2});
-            assertEquals(3 * 2 * Int8KernelsTest.impls().size(), checked);
-        } finally {
-            Int8Executor.splitMacs = saved;
-            Int8Executor.splitCodes = savedCodes;
-        }
+        assertEquals(3 * 2 * Int8KernelsTest.impls().size(), checkConvertedSplitting(arch, 41, 44));
         SplittableRandom r = new SplittableRandom(41);
         FusedGraph g = FusedGraph.of(arch, randomParams(arch, 41));
         Map<Integer, QuantParams> grids = grids(g, r);

@@ -485,12 +485,7 @@ class NewOpsQuantizationTest {
         Int8Model m = handModelWithEveryNewOp();
         assertTrue(((Int8Op.Act) ((Int8Op.Concat) m.ops().get(1)).branches().get(0).get(0)).requantization().qmax() < 255,
                 "the ReLU6 clamp lies below the grid's qmax, so clamp_max is stored");
-        Path f = dir.resolve("new.sqz8");
-        m.write(f);
-        Int8Model back = Int8Model.read(f);
-        assertEquals(m, back);
-        assertArrayEquals(Files.readAllBytes(f), back.toBytes());
-        assertEquals(3, ByteBuffer.wrap(back.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        Int8Model back = writeAndRead(m, "new.sqz8", 3);
         int[] codes = new int[2 * 24];
         for (int i = 0; i < codes.length; i++) codes[i] = (i * 37) % 256;
         assertArrayEquals(IntegerReference.runQuantized(m, codes, 2), IntegerReference.runQuantized(back, codes, 2));
@@ -499,6 +494,17 @@ class NewOpsQuantizationTest {
         Int8Model old = Int8ModelTest.convert(Int8ModelTest.graph(Int8Fixtures.tinyResNet(), 1), QConfig.x86());
         assertEquals(2, ByteBuffer.wrap(old.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
         assertEquals(old, Int8ModelFiles.decode(old.toBytes(), "old.sqz8"));
+    }
+
+    /** Writes {@code m} to {@code name}, reads it back: equal op for op, byte for byte, with the format version {@code version}. */
+    private Int8Model writeAndRead(Int8Model m, String name, int version) throws Exception {
+        Path f = dir.resolve(name);
+        m.write(f);
+        Int8Model back = Int8Model.read(f);
+        assertEquals(m, back);
+        assertArrayEquals(Files.readAllBytes(f), back.toBytes());
+        assertEquals(version, ByteBuffer.wrap(back.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        return back;
     }
 
     /** quantize → explicit permutation of 8 channels → 2-group shuffle → dequantize, on {@code [8, 2, 3]}. */
@@ -519,12 +525,7 @@ class NewOpsQuantizationTest {
     @Test
     void fileRoundTripsAnExplicitPermutationAsVersion4() throws Exception {
         Int8Model m = handModelWithPermutation(Int8Fixtures.PERMUTATION);
-        Path f = dir.resolve("perm.sqz8");
-        m.write(f);
-        Int8Model back = Int8Model.read(f);
-        assertEquals(m, back);
-        assertArrayEquals(Files.readAllBytes(f), back.toBytes());
-        assertEquals(4, ByteBuffer.wrap(back.toBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        Int8Model back = writeAndRead(m, "perm.sqz8", 4);
         assertEquals(4, Int8ModelFiles.version(m));
         Int8Op.ChannelShuffle perm = (Int8Op.ChannelShuffle) back.ops().get(1);
         assertTrue(perm.layer().explicit());
