@@ -251,6 +251,17 @@ class NewOpsExecutorTest {
         return ps;
     }
 
+    /** The 10 logits per image that the test's own op definitions ({@link #eval}) give for {@code batch} 3×12×12 images. */
+    private static float[] definitionLogits(FusedGraph g, float[] x, int batch) {
+        int per = 3 * 12 * 12;
+        float[] want = new float[batch * 10];
+        for (int n = 0; n < batch; n++) {
+            T y = eval(g.ops(), new T(java.util.Arrays.copyOfRange(x, n * per, (n + 1) * per), 3, 12, 12));
+            System.arraycopy(y.v, 0, want, n * 10, 10);
+        }
+        return want;
+    }
+
     @Test
     void floatExecutorMatchesTheDefinitionsOnConcatSliceShuffle() {
         Architecture arch = newOpsNet();
@@ -258,11 +269,7 @@ class NewOpsExecutorTest {
         assertTrue(g.flatOps().stream().anyMatch(o -> o instanceof FusedOp.Concat c && c.branches().get(0).isEmpty()), "identity branch");
         int batch = 3, per = 3 * 12 * 12;
         float[] x = scaled(FloatExecutorTest.random(batch * per, new SplittableRandom(4)), 2);
-        float[] want = new float[batch * 10];
-        for (int n = 0; n < batch; n++) {
-            T y = eval(g.ops(), new T(java.util.Arrays.copyOfRange(x, n * per, (n + 1) * per), 3, 12, 12));
-            System.arraycopy(y.v, 0, want, n * 10, 10);
-        }
+        float[] want = definitionLogits(g, x, batch);
         long saved = Int8Executor.splitMacs, savedCodes = Int8Executor.splitCodes;
         int savedSub = FloatExecutor.subBatch;
         try {
@@ -314,11 +321,7 @@ class NewOpsExecutorTest {
         assertTrue(g.flatOps().stream().anyMatch(o -> o instanceof FusedOp.ChannelShuffle s && s.layer().explicit() && s.layer().groups() == 1));
         int batch = 3, per = 3 * 12 * 12;
         float[] x = scaled(FloatExecutorTest.random(batch * per, new SplittableRandom(32)), 2);
-        float[] want = new float[batch * 10];
-        for (int n = 0; n < batch; n++) {
-            T y = eval(g.ops(), new T(java.util.Arrays.copyOfRange(x, n * per, (n + 1) * per), 3, 12, 12));
-            System.arraycopy(y.v, 0, want, n * 10, 10);
-        }
+        float[] want = definitionLogits(g, x, batch);
         for (FloatKernels k : FloatExecutorTest.impls()) {
             try (FloatExecutor ex = FloatExecutor.of(g, k, new Int8Executor.Options(1, 1));
                  FloatExecutor plain = FloatExecutor.of(id, k, new Int8Executor.Options(1, 1))) {
