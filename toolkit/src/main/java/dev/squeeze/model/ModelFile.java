@@ -54,17 +54,8 @@ public final class ModelFile {
     private ModelFile() {}
 
     /** Whether any layer, inside residual and concat branches too, is a channel shuffle with an explicit order. */
-    static boolean hasPermutation(java.util.List<Layer> layers) {
-        for (Layer l : layers) {
-            boolean found = switch (l) {
-                case Layer.ChannelShuffle c -> c.explicit();
-                case Layer.Residual r -> hasPermutation(r.body()) || hasPermutation(r.shortcut());
-                case Layer.Concat c -> c.branches().stream().anyMatch(ModelFile::hasPermutation);
-                default -> false;
-            };
-            if (found) return true;
-        }
-        return false;
+    static boolean hasPermutation(Architecture a) {
+        return a.flatLayers().stream().anyMatch(l -> l instanceof Layer.ChannelShuffle c && c.explicit());
     }
 
     /** How parameter values are stored. */
@@ -124,7 +115,7 @@ public final class ModelFile {
         header.add("masks", ms);
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(16 + h.length + (int) (floats * storage.bytes + maskBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(MAGIC).putInt(hasPermutation(net.architecture().layers()) ? VERSION_PERMUTATION : VERSION).putInt(h.length).put(h);
+        buf.put(MAGIC).putInt(hasPermutation(net.architecture()) ? VERSION_PERMUTATION : VERSION).putInt(h.length).put(h);
         for (NamedTensor t : params) {
             for (float f : t.values()) {
                 switch (storage) {

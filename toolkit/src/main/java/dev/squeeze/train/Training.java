@@ -179,11 +179,15 @@ public final class Training {
     /** The network's trained parameters by path name ({@code layer1.0.conv1.weight}), in order. */
     private static Map<String, NDArray> trainedParameters(Network net) {
         Map<String, NDArray> out = new LinkedHashMap<>();
+        parametersByName(net).forEach((name, p) -> { if (p.requiresGradient()) out.put(name, p.getArray()); });
+        return out;
+    }
+
+    /** The block's parameters by path name ({@code layer1.0.conv1.weight}), in order. */
+    private static Map<String, ai.djl.nn.Parameter> parametersByName(Network net) {
+        Map<String, ai.djl.nn.Parameter> out = new LinkedHashMap<>();
         var names = net.parameterNames().iterator();
-        for (var p : net.djlModel().getBlock().getParameters()) {
-            String name = names.next();
-            if (p.getValue().requiresGradient()) out.put(name, p.getValue().getArray());
-        }
+        for (var p : net.djlModel().getBlock().getParameters()) out.put(names.next(), p.getValue());
         return out;
     }
 
@@ -197,8 +201,12 @@ public final class Training {
         NDArray[] sums = new NDArray[params.size()];
         int i = 0;
         for (NDArray w : params.values()) {
-            NDArray a = gradients ? w.getGradient() : w;
-            sums[i++] = a.sum();
+            if (!gradients) {
+                sums[i++] = w.sum();
+                continue;
+            }
+            // getGradient() is a new handle on the weight's long-lived manager: close it, or every step leaks one per parameter.
+            try (NDArray g = w.getGradient()) { sums[i++] = g.sum(); }
         }
         float[] values;
         try (NDArray stacked = ai.djl.ndarray.NDArrays.stack(new NDList(sums))) {
@@ -261,13 +269,10 @@ public final class Training {
             List<String> names, Objective objective, GradientSink sink) {
         checkShapes(net, data);
         if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + batchSize);
-        List<String> all = net.parameterNames();
-        Map<String, ai.djl.nn.Parameter> byName = new LinkedHashMap<>();
-        var it = all.iterator();
-        for (var p : net.djlModel().getBlock().getParameters()) byName.put(it.next(), p.getValue());
+        Map<String, ai.djl.nn.Parameter> byName = parametersByName(net);
         for (String n : names) {
             ai.djl.nn.Parameter p = byName.get(n);
-            if (p == null) throw new IllegalArgumentException("no parameter named '" + n + "' in " + net.architecture().name() + "; its parameters are " + all);
+            if (p == null) throw new IllegalArgumentException("no parameter named '" + n + "' in " + net.architecture().name() + "; its parameters are " + byName.keySet());
             if (!p.requiresGradient()) throw new IllegalArgumentException("parameter '" + n + "' is not trained (" + p.getType() + "): it has no gradient");
         }
         BatchMaker maker = new BatchMaker(data, preprocessing.withAugmentation(0, false));
